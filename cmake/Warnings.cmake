@@ -1,0 +1,13 @@
+# Compiler flags shared by every target of the project, through one interface library.
+add_library(wslmod_flags INTERFACE)
+# Partial aggregate initialisation is deliberate here: every field has a default initialiser.
+target_compile_options(wslmod_flags INTERFACE -Wall -Wextra -Wshadow -Wnon-virtual-dtor
+  -Wno-missing-field-initializers)
+if(WSLMOD_WERROR)
+  target_compile_options(wslmod_flags INTERFACE -Werror)
+endif()
+if(WSLMOD_SANITIZE)
+  target_compile_options(wslmod_flags INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_link_options(wslmod_flags INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,0 +1,56 @@
+#include "cli/commands.h"
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+#include <sstream>
+
+#include "cli/kernel_info.h"
+
+namespace wslmod::cli {
+
+const std::vector<Subcommand>& subcommands() {
+    static const std::vector<Subcommand> table = {
+        {"kernel info",
+         "Show the release and the config facts that decide whether a module can load",
+         setup_kernel_info},
+    };
+    return table;
+}
+
+std::string table_help() {
+    size_t width = 0;
+    for (const auto& row : subcommands()) width = std::max(width, row.path.size());
+    std::string out = "Commands:\n";
+    for (const auto& row : subcommands())
+        out += "  " + row.path + std::string(width + 2 - row.path.size(), ' ') + row.summary + "\n";
+    return out + "\nRun `wslmod <command> --help` for a command's options.";
+}
+
+std::vector<std::pair<CLI::App*, Action>> register_subcommands(CLI::App& app) {
+    static const std::map<std::string, std::string> group_help = {
+        {"kernel", "Kernel inputs: release, config, devel tree, Module.symvers"},
+    };
+    std::vector<std::pair<CLI::App*, Action>> out;
+    for (const auto& row : subcommands()) {
+        std::istringstream words(row.path);
+        std::vector<std::string> parts{std::istream_iterator<std::string>(words), {}};
+        CLI::App* parent = &app;
+        for (size_t i = 0; i + 1 < parts.size(); ++i) {
+            CLI::App* group = nullptr;
+            for (auto* sub : parent->get_subcommands({}))
+                if (sub->get_name() == parts[i]) group = sub;
+            if (!group) {
+                auto it = group_help.find(parts[i]);
+                group = parent->add_subcommand(parts[i], it == group_help.end() ? "" : it->second);
+                group->require_subcommand(1);
+            }
+            parent = group;
+        }
+        CLI::App* cmd = parent->add_subcommand(parts.back(), row.summary);
+        out.emplace_back(cmd, row.setup(*cmd));
+    }
+    return out;
+}
+
+} // namespace wslmod::cli

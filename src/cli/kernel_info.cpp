@@ -1,0 +1,85 @@
+#include "cli/kernel_info.h"
+
+#include <filesystem>
+#include <memory>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "kernel/bzimage.h"
+#include "kernel/config.h"
+#include "kernel/facts.h"
+#include "util/file.h"
+
+namespace wslmod::cli {
+namespace {
+
+struct Options {
+    std::string config;
+    std::string stock_kernel;
+};
+
+std::string yes_no(bool b) { return b ? "yes" : "no"; }
+
+util::Result<int> run(const Options& opt, const Context& ctx) {
+    std::string config_path = opt.config;
+    if (config_path.empty()) {
+        if (!std::filesystem::exists("/proc/config.gz"))
+            return util::bad_input("no kernel config given and /proc/config.gz does not exist",
+                                   "--config", "pass --config FILE (the published config)");
+        config_path = "/proc/config.gz";
+    }
+    auto text = WSLMOD_TRY(util::read_text_decompressed(config_path));
+    auto cfg = WSLMOD_TRY(kernel::parse_config(text, config_path));
+    auto facts = kernel::module_facts(cfg);
+
+    std::string release, banner;
+    if (!opt.stock_kernel.empty()) {
+        auto bytes = WSLMOD_TRY(util::read_bytes(opt.stock_kernel));
+        auto header = WSLMOD_TRY(kernel::parse_bzimage(bytes, opt.stock_kernel));
+        release = header.release;
+        banner = header.version_string;
+    }
+
+    if (ctx.json) {
+        auto doc = kernel::to_json(facts);
+        doc["config"] = config_path;
+        if (!release.empty()) {
+            doc["release"] = release;
+            doc["version_string"] = banner;
+        }
+        ctx.emit_json(doc);
+        return 0;
+    }
+    auto& o = *ctx.out;
+    if (!release.empty()) o << fmt::format("release:       {}\n", release);
+    o << fmt::format("config:        {} (generated for {})\n", config_path,
+                     facts.generated_for.empty() ? "unknown version" : facts.generated_for);
+    o << fmt::format("localversion:  \"{}\"{}\n", facts.localversion,
+                     facts.localversion_auto ? " + LOCALVERSION_AUTO (appends git suffix)" : "");
+    o << fmt::format("modules:       {}\n", yes_no(facts.modules));
+    o << fmt::format("modversions:   {}{}\n", yes_no(facts.modversions),
+                     facts.modversions ? " (symbol CRCs must match the running kernel)" : "");
+    o << fmt::format("signing:       {}\n", facts.module_sig_force ? "enforced"
+                                            : facts.module_sig      ? "yes (not enforced)"
+                                                                    : "no");
+    o << fmt::format("compression:   {}\n", facts.compression);
+    o << fmt::format("btf modules:   {}{}\n", yes_no(facts.btf_modules),
+                     facts.btf_modules ? " (pahole from dwarves is needed to build)" : "");
+    o << fmt::format("compiler:      {}\n", facts.compiler.empty() ? "unknown" : facts.compiler);
+    return 0;
+}
+
+} // namespace
+
+Action setup_kernel_info(CLI::App& app) {
+    auto opt = std::make_shared<Options>();
+    app.add_option("--config", opt->config,
+                   "Published kernel config (plain or compressed; default /proc/config.gz)");
+    app.add_option("--stock-kernel", opt->stock_kernel,
+                   "Stock kernel image (bzImage) to read the release from");
+    return [opt](const Context& ctx) { return run(*opt, ctx); };
+}
+
+} // namespace wslmod::cli

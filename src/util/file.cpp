@@ -1,0 +1,47 @@
+#include "util/file.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include <archive.h>
+#include <fmt/format.h>
+
+namespace wslmod::util {
+
+Result<std::vector<std::byte>> read_bytes(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(fmt::format("cannot open: {}", strerror(errno)), path.string());
+    in.seekg(0, std::ios::end);
+    auto size = static_cast<size_t>(in.tellg());
+    in.seekg(0);
+    std::vector<std::byte> data(size);
+    if (size > 0 && !in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(size)))
+        return fail("read failed", path.string());
+    return data;
+}
+
+Result<std::string> read_text_decompressed(const std::filesystem::path& path) {
+    std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
+    archive_read_support_filter_all(a.get());
+    archive_read_support_format_raw(a.get());
+    if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK)
+        return fail(archive_error_string(a.get()) ? archive_error_string(a.get()) : "cannot open",
+                    path.string());
+    archive_entry* entry = nullptr;
+    int rc = archive_read_next_header(a.get(), &entry);
+    if (rc == ARCHIVE_EOF) return std::string{}; // empty file
+    if (rc != ARCHIVE_OK) return fail(archive_error_string(a.get()), path.string());
+    std::string out;
+    char buf[1 << 16];
+    for (;;) {
+        la_ssize_t got = archive_read_data(a.get(), buf, sizeof buf);
+        if (got < 0) return fail(archive_error_string(a.get()), path.string());
+        if (got == 0) break;
+        out.append(buf, static_cast<size_t>(got));
+    }
+    return out;
+}
+
+} // namespace wslmod::util

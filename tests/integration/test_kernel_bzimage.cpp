@@ -1,0 +1,63 @@
+// The kernel readers against real artifacts: Debian's stand-in stock kernel and the published
+// WSL configs in ../shared.
+#include "kernel/bzimage.h"
+#include "kernel/config.h"
+#include "kernel/facts.h"
+#include "support/catch.h"
+#include "support/prereq.h"
+#include "util/file.h"
+
+using namespace wslmod;
+
+TEST_CASE("the Debian vmlinuz names the release that its modules directory carries") {
+    const auto& k = test::debian_kernel();
+    auto bytes = util::read_bytes(k.kernel);
+    REQUIRE(bytes);
+    auto h = kernel::parse_bzimage(*bytes, k.kernel.string());
+    REQUIRE(h);
+    CHECK(h->release == k.release);
+    CHECK(k.modules.filename() == h->release);
+    CHECK(h->version_string.find("#1 SMP") != std::string::npos);
+    CHECK(h->payload_offset > 0);
+    CHECK(h->payload_offset + h->payload_length <= bytes->size());
+}
+
+TEST_CASE("the Debian published config: MODVERSIONS, xz compression, signing, BTF") {
+    const auto& k = test::debian_kernel();
+    auto text = util::read_text_decompressed(k.config);
+    REQUIRE(text);
+    auto cfg = kernel::parse_config(*text, k.config.string());
+    REQUIRE(cfg);
+    auto f = kernel::module_facts(*cfg);
+    CHECK(k.release.starts_with(f.generated_for));
+    CHECK(f.modversions);
+    CHECK(f.compression == "xz");
+    CHECK(f.module_sig);
+    CHECK(f.btf_modules);
+    CHECK(f.localversion.empty());
+    CHECK(f.compiler.find("gcc") != std::string::npos);
+}
+
+TEST_CASE("the stock WSL configs parse whole, with the facts the notes record") {
+    auto dir = test::shared_dir() / "kernel-configs";
+    for (auto [file, version] : {std::pair{"config-wsl-6.18.20.1", "6.18.20.1"},
+                                 std::pair{"config-wsl-6.6.87.1", "6.6.87.1"}}) {
+        INFO(file);
+        auto text = util::read_text_decompressed(dir / file);
+        REQUIRE(text);
+        auto cfg = kernel::parse_config(*text, file);
+        REQUIRE(cfg);
+        CHECK(cfg->values.size() > 3000);
+        auto f = kernel::module_facts(*cfg);
+        CHECK(f.generated_for == version);
+        CHECK(f.localversion == "-microsoft-standard-WSL2");
+        CHECK_FALSE(f.localversion_auto);
+        CHECK(f.modversions);
+        CHECK_FALSE(f.module_sig);
+        CHECK(f.compression == "none");
+        CHECK(f.btf_modules);
+        CHECK(cfg->builtin("SCSI_VIRTIO"));
+        CHECK(cfg->builtin("EXT4_FS"));
+        CHECK(cfg->builtin("OVERLAY_FS"));
+    }
+}

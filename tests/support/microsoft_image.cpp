@@ -1,0 +1,38 @@
+#include "support/microsoft_image.h"
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "support/catch.h"
+#include "support/prereq.h"
+#include "util/process.h"
+
+namespace wslmod::test {
+
+void pack_like_microsoft(const std::filesystem::path& tree, const std::filesystem::path& out) {
+    auto done = out.string() + ".complete";
+    if (std::filesystem::exists(out) && std::filesystem::exists(done)) return;
+    require_program("mke2fs");
+    require_program("qemu-img");
+    std::filesystem::create_directories(out.parent_path());
+    uintmax_t bytes = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(tree))
+        if (e.is_regular_file() && !e.is_symlink()) bytes += e.file_size();
+    uintmax_t size_mib = bytes / (1 << 20) + 256;
+    auto raw = out.string() + ".raw";
+    util::SystemRunner r;
+    auto mk = r.run({{"mke2fs", "-q", "-F", "-t", "ext4", "-d", tree.string(), raw,
+                      fmt::format("{}M", size_mib)}});
+    REQUIRE(mk);
+    INFO(mk->output);
+    REQUIRE(mk->exit_code == 0);
+    auto conv = r.run({{"qemu-img", "convert", "-f", "raw", "-O", "vhdx", raw, out.string()}});
+    REQUIRE(conv);
+    INFO(conv->output);
+    REQUIRE(conv->exit_code == 0);
+    std::filesystem::remove(raw);
+    std::ofstream{done};
+}
+
+} // namespace wslmod::test
