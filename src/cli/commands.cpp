@@ -5,12 +5,19 @@
 #include <map>
 #include <sstream>
 
+#include "cli/image_commands.h"
 #include "cli/kernel_info.h"
 
 namespace wslmod::cli {
 
 const std::vector<Subcommand>& subcommands() {
     static const std::vector<Subcommand> table = {
+        {"image pack", "Pack a modules folder into a reproducible, verified modules.vhdx",
+         setup_image_pack},
+        {"image ls", "List a folder inside a modules image (VHDX, VHD or raw)", setup_image_ls},
+        {"image extract", "Extract a modules image into a new folder, without mount or root",
+         setup_image_extract},
+        {"image verify", "Check an image's structure and its ext4 consistency", setup_image_verify},
         {"kernel info",
          "Show the release and the config facts that decide whether a module can load",
          setup_kernel_info},
@@ -29,6 +36,7 @@ std::string table_help() {
 
 std::vector<std::pair<CLI::App*, Action>> register_subcommands(CLI::App& app) {
     static const std::map<std::string, std::string> group_help = {
+        {"image", "Modules images: pack, list, extract, verify"},
         {"kernel", "Kernel inputs: release, config, devel tree, Module.symvers"},
     };
     std::vector<std::pair<CLI::App*, Action>> out;

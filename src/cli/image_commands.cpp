@@ -1,0 +1,150 @@
+#include "cli/image_commands.h"
+
+#include <memory>
+#include <ostream>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "image/disk_image.h"
+#include "image/ext4_reader.h"
+#include "image/pack.h"
+
+namespace wslmod::cli {
+namespace {
+
+std::string mode_string(const image::Ext4Entry& e) {
+    std::string s = e.type == image::TreeEntry::Type::directory ? "d"
+                    : e.type == image::TreeEntry::Type::symlink ? "l"
+                                                                : "-";
+    const char* rwx = "rwxrwxrwx";
+    for (int i = 8; i >= 0; --i) s += (e.mode >> i) & 1 ? rwx[8 - i] : '-';
+    return s;
+}
+
+std::string type_name(image::TreeEntry::Type t) {
+    return t == image::TreeEntry::Type::directory ? "directory"
+           : t == image::TreeEntry::Type::symlink ? "symlink"
+                                                  : "file";
+}
+
+struct Opened {
+    image::DiskImage disk;
+    std::unique_ptr<image::Ext4Reader> fs;
+};
+
+util::Result<Opened> open_fs(const std::string& path) {
+    Opened o;
+    o.disk = WSLMOD_TRY(image::open_disk_image(path));
+    o.fs = WSLMOD_TRY(image::Ext4Reader::open(o.disk.device(), path));
+    return o;
+}
+
+} // namespace
+
+Action setup_image_pack(CLI::App& app) {
+    struct Options {
+        std::string dir, out, layout = "flat", release;
+        uint64_t block_mib = 1;
+        bool keep_previous = false;
+    };
+    auto opt = std::make_shared<Options>();
+    app.add_option("DIR", opt->dir, "Folder to pack: the contents of lib/modules/<release>/")->required();
+    app.add_option("-o,--output", opt->out, "Output .vhdx")->required();
+    app.add_option("--layout", opt->layout, "flat: the folder is the filesystem root (every released WSL); "
+                                            "artifacts: <release>/modules/ (newer WSL)")
+        ->check(CLI::IsMember({"flat", "artifacts"}));
+    app.add_option("--release", opt->release, "Release for the artifacts layout (default: DIR's name)");
+    app.add_option("--block-size", opt->block_mib, "VHDX block size in MiB (power of two, 1-256)");
+    app.add_flag("--keep-previous", opt->keep_previous, "Keep an existing output as <output>.prev");
+    return [opt](const Context& ctx) -> util::Result<int> {
+        image::PackOptions po;
+        po.layout = opt->layout == "artifacts" ? image::Layout::artifacts : image::Layout::flat;
+        po.release = opt->release;
+        po.block_size = opt->block_mib * 1024 * 1024;
+        po.epoch = WSLMOD_TRY(image::source_date_epoch());
+        po.keep_previous = opt->keep_previous;
+        if (!ctx.json && isatty(2)) *ctx.err << fmt::format("packing {} ...\r", opt->dir) << std::flush;
+        auto r = WSLMOD_TRY(image::pack(opt->dir, opt->out, po));
+        if (!ctx.json && isatty(2)) *ctx.err << "\33[2K" << std::flush;
+        auto sha = util::to_hex(r.sha256);
+        if (ctx.json) {
+            ctx.emit_json({{"output", r.output.string()}, {"sha256", sha}, {"virtual_size", r.virtual_size},
+                           {"file_size", r.file_size}, {"stored_blocks", r.stored_blocks},
+                           {"files", r.ext4.files}, {"directories", r.ext4.directories},
+                           {"symlinks", r.ext4.symlinks}, {"layout", opt->layout}});
+            return 0;
+        }
+        *ctx.out << fmt::format("{}\n  sha256   {}\n  contents {} files, {} directories, {} symlinks ({} layout)\n"
+                                "  size     {:.1f} MiB file, {:.1f} MiB ext4\n",
+                                r.output.string(), sha, r.ext4.files, r.ext4.directories, r.ext4.symlinks,
+                                opt->layout, r.file_size / 1048576.0, r.virtual_size / 1048576.0);
+        return 0;
+    };
+}
+
+Action setup_image_ls(CLI::App& app) {
+    auto img = std::make_shared<std::string>();
+    auto path = std::make_shared<std::string>();
+    app.add_option("IMG", *img, "Image (VHDX, VHD or raw ext4)")->required();
+    app.add_option("PATH", *path, "Folder inside the image (default: the root)");
+    return [img, path](const Context& ctx) -> util::Result<int> {
+        auto o = WSLMOD_TRY(open_fs(*img));
+        auto entries = WSLMOD_TRY(o.fs->list(*path));
+        if (ctx.json) {
+            auto arr = nlohmann::json::array();
+            for (const auto& e : entries) {
+                nlohmann::json j{{"name", e.name}, {"type", type_name(e.type)}, {"mode", e.mode},
+                                 {"size", e.size}, {"uid", e.uid}, {"gid", e.gid}};
+                if (e.type == image::TreeEntry::Type::symlink) j["target"] = e.target;
+                arr.push_back(j);
+            }
+            ctx.emit_json({{"image", *img}, {"format", image::to_string(o.disk.format)}, {"path", *path}, {"entries", arr}});
+            return 0;
+        }
+        for (const auto& e : entries)
+            *ctx.out << fmt::format("{} {}:{} {:>10} {}{}\n", mode_string(e), e.uid, e.gid, e.size, e.name,
+                                    e.type == image::TreeEntry::Type::symlink ? " -> " + e.target : "");
+        return 0;
+    };
+}
+
+Action setup_image_extract(CLI::App& app) {
+    auto img = std::make_shared<std::string>();
+    auto dir = std::make_shared<std::string>();
+    app.add_option("IMG", *img, "Image (VHDX, VHD or raw ext4)")->required();
+    app.add_option("DIR", *dir, "New folder to extract into")->required();
+    return [img, dir](const Context& ctx) -> util::Result<int> {
+        auto o = WSLMOD_TRY(open_fs(*img));
+        auto stats = WSLMOD_TRY(o.fs->extract("", *dir));
+        if (ctx.json)
+            ctx.emit_json({{"image", *img}, {"directory", *dir}, {"files", stats.files},
+                           {"directories", stats.directories}, {"symlinks", stats.symlinks}});
+        else
+            *ctx.out << fmt::format("extracted {} files, {} directories, {} symlinks into {}\n", stats.files,
+                                    stats.directories, stats.symlinks, *dir);
+        return 0;
+    };
+}
+
+Action setup_image_verify(CLI::App& app) {
+    auto img = std::make_shared<std::string>();
+    app.add_option("IMG", *img, "Image (VHDX, VHD or raw ext4)")->required();
+    return [img](const Context& ctx) -> util::Result<int> {
+        auto o = WSLMOD_TRY(open_fs(*img));
+        auto check = WSLMOD_TRY(o.fs->check());
+        auto size = o.disk.device().size();
+        if (ctx.json)
+            ctx.emit_json({{"image", *img}, {"ok", true}, {"format", image::to_string(o.disk.format)},
+                           {"virtual_size", size}, {"uuid", o.fs->uuid()}, {"files", check.files},
+                           {"directories", check.directories}, {"symlinks", check.symlinks}});
+        else
+            *ctx.out << fmt::format("{}: ok ({}, {:.1f} MiB disk, ext4 {}; {} files, {} directories, {} symlinks)\n",
+                                    *img, image::to_string(o.disk.format), size / 1048576.0, o.fs->uuid(),
+                                    check.files, check.directories, check.symlinks);
+        return 0;
+    };
+}
+
+} // namespace wslmod::cli

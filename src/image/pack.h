@@ -1,0 +1,35 @@
+// `image pack`: a folder to a verified, reproducible modules VHDX in one streaming pass.
+//   scan (sorted) -> size the filesystem -> ext4 through libext2fs straight into the VHDX
+//   writer -> VHDX structures and headers -> read back and verify -> fsync and rename.
+// The destination changes only when the new image verified; the previous one is kept as
+// <name>.prev when asked.
+#pragma once
+
+#include <filesystem>
+
+#include "image/ext4_writer.h"
+#include "util/sha256.h"
+
+namespace wslmod::image {
+
+struct PackOptions {
+    Layout layout = Layout::flat;
+    std::string release;               // artifacts layout: <release>/modules/; default: DIR's name
+    uint64_t block_size = 1024 * 1024; // VHDX block size
+    int64_t epoch = Ext4Options{}.epoch;
+    bool keep_previous = false;        // keep an existing output as <name>.prev
+};
+
+struct PackReport {
+    std::filesystem::path output;
+    util::Digest sha256{};      // of the whole .vhdx file
+    uint64_t virtual_size = 0;  // bytes of the ext4 filesystem
+    uint64_t file_size = 0;     // bytes of the .vhdx file
+    uint64_t stored_blocks = 0; // VHDX payload blocks stored (all-zero ones are not)
+    Ext4Result ext4;
+};
+
+util::Result<PackReport> pack(const std::filesystem::path& dir, const std::filesystem::path& out,
+                              const PackOptions& options);
+
+} // namespace wslmod::image
