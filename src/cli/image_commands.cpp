@@ -37,7 +37,11 @@ struct Opened {
 util::Result<Opened> open_fs(const std::string& path) {
     Opened o;
     o.disk = WSLMOD_TRY(image::open_disk_image(path));
-    o.fs = WSLMOD_TRY(image::Ext4Reader::open(o.disk.device(), path));
+    auto fs = image::Ext4Reader::open(o.disk.device(), path);
+    if (!fs && o.disk.format == image::DiskFormat::raw)
+        return util::bad_input("not a VHDX or VHD image, nor a raw ext4 filesystem", path,
+                               "pass a modules image");
+    o.fs = WSLMOD_TRY(std::move(fs));
     return o;
 }
 

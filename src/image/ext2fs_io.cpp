@@ -124,6 +124,11 @@ std::string ext2_error(errcode_t err) {
         last_error.reset();
         return msg;
     }
+    static const bool registered = [] {
+        initialize_ext2_error_table(); // so that error_message() knows libext2fs's codes
+        return true;
+    }();
+    (void)registered;
     const char* msg = error_message(err);
     return msg ? msg : fmt::format("libext2fs error {}", err);
 }

@@ -1,0 +1,138 @@
+// The ext4 writer on a memory device, read back through the ext4 reader.
+#include <fstream>
+#include <sys/stat.h>
+
+#include "image/ext4_reader.h"
+#include "image/ext4_writer.h"
+#include "support/catch.h"
+#include "support/prereq.h"
+
+using namespace wslmod;
+using namespace wslmod::image;
+
+namespace {
+
+std::filesystem::path sample_tree(const std::string& name, int extra_files = 0) {
+    auto root = test::scratch_dir(name);
+    std::filesystem::create_directories(root / "kernel/drivers/usb");
+    std::ofstream(root / "modules.dep") << "kernel/drivers/usb/a.ko:\n";
+    std::ofstream(root / "kernel/drivers/usb/a.ko") << std::string(10000, 'a');
+    std::ofstream(root / "empty");
+    ::chmod((root / "empty").c_str(), 0600);
+    std::filesystem::create_symlink("kernel/drivers/usb/a.ko", root / "short-link");
+    std::filesystem::create_symlink(std::string(100, 'x'), root / "long-link");
+    std::filesystem::create_directory_symlink("/usr/src/linux-headers", root / "build");
+    for (int i = 0; i < extra_files; ++i) std::ofstream(root / "kernel" / ("f" + std::to_string(i))) << i;
+    return root;
+}
+
+struct Written {
+    MemoryDevice device;
+    Ext4Result result;
+};
+
+Written write(const Tree& tree, const Ext4Options& o) {
+    auto plan = plan_ext4(tree, o);
+    Written w{MemoryDevice(std::vector<std::byte>(plan.bytes())), {}};
+    auto r = write_ext4(tree, plan, w.device, o);
+    INFO((r ? "" : r.error().message()));
+    REQUIRE(r);
+    w.result = *r;
+    return w;
+}
+
+} // namespace
+
+TEST_CASE("write_ext4 keeps names, modes, contents and symlinks with owners 0:0 and one epoch") {
+    auto tree = scan_tree(sample_tree("ext4-sample"), {"build", "source"});
+    REQUIRE(tree);
+    Ext4Options o;
+    o.epoch = 1234567890;
+    auto w = write(*tree, o);
+    CHECK(w.result.files == 3);
+    CHECK(w.result.symlinks == 2);
+    auto fs = Ext4Reader::open(w.device, "mem");
+    REQUIRE(fs);
+    auto root = (*fs)->list("");
+    REQUIRE(root);
+    std::vector<std::string> names;
+    for (const auto& e : *root) names.push_back(e.name);
+    CHECK(names == std::vector<std::string>{"empty", "kernel", "long-link", "lost+found", "modules.dep", "short-link"});
+    for (const auto& e : *root) {
+        CHECK(e.uid == 0);
+        CHECK(e.gid == 0);
+        CHECK(e.mtime == 1234567890);
+        if (e.name == "empty") CHECK(e.mode == 0600);
+        if (e.name == "short-link") CHECK(e.target == "kernel/drivers/usb/a.ko");
+        if (e.name == "long-link") CHECK(e.target == std::string(100, 'x'));
+    }
+    CHECK(*(*fs)->read_file("kernel/drivers/usb/a.ko") == std::string(10000, 'a'));
+    CHECK(*(*fs)->read_file("modules.dep") == "kernel/drivers/usb/a.ko:\n");
+    auto check = (*fs)->check();
+    INFO((check ? "" : check.error().message()));
+    REQUIRE(check);
+    CHECK(check->files == 3);
+}
+
+TEST_CASE("write_ext4 is reproducible and its UUID follows the content") {
+    auto tree = scan_tree(sample_tree("ext4-repro"));
+    REQUIRE(tree);
+    auto a = write(*tree, {});
+    auto b = write(*tree, {});
+    CHECK(a.device.bytes() == b.device.bytes());
+    std::ofstream(test::scratch_dir("ext4-repro-x").parent_path() / "ext4-repro" / "modules.dep") << "kernel/drivers/usb/b.ko:\n";
+    auto changed = scan_tree(test::scratch_dir("ext4-repro").parent_path() / "ext4-repro");
+    REQUIRE(changed);
+    auto c = write(*changed, {});
+    auto fa = Ext4Reader::open(a.device, "a");
+    auto fc = Ext4Reader::open(c.device, "c");
+    REQUIRE(fa);
+    REQUIRE(fc);
+    CHECK((*fa)->uuid() != (*fc)->uuid()); // same listing (same size), other content
+}
+
+TEST_CASE("the artifacts layout puts the tree under <release>/modules") {
+    auto tree = scan_tree(sample_tree("ext4-artifacts"));
+    REQUIRE(tree);
+    Ext4Options o;
+    o.layout = Layout::artifacts;
+    o.release = "6.6.87.2-microsoft-standard-WSL2";
+    auto w = write(*tree, o);
+    auto fs = Ext4Reader::open(w.device, "mem");
+    REQUIRE(fs);
+    CHECK(*(*fs)->read_file("6.6.87.2-microsoft-standard-WSL2/modules/modules.dep") == "kernel/drivers/usb/a.ko:\n");
+    REQUIRE((*fs)->check());
+}
+
+TEST_CASE("plan_ext4 leaves room for thousands of small files and big directories") {
+    auto tree = scan_tree(sample_tree("ext4-many", 3000));
+    REQUIRE(tree);
+    auto w = write(*tree, {});
+    auto fs = Ext4Reader::open(w.device, "mem");
+    REQUIRE(fs);
+    auto check = (*fs)->check();
+    REQUIRE(check);
+    CHECK(check->files == 3003);
+}
+
+TEST_CASE("a too small plan reports a full filesystem, which pack retries") {
+    auto tree = scan_tree(sample_tree("ext4-full", 200));
+    REQUIRE(tree);
+    auto plan = plan_ext4(*tree, {});
+    plan.inodes = 64;
+    MemoryDevice dev(std::vector<std::byte>(plan.bytes()));
+    auto r = write_ext4(*tree, plan, dev, {});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().what == "filesystem full");
+}
+
+TEST_CASE("SOURCE_DATE_EPOCH sets the epoch and a malformed value is an input error") {
+    ::setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    CHECK(*source_date_epoch() == 1700000000);
+    ::setenv("SOURCE_DATE_EPOCH", "soon", 1);
+    auto bad = source_date_epoch();
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().where == "SOURCE_DATE_EPOCH=soon");
+    ::unsetenv("SOURCE_DATE_EPOCH");
+    CHECK(*source_date_epoch() == Ext4Options{}.epoch);
+}

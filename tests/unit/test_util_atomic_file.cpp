@@ -1,0 +1,48 @@
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "support/catch.h"
+#include "support/prereq.h"
+#include "util/atomic_file.h"
+
+using namespace wslmod;
+
+namespace {
+std::string slurp(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+} // namespace
+
+TEST_CASE("AtomicFile publishes only on commit and keeps the previous file when asked") {
+    auto dir = test::scratch_dir("atomic-file");
+    auto dest = dir / "out.vhdx";
+    std::ofstream(dest) << "old";
+    {
+        auto f = util::AtomicFile::create(dest);
+        REQUIRE(f);
+        std::ofstream(f->temp_path()) << "half-written";
+        // no commit: the destination is untouched and the temporary disappears
+    }
+    CHECK(slurp(dest) == "old");
+    CHECK(std::distance(std::filesystem::directory_iterator(dir), {}) == 1);
+
+    auto old_mask = ::umask(022);
+    auto f = util::AtomicFile::create(dest);
+    ::umask(old_mask);
+    REQUIRE(f);
+    CHECK(f->temp_path().parent_path() == dir);
+    std::ofstream(f->temp_path()) << "new";
+    REQUIRE(f->commit(dir / "out.vhdx.prev"));
+    CHECK(slurp(dest) == "new");
+    CHECK(slurp(dir / "out.vhdx.prev") == "old");
+    auto perms = std::filesystem::status(dest).permissions();
+    CHECK((perms & std::filesystem::perms::others_read) != std::filesystem::perms::none);
+
+    auto missing = util::AtomicFile::create(dir / "no-such-dir" / "x");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().code == util::ExitCode::usage);
+}
