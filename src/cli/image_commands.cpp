@@ -51,7 +51,7 @@ Action setup_image_pack(CLI::App& app) {
     struct Options {
         std::string dir, out, layout = "flat", release;
         uint64_t block_mib = 1;
-        bool keep_previous = false;
+        bool keep_previous = false, sha256 = false;
     };
     auto opt = std::make_shared<Options>();
     app.add_option("DIR", opt->dir, "Folder to pack: the contents of lib/modules/<release>/")->required();
@@ -62,6 +62,7 @@ Action setup_image_pack(CLI::App& app) {
     app.add_option("--release", opt->release, "Release for the artifacts layout (default: DIR's name)");
     app.add_option("--block-size", opt->block_mib, "VHDX block size in MiB (power of two, 1-256)");
     app.add_flag("--keep-previous", opt->keep_previous, "Keep an existing output as <output>.prev");
+    app.add_flag("--sha256", opt->sha256, "Also print the image's SHA-256 (one more pass over it)");
     return [opt](const Context& ctx) -> util::Result<int> {
         image::PackOptions po;
         po.layout = opt->layout == "artifacts" ? image::Layout::artifacts : image::Layout::flat;
@@ -69,21 +70,28 @@ Action setup_image_pack(CLI::App& app) {
         po.block_size = opt->block_mib * 1024 * 1024;
         po.epoch = WSLMOD_TRY(image::source_date_epoch());
         po.keep_previous = opt->keep_previous;
+        po.hash_output = opt->sha256;
         if (!ctx.json && isatty(2)) *ctx.err << fmt::format("packing {} ...\r", opt->dir) << std::flush;
         auto r = WSLMOD_TRY(image::pack(opt->dir, opt->out, po));
         if (!ctx.json && isatty(2)) *ctx.err << "\33[2K" << std::flush;
-        auto sha = util::to_hex(r.sha256);
+        auto sha = r.sha256 ? util::to_hex(*r.sha256) : std::string{};
         if (ctx.json) {
-            ctx.emit_json({{"output", r.output.string()}, {"sha256", sha}, {"virtual_size", r.virtual_size},
-                           {"file_size", r.file_size}, {"stored_blocks", r.stored_blocks},
-                           {"files", r.ext4.files}, {"directories", r.ext4.directories},
-                           {"symlinks", r.ext4.symlinks}, {"layout", opt->layout}});
+            nlohmann::json seconds = nlohmann::json::object();
+            for (const auto& [step, s] : r.seconds) seconds[step] = s;
+            nlohmann::json doc{{"output", r.output.string()}, {"virtual_size", r.virtual_size},
+                               {"file_size", r.file_size}, {"stored_blocks", r.stored_blocks},
+                               {"files", r.ext4.files}, {"directories", r.ext4.directories},
+                               {"symlinks", r.ext4.symlinks}, {"layout", opt->layout}, {"seconds", seconds}};
+            if (r.sha256) doc["sha256"] = sha;
+            ctx.emit_json(doc);
             return 0;
         }
-        *ctx.out << fmt::format("{}\n  sha256   {}\n  contents {} files, {} directories, {} symlinks ({} layout)\n"
+        *ctx.out << r.output.string() << "\n";
+        if (r.sha256) *ctx.out << fmt::format("  sha256   {}\n", sha);
+        *ctx.out << fmt::format("  contents {} files, {} directories, {} symlinks ({} layout)\n"
                                 "  size     {:.1f} MiB file, {:.1f} MiB ext4\n",
-                                r.output.string(), sha, r.ext4.files, r.ext4.directories, r.ext4.symlinks,
-                                opt->layout, r.file_size / 1048576.0, r.virtual_size / 1048576.0);
+                                r.ext4.files, r.ext4.directories, r.ext4.symlinks, opt->layout,
+                                r.file_size / 1048576.0, r.virtual_size / 1048576.0);
         return 0;
     };
 }

@@ -139,6 +139,11 @@ util::Result<void> FileDevice::resize(uint64_t size) {
     return {};
 }
 
+void FileDevice::start_writeback(uint64_t offset, uint64_t length) {
+    // Asynchronous: queues the pages for writeback and returns (Linux sync_file_range).
+    if (writable_) ::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE);
+}
+
 util::Result<void> SliceDevice::pread(uint64_t offset, std::span<std::byte> out) {
     if (!fits(offset, out.size(), length_)) return out_of_range(offset, out.size(), length_, "slice");
     return base_.pread(offset_ + offset, out);

@@ -26,6 +26,9 @@ class BlockDevice {
     virtual util::Result<void> flush() = 0;
     // Sets the size (growing with zeros or holes, or cutting); read-only devices refuse.
     virtual util::Result<void> resize(uint64_t size);
+    // A hint that [offset, offset + length) is written for now: a file starts writing it back
+    // so that a later flush() has less to wait for.  Does nothing by default.
+    virtual void start_writeback(uint64_t /*offset*/, uint64_t /*length*/) {}
 };
 
 // A device over a byte vector, for unit tests; `growable` lets writes extend it.
@@ -61,6 +64,7 @@ class FileDevice final : public BlockDevice {
     util::Result<void> pwrite(uint64_t offset, std::span<const std::byte> data) override;
     util::Result<void> flush() override;
     util::Result<void> resize(uint64_t size) override;
+    void start_writeback(uint64_t offset, uint64_t length) override;
     const std::filesystem::path& path() const { return path_; }
 
   private:

@@ -140,11 +140,11 @@ util::Result<Ext4Check> Ext4Reader::extract(const std::string& path, const std::
     while (!todo.empty()) {
         auto [img, host] = todo.back();
         todo.pop_back();
-        ++stats.directories;
         for (const auto& e : WSLMOD_TRY(list(img))) {
             auto child_img = (img.empty() || img == "/" ? "" : img + "/") + e.name;
             auto child = host / e.name;
             if (e.type == TreeEntry::Type::directory) {
+                ++stats.directories;
                 if (::mkdir(child.c_str(), 0700) != 0)
                     return util::fail(fmt::format("cannot create: {}", strerror(errno)), child.string());
                 todo.emplace_back(child_img, child);
@@ -191,7 +191,6 @@ util::Result<Ext4Check> Ext4Reader::check() const {
         ext2_ino_t dotdot = 0;
         if (errcode_t e = ext2fs_lookup(fs_, dir, "..", 2, nullptr, &dotdot); e || dotdot != parent)
             return util::fail(fmt::format("directory inode {} has a wrong '..' entry", dir), where);
-        ++stats.directories;
         ++links[dir]; // its own '.'
         for (const auto& [name, ino] : list.names) {
             ++links[ino];
@@ -210,6 +209,8 @@ util::Result<Ext4Check> Ext4Reader::check() const {
             if (LINUX_S_ISDIR(inode.i_mode)) {
                 ++links[dir]; // the child's '..'
                 dirs.emplace_back(ino, dir);
+                // Counted like the packed tree: below the root, lost+found left out.
+                if (!(dir == EXT2_ROOT_INO && name == "lost+found")) ++stats.directories;
             } else if (LINUX_S_ISLNK(inode.i_mode)) ++stats.symlinks;
             else ++stats.files;
             if (!ext2fs_inode_has_valid_blocks2(fs_, &inode)) continue;

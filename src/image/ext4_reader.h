@@ -25,6 +25,7 @@ struct Ext4Entry {
     std::string target; // symlinks
 };
 
+// Counts below the root; check() leaves out lost+found, which mke2fs and wslmod both create.
 struct Ext4Check {
     uint64_t inodes = 0, directories = 0, files = 0, symlinks = 0, data_blocks = 0;
 };

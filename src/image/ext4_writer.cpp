@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "image/ext2fs_io.h"
+#include "util/background_sha256.h"
 
 namespace wslmod::image {
 namespace {
@@ -83,7 +84,7 @@ util::Result<ext2_ino_t> make_directory(ext2_filsys fs, ext2_ino_t parent, const
 // Copies the host file into fallocate'd extents with large direct writes (no per-block
 // allocation through ext2fs_file_write), hashing the bytes on the way.
 util::Result<void> write_contents(ext2_filsys fs, ext2_ino_t ino, const TreeEntry& e,
-                                  util::Sha256& digest, std::vector<std::byte>& buf) {
+                                  util::BackgroundSha256& digest) {
     uint64_t nblocks = ceil_div(e.size, block);
     E2(ext2fs_fallocate(fs, EXT2_FALLOCATE_FORCE_INIT, ino, nullptr, ~0ULL, 0, nblocks),
        "allocating blocks for " + e.path);
@@ -107,6 +108,7 @@ util::Result<void> write_contents(ext2_filsys fs, ext2_ino_t ino, const TreeEntr
     util::Result<void> result;
     for (const auto& run : runs) {
         for (uint64_t done = 0; done < run.len && result;) {
+            auto buf = digest.take_buffer();
             uint64_t chunk = std::min<uint64_t>(run.len - done, buf.size() / block);
             uint64_t at = (run.lblk + done) * block;
             uint64_t want = at >= e.size ? 0 : std::min<uint64_t>(chunk * block, e.size - at);
@@ -122,10 +124,10 @@ util::Result<void> write_contents(ext2_filsys fs, ext2_ino_t ino, const TreeEntr
                 break;
             }
             std::memset(buf.data() + got, 0, chunk * block - got);
-            digest.update(std::span(buf.data(), got));
             copied += got;
             if (errcode_t werr = io_channel_write_blk64(fs->io, run.pblk + done, static_cast<int>(chunk), buf.data()))
                 result = tl::unexpected(ext2_fail(werr, "writing " + e.path));
+            digest.submit(std::move(buf), got); // hashed on the worker while the next chunk is read
             done += chunk;
         }
     }
@@ -136,7 +138,7 @@ util::Result<void> write_contents(ext2_filsys fs, ext2_ino_t ino, const TreeEntr
 }
 
 util::Result<ext2_ino_t> make_file(ext2_filsys fs, ext2_ino_t parent, const TreeEntry& e,
-                                   util::Sha256& digest, std::vector<std::byte>& buf) {
+                                   util::BackgroundSha256& digest) {
     ext2_ino_t ino = 0;
     auto name = base_name(e.path);
     E2(ext2fs_new_inode(fs, parent, LINUX_S_IFREG | 0644, nullptr, &ino), "allocating an inode");
@@ -150,7 +152,7 @@ util::Result<ext2_ino_t> make_file(ext2_filsys fs, ext2_ino_t parent, const Tree
     E2(ext2fs_extent_open2(fs, ino, &inode, &handle), "creating " + e.path);
     ext2fs_extent_free(handle);
     E2(ext2fs_write_new_inode(fs, ino, &inode), "creating " + e.path);
-    if (e.size > 0) WSLMOD_CHECK(write_contents(fs, ino, e, digest, buf));
+    if (e.size > 0) WSLMOD_CHECK(write_contents(fs, ino, e, digest));
     E2(ext2fs_read_inode(fs, ino, &inode), "reading " + e.path);
     E2(ext2fs_inode_size_set(fs, &inode, e.size), "sizing " + e.path);
     E2(ext2fs_write_inode(fs, ino, &inode), "writing " + e.path);
@@ -279,9 +281,10 @@ util::Result<Ext4Result> write_ext4(const Tree& tree, const Ext4Plan& plan, Bloc
         top = WSLMOD_TRY(make_directory(fs, rel, "modules", tree.entries.front().mode));
     }
     Ext4Result result;
-    util::Sha256 digest;
-    digest.update(std::span<const std::byte>(tree.listing_digest));
-    std::vector<std::byte> buf(1 << 20);
+    util::BackgroundSha256 digest;
+    auto first = digest.take_buffer();
+    std::memcpy(first.data(), tree.listing_digest.data(), tree.listing_digest.size());
+    digest.submit(std::move(first), tree.listing_digest.size());
     std::map<std::string, ext2_ino_t> dirs{{"", top}};
     for (const auto& e : tree.entries) {
         if (e.path.empty()) continue;
@@ -292,7 +295,7 @@ util::Result<Ext4Result> write_ext4(const Tree& tree, const Ext4Plan& plan, Bloc
             ++result.directories;
             break;
         case TreeEntry::Type::file:
-            WSLMOD_TRY(make_file(fs, parent, e, digest, buf));
+            WSLMOD_TRY(make_file(fs, parent, e, digest));
             ++result.files;
             break;
         case TreeEntry::Type::symlink:

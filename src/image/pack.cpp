@@ -1,5 +1,8 @@
 #include "image/pack.h"
 
+#include <chrono>
+#include <future>
+
 #include <fmt/format.h>
 
 #include "image/ext4_reader.h"
@@ -41,7 +44,16 @@ util::Result<void> verify_written(const std::filesystem::path& temp, const PackR
 
 util::Result<PackReport> pack(const std::filesystem::path& dir, const std::filesystem::path& out,
                               const PackOptions& o) {
+    using clock = std::chrono::steady_clock;
+    auto mark = clock::now();
+    std::vector<std::pair<std::string, double>> seconds;
+    auto lap = [&](const char* step) {
+        auto now = clock::now();
+        seconds.emplace_back(step, std::chrono::duration<double>(now - mark).count());
+        mark = now;
+    };
     auto tree = WSLMOD_TRY(scan_tree(dir, {"build", "source"}));
+    lap("scan");
     Ext4Options ext4;
     ext4.epoch = o.epoch;
     ext4.layout = o.layout;
@@ -56,13 +68,26 @@ util::Result<PackReport> pack(const std::filesystem::path& dir, const std::files
         if (report || report.error().what != "filesystem full") break;
     }
     WSLMOD_CHECK(report);
-    WSLMOD_CHECK(verify_written(atomic.temp_path(), *report));
-    report->sha256 = WSLMOD_TRY(util::sha256_file(atomic.temp_path()));
+    lap("write");
+    // Hashing the image (CPU) runs beside the read-back verification (I/O).
+    std::future<util::Result<util::Digest>> hashing;
+    if (o.hash_output)
+        hashing = std::async(std::launch::async, [&] { return util::sha256_file(atomic.temp_path()); });
+    auto verified = verify_written(atomic.temp_path(), *report);
+    if (o.hash_output) {
+        auto sha = hashing.get();
+        WSLMOD_CHECK(sha);
+        report->sha256 = *sha;
+    }
+    WSLMOD_CHECK(verified);
     report->file_size = std::filesystem::file_size(atomic.temp_path());
+    lap(o.hash_output ? "verify+sha256" : "verify");
     auto prev = out;
     prev += ".prev";
     WSLMOD_CHECK(atomic.commit(o.keep_previous ? prev : std::filesystem::path{}));
+    lap("publish");
     report->output = out;
+    report->seconds = std::move(seconds);
     return report;
 }
 

@@ -6,6 +6,10 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "image/ext4_writer.h"
 #include "util/sha256.h"
@@ -18,15 +22,17 @@ struct PackOptions {
     uint64_t block_size = 1024 * 1024; // VHDX block size
     int64_t epoch = Ext4Options{}.epoch;
     bool keep_previous = false;        // keep an existing output as <name>.prev
+    bool hash_output = false;          // compute the image's SHA-256 (one more pass over it)
 };
 
 struct PackReport {
     std::filesystem::path output;
-    util::Digest sha256{};      // of the whole .vhdx file
+    std::optional<util::Digest> sha256; // of the whole .vhdx file, when asked for
     uint64_t virtual_size = 0;  // bytes of the ext4 filesystem
     uint64_t file_size = 0;     // bytes of the .vhdx file
     uint64_t stored_blocks = 0; // VHDX payload blocks stored (all-zero ones are not)
     Ext4Result ext4;
+    std::vector<std::pair<std::string, double>> seconds; // wall time per step, in order
 };
 
 util::Result<PackReport> pack(const std::filesystem::path& dir, const std::filesystem::path& out,

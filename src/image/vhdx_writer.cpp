@@ -31,6 +31,7 @@ util::Result<std::unique_ptr<VhdxWriter>> VhdxWriter::create(BlockDevice& file, 
     w->bat_length_ = (g.bat_entries * 8 + MiB - 1) / MiB * MiB;
     w->metadata_offset_ = w->bat_offset_ + w->bat_length_;
     w->next_block_ = w->metadata_offset_ + MiB;
+    w->written_back_ = w->next_block_;
     w->block_offset_.assign(g.payload_blocks, 0);
     return w;
 }
@@ -67,6 +68,13 @@ util::Result<void> VhdxWriter::pwrite(uint64_t offset, std::span<const std::byte
             block_offset_[block] = next_block_;
             next_block_ += geometry_.block_size;
             ++allocated_;
+            // Blocks fill in allocation order, so everything up to the one before this is most
+            // likely final: let the disk start on it while the filesystem is still being written.
+            constexpr uint64_t batch = 32 * MiB;
+            if (next_block_ - written_back_ >= batch + 2 * geometry_.block_size) {
+                file_.start_writeback(written_back_, batch);
+                written_back_ += batch;
+            }
         }
         if (block_offset_[block] != 0) WSLMOD_CHECK(file_.pwrite(block_offset_[block] + within, part));
         data = data.subspan(n);
@@ -121,7 +129,6 @@ util::Result<void> VhdxWriter::finish(std::span<const std::byte> digest) {
     for (size_t i = 0; i < creator_.size() && i < 255; ++i)
         ident[8 + 2 * i] = static_cast<std::byte>(creator_[i]); // UTF-16LE of ASCII
     WSLMOD_CHECK(file_.pwrite(0, ident));
-    WSLMOD_CHECK(file_.flush()); // everything the headers point at is durable first
 
     Header h;
     h.file_write = derive_guid(digest, "file-write");

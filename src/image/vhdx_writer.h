@@ -6,8 +6,9 @@
 // at the end of the file; a write of zeros to an unallocated block stores nothing, and
 // unallocated blocks are recorded as PAYLOAD_BLOCK_ZERO (offset 0, as Hyper-V requires), so
 // all-zero blocks are never stored.  Unwritten parts of an allocated block stay file holes.
-// finish() writes the log (zeros), BAT, metadata, region tables and file identifier, then the
-// two headers last, then fsyncs.  Every GUID comes from a caller-supplied content digest, so
+// finish() writes the BAT, metadata, region tables and file identifier, then the two headers
+// last, then fsyncs.  (One fsync suffices: the file is a temporary that is renamed into place
+// only after it, so no reader ever sees a file whose headers precede their structures.)  Every GUID comes from a caller-supplied content digest, so
 // the same writes give the same bytes.
 #pragma once
 
@@ -51,6 +52,7 @@ class VhdxWriter final : public BlockDevice {
     uint32_t physical_sector_ = 4096;
     std::string creator_;
     uint64_t bat_offset_ = 0, bat_length_ = 0, metadata_offset_ = 0, next_block_ = 0;
+    uint64_t written_back_ = 0; // payload bytes before this offset were handed to writeback
     std::vector<uint64_t> block_offset_; // per payload block; 0 = not allocated
     uint64_t allocated_ = 0;
     bool finished_ = false;
