@@ -14,8 +14,12 @@
 //   - metadata: the five required items present, in bounds, with valid values; HasParent
 //     (differencing) refused; unknown required items refused;
 //   - BAT: the region holds all entries; every FULLY_PRESENT / PARTIALLY_PRESENT payload entry
-//     points inside the file, 1 MiB aligned, past the headers and outside the regions.
-// Blocks in states NOT_PRESENT, UNDEFINED, ZERO, UNMAPPED read as zeros.
+//     points inside the file, 1 MiB aligned, past the headers and outside the regions; only
+//     the block at the highest offset may run past the end of the file (QEMU allows a partial
+//     last block), and its missing tail reads as zeros.
+// Blocks in states NOT_PRESENT, UNDEFINED, ZERO, UNMAPPED and UNMAPPED_v095 (5) read as zeros.
+// PARTIALLY_PRESENT (7, differencing only) and the reserved state 4 pass open(), as in QEMU, but
+// a read that touches such a block fails and names it, so the rest of the disk stays readable.
 #pragma once
 
 #include <memory>
