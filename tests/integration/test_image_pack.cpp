@@ -105,6 +105,26 @@ TEST_CASE("the artifacts layout holds <release>/modules, seen through debugfs") 
     CHECK(test::run_tool({"e2fsck", "-fn", (dir / "a.raw").string()}).exit_code == 0);
 }
 
+TEST_CASE("symlinks, odd modes and empty files survive packing, seen through debugfs") {
+    auto dir = test::scratch_dir("pack-symlinks");
+    auto tree = dir / "tree";
+    std::filesystem::create_directories(tree / "kernel/sub");
+    std::ofstream(tree / "modules.dep") << "kernel/sub/a.ko:\n";
+    std::ofstream(tree / "kernel/sub/a.ko") << std::string(5000, 'a');
+    std::ofstream(tree / "empty");
+    ::chmod((tree / "empty").c_str(), 0600);
+    ::chmod((tree / "kernel/sub").c_str(), 0750);
+    std::filesystem::create_symlink("sub/a.ko", tree / "kernel/short");
+    std::filesystem::create_symlink(std::string(200, 'l') + "/target", tree / "kernel/long"); // not inline
+    std::filesystem::create_symlink("/absolute/elsewhere", tree / "abs");
+    auto img = pack(tree, dir / "m.vhdx");
+    test::run_ok({"qemu-img", "convert", "-O", "raw", img.string(), (dir / "m.raw").string()});
+    CHECK(test::run_tool({"e2fsck", "-fn", (dir / "m.raw").string()}).exit_code == 0);
+    std::filesystem::create_directory(dir / "rdump");
+    test::run_ok({"debugfs", "-R", "rdump / " + (dir / "rdump").string(), (dir / "m.raw").string()});
+    CHECK(describe_tree(dir / "rdump") == describe_tree(tree));
+}
+
 TEST_CASE("pack leaves out build and source links and keeps the previous output on request") {
     auto dir = test::scratch_dir("pack-links");
     auto tree = dir / "6.1.0-test";

@@ -1,0 +1,39 @@
+// Module.symvers recovered without building the kernel: vmlinux's exports from the stock
+// bzImage, and every stock module's exports from the modules themselves.
+//
+// Module.symvers, one line per exported symbol (what Kbuild's modpost writes and reads):
+//   0x<crc, 8 hex digits>\t<symbol>\t<module>\t<EXPORT_SYMBOL|EXPORT_SYMBOL_GPL>\t<namespace>
+// <module> is "vmlinux" or the module's path below kernel/ without its suffix
+// ("drivers/usb/serial/usbserial"); <namespace> is empty when the symbol has none (the line
+// then ends in a tab).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "image/file_source.h"
+#include "kernel/ksymtab.h"
+
+namespace wslmod::kernel {
+
+struct SymversLine {
+    uint32_t crc = 0;
+    std::string symbol, module, ns;
+    bool gpl = false;
+};
+
+// The vmlinux lines from a bzImage: boot header -> compressed payload -> ELF -> ksymtab.
+util::Result<std::vector<SymversLine>> symvers_from_bzimage(std::span<const std::byte> bzimage,
+                                                            const std::string& origin);
+
+// The module lines from a stock modules tree (folder or image) with depmod indexes.  Only the
+// modules that modules.symbols names as exporters are read (all of them without that index);
+// decompression and parsing run on `jobs` threads.
+util::Result<std::vector<SymversLine>> symvers_from_modules(image::FileSource& modules, unsigned jobs);
+
+// The file text, vmlinux lines first, each group sorted by module and symbol.
+std::string format_symvers(std::vector<SymversLine> lines);
+
+} // namespace wslmod::kernel
