@@ -7,6 +7,7 @@
 
 #include "cli/image_commands.h"
 #include "cli/kernel_info.h"
+#include "cli/kernel_prepare.h"
 #include "cli/kernel_symvers.h"
 
 namespace wslmod::cli {
@@ -22,6 +23,8 @@ const std::vector<Subcommand>& subcommands() {
         {"kernel info",
          "Show the release and the config facts that decide whether a module can load",
          setup_kernel_info},
+        {"kernel prepare", "Prepare a cached kernel-devel tree for the stock kernel, without building it",
+         setup_kernel_prepare},
         {"kernel symvers", "Recover Module.symvers (symbol CRCs) from the stock kernel image and modules",
          setup_kernel_symvers},
     };

@@ -1,0 +1,65 @@
+#include "cli/kernel_prepare.h"
+
+#include <memory>
+#include <ostream>
+#include <thread>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "kernel/prepare.h"
+
+namespace wslmod::cli {
+
+Action setup_kernel_prepare(CLI::App& app) {
+    struct Options {
+        kernel::PrepareSpec spec;
+        std::vector<std::string> allow;
+        std::string cache;
+    };
+    auto opt = std::make_shared<Options>();
+    auto& s = opt->spec;
+    app.add_option("--source", s.source, "Kernel source: a tar archive (.tar.xz/.gz/.zst) or a folder")->required();
+    app.add_option("--config", s.config, "Published kernel config (plain or .gz)")->required();
+    app.add_option("--stock-kernel", s.stock_kernel, "Stock kernel image (bzImage; WSL's tools\\kernel)")->required();
+    app.add_option("--stock-modules", s.stock_modules, "Stock modules: folder or VHD/VHDX image");
+    app.add_option("--symvers", s.symvers, "Use this Module.symvers instead of recovering one");
+    app.add_option("--release", s.release, "Expected release (must equal the stock kernel's)");
+    app.add_option("--allow-drift", opt->allow, "Accept a config symbol that olddefconfig changed (repeatable)");
+    app.add_option("--cache", opt->cache, "Cache folder (default $XDG_CACHE_HOME/wslmod)");
+    app.add_option("-j,--jobs", s.jobs, "Parallel make jobs")->default_val(std::max(1u, std::thread::hardware_concurrency()));
+    return [opt](const Context& ctx) -> util::Result<int> {
+        auto spec = opt->spec;
+        for (auto sym : opt->allow) spec.allow_drift.insert(sym.starts_with("CONFIG_") ? sym.substr(7) : sym);
+        spec.cache = opt->cache.empty() ? kernel::default_cache() : std::filesystem::path(opt->cache);
+        bool tty = !ctx.json && isatty(2);
+        auto progress = [&](const std::string& step) {
+            if (tty) *ctx.err << "\33[2K\rprepare: " << step << " ..." << std::flush;
+        };
+        auto tree = kernel::prepare_tree(spec, *ctx.runner, progress);
+        if (tty) *ctx.err << "\33[2K\r" << std::flush;
+        WSLMOD_CHECK(tree);
+        static const char* kinds[] = {"toolchain", "abi-neutral", "fatal", "allowed"};
+        if (ctx.json) {
+            auto drift = nlohmann::json::array();
+            for (const auto& d : tree->drift.items)
+                drift.push_back({{"symbol", "CONFIG_" + d.symbol}, {"published", d.published ? *d.published : "unset"},
+                                 {"actual", d.actual ? *d.actual : "unset"}, {"class", kinds[static_cast<int>(d.kind)]},
+                                 {"note", d.note}});
+            ctx.emit_json({{"tree", tree->dir.string()}, {"release", tree->release}, {"localversion", tree->localversion},
+                           {"symvers", tree->symvers_source}, {"cache_hit", tree->cache_hit}, {"drift", drift}});
+            return 0;
+        }
+        *ctx.out << fmt::format("{}\n  release  {} (LOCALVERSION={})\n  symvers  {}\n  cache    {}\n", tree->dir.string(),
+                                tree->release, tree->localversion, tree->symvers_source, tree->cache_hit ? "hit" : "new");
+        for (const auto& d : tree->drift.items)
+            *ctx.out << fmt::format("  note     CONFIG_{} {} -> {} ({}: {})\n", d.symbol, d.published ? *d.published : "unset",
+                                    d.actual ? *d.actual : "unset", kinds[static_cast<int>(d.kind)], d.note);
+        if (tree->symvers_source == "recovered" && opt->spec.stock_modules.empty())
+            *ctx.err << "wslmod: warning: Module.symvers has vmlinux only (no --stock-modules)\n";
+        return 0;
+    };
+}
+
+} // namespace wslmod::cli

@@ -1,0 +1,99 @@
+#include "kernel/drift.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace wslmod::kernel {
+namespace {
+
+// Symbols that never change what a module is built against, each with the reason.  Reviewed
+// list: add an entry only with a reason that holds for every architecture and release.
+const std::map<std::string, std::string>& abi_neutral() {
+    static const std::map<std::string, std::string> list = {
+        {"BUILD_SALT", "only salts the build ID note"},
+        {"MODULE_SIG_ALL", "only says whether modules_install signs modules"},
+        {"MODULE_SIG_KEY", "the path of a signing key; signing does not change code or layouts"},
+        {"MODULE_SIG_KEY_TYPE_RSA", "the type of a signing key"},
+        {"MODULE_SIG_KEY_TYPE_ECDSA", "the type of a signing key"},
+        {"SYSTEM_TRUSTED_KEYS", "certificates built into vmlinux; modules do not see them"},
+        {"SYSTEM_REVOCATION_KEYS", "certificates built into vmlinux; modules do not see them"},
+        {"SYSTEM_EXTRA_CERTIFICATE_SIZE", "space reserved in vmlinux for a certificate"},
+    };
+    return list;
+}
+
+bool starts(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
+bool ends(const std::string& s, const char* p) {
+    std::string_view sv(s), pv(p);
+    return sv.size() >= pv.size() && sv.substr(sv.size() - pv.size()) == pv;
+}
+
+// The likely fix when a symbol dropped or appeared.
+std::string fix_for(const std::string& sym) {
+    if (starts(sym, "DEBUG_INFO_BTF") || starts(sym, "PAHOLE"))
+        return "install pahole (Debian/Ubuntu package: dwarves), then prepare again";
+    if (starts(sym, "GCC_PLUGIN"))
+        return "install the gcc plugin headers for the compiler in CONFIG_CC_VERSION_TEXT "
+               "(Debian/Ubuntu: gcc-N-plugin-dev), then prepare again";
+    if (starts(sym, "RUST"))
+        return "install rustc, bindgen and the Rust standard library sources at the versions the "
+               "kernel wants, or pass --allow-drift";
+    if (starts(sym, "DEBUG_INFO"))
+        return "install dwarves and a compiler that emits the requested DWARF version";
+    if (sym == "OBJTOOL" || sym == "STACK_VALIDATION")
+        return "install libelf-dev so that objtool can be built";
+    return "the local compiler or tools could not satisfy it: use the compiler named in "
+           "CONFIG_CC_VERSION_TEXT, or accept it with --allow-drift " + sym;
+}
+
+std::string show(const std::optional<std::string>& v) { return v ? *v : "unset"; }
+
+} // namespace
+
+std::pair<DriftClass, std::string> classify(const std::string& sym) {
+    if (auto it = abi_neutral().find(sym); it != abi_neutral().end()) return {DriftClass::abi_neutral, it->second};
+    static const char* prefixes[] = {"CC_HAS_", "CC_CAN_", "CC_IS_", "CC_HAVE_", "AS_HAS_", "AS_IS_",
+                                     "AS_WRUSS", "AS_TPAUSE", "AS_GFNI", "AS_AVX", "AS_SHA", "AS_VAES",
+                                     "AS_VPCLMULQDQ", "LD_", "TOOLCHAIN_HAS_", "TOOLCHAIN_NEEDS_",
+                                     "RUSTC_", "PAHOLE_HAS_", "GCC_ASM_", "CLANG_", "BINDGEN_"};
+    for (auto* p : prefixes)
+        if (starts(sym, p)) return {DriftClass::toolchain, "derived from the local toolchain"};
+    if (sym == "CC_VERSION_TEXT" || sym == "GCC_VERSION" || sym == "RUST_IS_AVAILABLE" || ends(sym, "_VERSION"))
+        return {DriftClass::toolchain, "derived from the local toolchain"};
+    return {DriftClass::fatal, fix_for(sym)};
+}
+
+bool DriftReport::fatal() const {
+    return std::any_of(items.begin(), items.end(), [](const DriftItem& i) { return i.kind == DriftClass::fatal; });
+}
+
+std::string DriftReport::fatal_summary() const {
+    std::string out;
+    for (const auto& i : items)
+        if (i.kind == DriftClass::fatal)
+            out += fmt::format("{}CONFIG_{}: published {}, now {} ({})", out.empty() ? "" : "; ", i.symbol,
+                               show(i.published), show(i.actual), i.note);
+    return out;
+}
+
+DriftReport check_drift(const KernelConfig& published, const KernelConfig& actual, const std::set<std::string>& allowed) {
+    std::set<std::string> symbols;
+    for (const auto& [k, v] : published.values) symbols.insert(k);
+    for (const auto& [k, v] : actual.values) symbols.insert(k);
+    DriftReport report;
+    for (const auto& sym : symbols) {
+        auto before = published.get(sym), after = actual.get(sym);
+        if (before == after) continue;
+        auto [kind, note] = classify(sym);
+        if (kind == DriftClass::fatal && allowed.count(sym)) {
+            kind = DriftClass::allowed;
+            note = "accepted with --allow-drift";
+        }
+        report.items.push_back({sym, before, after, kind, note});
+    }
+    return report;
+}
+
+} // namespace wslmod::kernel

@@ -1,0 +1,47 @@
+// Config drift: what `make olddefconfig` changed in the published config.  olddefconfig
+// silently drops options the local toolchain cannot satisfy (pahole for BTF, gcc plugin
+// headers, a compiler feature), and a module built against the changed config can have other
+// struct layouts than the stock kernel, which then refuses it.  Every changed symbol is put in
+// one of three classes:
+//   toolchain    symbols Kconfig derives from the local tools (CC_VERSION_TEXT, *_VERSION,
+//                CC_HAS_*, AS_HAS_*, LD_*, RUSTC_*, PAHOLE_HAS_* ...): a note;
+//   abi_neutral  symbols that never change what a module is built against (signing keys,
+//                BUILD_SALT ...), from one reviewed list with a reason each: a note;
+//   fatal        anything else, with the likely fix, unless accepted with --allow-drift.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kernel/config.h"
+
+namespace wslmod::kernel {
+
+enum class DriftClass { toolchain, abi_neutral, fatal, allowed };
+
+struct DriftItem {
+    std::string symbol;                  // without CONFIG_
+    std::optional<std::string> published; // nullopt: unset
+    std::optional<std::string> actual;
+    DriftClass kind = DriftClass::fatal;
+    std::string note;                    // the reason (notes) or the likely fix (fatal)
+};
+
+struct DriftReport {
+    std::vector<DriftItem> items; // sorted by symbol
+    bool fatal() const;
+    // One line per fatal item: "CONFIG_X: published y, now unset (install pahole: dwarves)".
+    std::string fatal_summary() const;
+};
+
+// Compares the published config with the one olddefconfig produced; `allowed` symbols (without
+// CONFIG_) are accepted drift.
+DriftReport check_drift(const KernelConfig& published, const KernelConfig& actual,
+                        const std::set<std::string>& allowed = {});
+
+// The class a changed `symbol` falls in, ignoring --allow-drift, and its note.
+std::pair<DriftClass, std::string> classify(const std::string& symbol);
+
+} // namespace wslmod::kernel

@@ -1,0 +1,232 @@
+#include "kernel/prepare.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "image/file_source.h"
+#include "image/tree.h"
+#include "kernel/bzimage.h"
+#include "kernel/config.h"
+#include "kernel/modinfo.h"
+#include "kernel/source_archive.h"
+#include "kernel/symvers.h"
+#include "util/decompress.h"
+#include "util/file.h"
+#include "util/sha256.h"
+
+namespace wslmod::kernel {
+namespace {
+
+constexpr const char* tree_format = "wslmod-tree-1";
+
+util::Result<std::string> digest_of(const std::filesystem::path& p) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec)) return util::to_hex(WSLMOD_TRY(image::scan_tree(p)).listing_digest);
+    return util::to_hex(WSLMOD_TRY(util::sha256_file(p)));
+}
+
+std::string first_line(util::CommandRunner& runner, std::vector<std::string> argv) {
+    auto out = runner.run(util::Command(argv));
+    if (!out || out->exit_code != 0) return "none";
+    return out->output.substr(0, out->output.find('\n'));
+}
+
+util::Result<std::string> make(util::CommandRunner& runner, const std::filesystem::path& tree,
+                               std::vector<std::string> args, const std::filesystem::path& log) {
+    std::vector<std::string> argv{"make", "-C", tree.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto out = WSLMOD_TRY(runner.run(util::Command(argv)));
+    std::ofstream(log, std::ios::app) << "$ " << util::shell_quote(argv) << "\n" << out.output;
+    if (out.exit_code != 0) {
+        auto tail = out.output.size() > 1500 ? out.output.substr(out.output.size() - 1500) : out.output;
+        return util::fail(fmt::format("`make {}` failed with exit code {}:\n{}", util::shell_quote(args), out.exit_code, tail),
+                          log.string(), "the whole log is in that file");
+    }
+    return out.output;
+}
+
+// The release the stock modules were built for, from one module's vermagic.
+util::Result<std::string> modules_release(image::FileSource& src) {
+    if (!src.exists("modules.dep")) return util::bad_input("no modules.dep in the stock modules", src.describe());
+    auto dep = WSLMOD_TRY(src.read("modules.dep"));
+    auto path = dep.substr(0, dep.find(':'));
+    if (path.empty() || path.find('\n') != std::string::npos)
+        return util::bad_input("modules.dep names no module", src.describe());
+    auto bytes = WSLMOD_TRY(src.read(path));
+    std::span<const std::byte> raw(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size());
+    std::vector<std::byte> plain;
+    if (util::looks_compressed(raw)) raw = plain = WSLMOD_TRY(util::decompress(raw, src.describe() + ":" + path));
+    auto vermagic = WSLMOD_TRY(modinfo_value(raw, "vermagic", src.describe() + ":" + path));
+    if (!vermagic) return util::bad_input("a stock module has no vermagic", src.describe() + ":" + path);
+    return vermagic_release(*vermagic);
+}
+
+std::string gcc_major(const std::string& text) {
+    std::smatch m;
+    static const std::regex version(R"((\d+)\.\d+\.\d+)");
+    return std::regex_search(text, m, version) ? m[1].str() : "";
+}
+
+nlohmann::json drift_json(const DriftReport& r) {
+    auto arr = nlohmann::json::array();
+    static const char* kinds[] = {"toolchain", "abi_neutral", "fatal", "allowed"};
+    for (const auto& i : r.items)
+        arr.push_back({{"symbol", "CONFIG_" + i.symbol}, {"published", i.published ? *i.published : "unset"},
+                       {"actual", i.actual ? *i.actual : "unset"}, {"class", kinds[static_cast<int>(i.kind)]},
+                       {"note", i.note}});
+    return arr;
+}
+
+util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
+    std::ifstream in(dir / ".wslmod-tree.json");
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded()) return util::fail("damaged cache entry", dir.string(), "delete it and prepare again");
+    PreparedTree t;
+    t.dir = dir;
+    t.release = j.value("release", "");
+    t.localversion = j.value("localversion", "");
+    t.symvers_source = j.value("symvers", "");
+    t.key = dir.filename().string();
+    for (const auto& i : j.value("drift", nlohmann::json::array())) {
+        DriftItem d;
+        d.symbol = i.value("symbol", "").substr(7);
+        auto pub = i.value("published", "unset"), act = i.value("actual", "unset");
+        if (pub != "unset") d.published = pub;
+        if (act != "unset") d.actual = act;
+        auto cls = i.value("class", "");
+        d.kind = cls == "toolchain" ? DriftClass::toolchain : cls == "abi_neutral" ? DriftClass::abi_neutral : DriftClass::allowed;
+        d.note = i.value("note", "");
+        t.drift.items.push_back(d);
+    }
+    return t;
+}
+
+} // namespace
+
+std::filesystem::path default_cache() {
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::filesystem::path(x) / "wslmod";
+    const char* home = std::getenv("HOME");
+    return std::filesystem::path(home && *home ? home : "/tmp") / ".cache/wslmod";
+}
+
+util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRunner& runner, const Progress& progress) {
+    auto say = [&](const std::string& m) { if (progress) progress(m); };
+
+    // The release: the stock kernel's, which the stock modules must share.
+    auto kernel_bytes = WSLMOD_TRY(util::read_bytes(spec.stock_kernel));
+    auto header = WSLMOD_TRY(parse_bzimage(kernel_bytes, spec.stock_kernel.string()));
+    std::string release = spec.release.empty() ? header.release : spec.release;
+    if (!spec.release.empty() && spec.release != header.release)
+        return util::bad_input(fmt::format("--release {} is not the stock kernel's release {}", spec.release, header.release),
+                               spec.stock_kernel.string());
+    if (release.ends_with("+"))
+        return util::bad_input(fmt::format("release '{}' ends in '+': a dirty git build, which no stock kernel is", release),
+                               spec.stock_kernel.string(), "use the published kernel image");
+    std::unique_ptr<image::FileSource> modules;
+    if (!spec.stock_modules.empty()) {
+        modules = WSLMOD_TRY(image::open_file_source(spec.stock_modules));
+        auto mod_release = WSLMOD_TRY(modules_release(*modules));
+        if (mod_release != release)
+            return util::bad_input(fmt::format("the stock modules are for {} but the stock kernel is {}", mod_release, release),
+                                   spec.stock_modules.string(), "pass the modules that ship with that kernel");
+    }
+
+    // The cache key covers everything that can change the prepared tree.
+    auto toolchain = first_line(runner, {"gcc", "--version"}) + "|" + first_line(runner, {"make", "--version"}) + "|" +
+                     first_line(runner, {"pahole", "--version"});
+    util::Sha256 key;
+    key.update(tree_format).update("|").update(release).update("|").update(toolchain);
+    for (const auto& p : {spec.source, spec.config, spec.stock_kernel, spec.stock_modules, spec.symvers})
+        key.update("|").update(p.empty() ? std::string("-") : WSLMOD_TRY(digest_of(p)));
+    for (const auto& s : spec.allow_drift) key.update("|allow:").update(s);
+    auto hex = util::to_hex(key.finish()).substr(0, 32);
+    auto trees = spec.cache / "trees";
+    auto entry = trees / hex;
+    if (std::filesystem::exists(entry / ".complete")) {
+        auto t = WSLMOD_TRY(read_entry(entry));
+        t.cache_hit = true;
+        return t;
+    }
+
+    std::filesystem::create_directories(trees);
+    auto tmp = trees / fmt::format(".tmp-{}-{}", hex, ::getpid());
+    std::filesystem::remove_all(tmp);
+    struct Cleanup {
+        std::filesystem::path p;
+        ~Cleanup() { std::error_code ec; if (!p.empty()) std::filesystem::remove_all(p, ec); }
+    } cleanup{tmp};
+    auto log = tmp.string() + ".log";
+
+    say("extracting " + spec.source.filename().string());
+    std::error_code ec;
+    if (std::filesystem::is_directory(spec.source, ec)) {
+        std::filesystem::copy(spec.source, tmp, std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks, ec);
+        if (ec) return util::fail(fmt::format("cannot copy the source: {}", ec.message()), spec.source.string());
+    } else {
+        WSLMOD_TRY(extract_source(spec.source, tmp));
+    }
+
+    say("configuring");
+    auto published_text = WSLMOD_TRY(util::read_text_decompressed(spec.config));
+    auto published = WSLMOD_TRY(parse_config(published_text, spec.config.string()));
+    std::ofstream(tmp / ".config") << published_text;
+    WSLMOD_TRY(make(runner, tmp, {"-s", "olddefconfig", "LOCALVERSION="}, log));
+    auto base = WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease", "LOCALVERSION="}, log));
+    base = base.substr(0, base.find('\n'));
+    if (!release.starts_with(base))
+        return util::bad_input(fmt::format("the source gives release '{}', which is not a prefix of the stock release '{}'", base, release),
+                               spec.source.string(), "use the source of the stock kernel's version");
+    PreparedTree tree;
+    tree.release = release;
+    tree.localversion = release.substr(base.size());
+    auto pinned = WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease", "LOCALVERSION=" + tree.localversion}, log));
+    if (pinned.substr(0, pinned.find('\n')) != release)
+        return util::fail(fmt::format("pinning LOCALVERSION={} gave '{}', not '{}'", tree.localversion, pinned, release), spec.source.string());
+
+    auto actual_text = WSLMOD_TRY(util::read_text_decompressed(tmp / ".config"));
+    auto actual = WSLMOD_TRY(parse_config(actual_text, (tmp / ".config").string()));
+    tree.drift = check_drift(published, actual, spec.allow_drift);
+    if (tree.drift.fatal())
+        return util::fail("olddefconfig changed options that modules depend on: " + tree.drift.fatal_summary(), spec.config.string(),
+                          "fix the toolchain as named, or accept a symbol with --allow-drift SYMBOL");
+
+    say("make modules_prepare");
+    WSLMOD_TRY(make(runner, tmp, {"-s", fmt::format("-j{}", std::max(1u, spec.jobs)), "modules_prepare",
+                                  "LOCALVERSION=" + tree.localversion}, log));
+
+    say("Module.symvers");
+    if (!spec.symvers.empty()) {
+        std::filesystem::copy_file(spec.symvers, tmp / "Module.symvers", std::filesystem::copy_options::overwrite_existing, ec);
+        if (ec) return util::fail(fmt::format("cannot copy: {}", ec.message()), spec.symvers.string());
+        tree.symvers_source = "file";
+    } else {
+        auto lines = WSLMOD_TRY(symvers_from_bzimage(kernel_bytes, spec.stock_kernel.string()));
+        if (modules) {
+            auto more = WSLMOD_TRY(symvers_from_modules(*modules, std::max(1u, spec.jobs)));
+            lines.insert(lines.end(), more.begin(), more.end());
+        }
+        std::ofstream(tmp / "Module.symvers") << format_symvers(std::move(lines));
+        tree.symvers_source = "recovered";
+    }
+
+    nlohmann::json meta{{"format", tree_format}, {"release", release}, {"localversion", tree.localversion},
+                        {"symvers", tree.symvers_source}, {"toolchain", toolchain}, {"drift", drift_json(tree.drift)},
+                        {"compiler_major", gcc_major(first_line(runner, {"gcc", "--version"}))},
+                        {"published_compiler", published.string_value("CC_VERSION_TEXT")}};
+    std::ofstream(tmp / ".wslmod-tree.json") << meta.dump(2) << "\n";
+    std::ofstream(tmp / ".complete") << "";
+    std::filesystem::rename(tmp, entry, ec);
+    if (ec && !std::filesystem::exists(entry / ".complete"))
+        return util::fail(fmt::format("cannot publish the tree: {}", ec.message()), entry.string());
+    std::filesystem::rename(log, entry.string() + ".log", ec);
+    tree.dir = entry;
+    tree.key = hex;
+    return tree;
+}
+
+} // namespace wslmod::kernel

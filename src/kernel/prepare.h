@@ -1,0 +1,57 @@
+// Prepares a kernel-devel tree that out-of-tree modules build against, without building the
+// kernel:
+//   release   from the stock kernel image (checked against the stock modules' vermagic); the
+//             source gives only the base (Makefile version + CONFIG_LOCALVERSION), and the rest
+//             is pinned with Kbuild's LOCALVERSION= ("6.12.117" + "+deb12-amd64")
+//   extract   the source archive, streaming and refusing unsafe entries (source_archive.h)
+//   configure the published config, `make olddefconfig`, then the drift check (drift.h)
+//   prepare   `make modules_prepare` with the release pinned
+//   symvers   Module.symvers from --symvers, or recovered from the stock kernel and modules
+// Trees are cached in <cache>/trees/<key>/, keyed by the digests of the source, config, stock
+// kernel and modules, the toolchain and the release.  An entry is built in a temporary folder,
+// marked complete, then renamed into place, so a killed prepare never leaves an entry that looks
+// valid.  Prepared trees are never written to again; builds use separate object folders.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "kernel/drift.h"
+#include "util/process.h"
+
+namespace wslmod::kernel {
+
+struct PrepareSpec {
+    std::filesystem::path source;        // kernel source archive (tar.*) or folder
+    std::filesystem::path config;        // published config (plain or compressed)
+    std::filesystem::path stock_kernel;  // bzImage; gives the release
+    std::filesystem::path stock_modules; // folder or image; optional
+    std::filesystem::path symvers;       // Module.symvers to use as is; optional
+    std::string release;                 // overrides the stock kernel's release; optional
+    std::set<std::string> allow_drift;   // symbols without CONFIG_
+    std::filesystem::path cache;         // e.g. ~/.cache/wslmod
+    unsigned jobs = 2;
+};
+
+struct PreparedTree {
+    std::filesystem::path dir;
+    std::string release, localversion; // localversion: the LOCALVERSION= that pins the release
+    DriftReport drift;
+    std::string symvers_source; // "file", "recovered", "none"
+    bool cache_hit = false;
+    std::string key;
+};
+
+// Progress messages ("extracting linux-6.12 ..."), for a TTY.
+using Progress = std::function<void(const std::string&)>;
+
+util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRunner& runner,
+                                        const Progress& progress = {});
+
+// The default cache root: $XDG_CACHE_HOME/wslmod or ~/.cache/wslmod.
+std::filesystem::path default_cache();
+
+} // namespace wslmod::kernel
