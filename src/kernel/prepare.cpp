@@ -22,7 +22,7 @@
 namespace wslmod::kernel {
 namespace {
 
-constexpr const char* tree_format = "wslmod-tree-1";
+constexpr const char* tree_format = "wslmod-tree-2"; // 2: the release is pinned by localversion-wslmod
 
 util::Result<std::string> digest_of(const std::filesystem::path& p) {
     std::error_code ec;
@@ -184,7 +184,11 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     PreparedTree tree;
     tree.release = release;
     tree.localversion = release.substr(base.size());
-    auto pinned = WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease", "LOCALVERSION=" + tree.localversion}, log));
+    // Kbuild appends the contents of localversion* files in the tree root to the release, so
+    // every later make in this tree (and every module build against it) gets the whole release
+    // without a LOCALVERSION= on its command line.
+    if (!tree.localversion.empty()) std::ofstream(tmp / "localversion-wslmod") << tree.localversion << "\n";
+    auto pinned = WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease"}, log));
     if (pinned.substr(0, pinned.find('\n')) != release)
         return util::fail(fmt::format("pinning LOCALVERSION={} gave '{}', not '{}'", tree.localversion, pinned, release), spec.source.string());
 
@@ -196,8 +200,7 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
                           "fix the toolchain as named, or accept a symbol with --allow-drift SYMBOL");
 
     say("make modules_prepare");
-    WSLMOD_TRY(make(runner, tmp, {"-s", fmt::format("-j{}", std::max(1u, spec.jobs)), "modules_prepare",
-                                  "LOCALVERSION=" + tree.localversion}, log));
+    WSLMOD_TRY(make(runner, tmp, {"-s", fmt::format("-j{}", std::max(1u, spec.jobs)), "modules_prepare"}, log));
 
     say("Module.symvers");
     if (!spec.symvers.empty()) {

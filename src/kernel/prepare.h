@@ -2,7 +2,8 @@
 // kernel:
 //   release   from the stock kernel image (checked against the stock modules' vermagic); the
 //             source gives only the base (Makefile version + CONFIG_LOCALVERSION), and the rest
-//             is pinned with Kbuild's LOCALVERSION= ("6.12.117" + "+deb12-amd64")
+//             is pinned in a localversion-wslmod file, which Kbuild appends like LOCALVERSION=
+//             ("6.12.117" + "+deb12-amd64"), so that a plain `make kernelrelease` agrees
 //   extract   the source archive, streaming and refusing unsafe entries (source_archive.h)
 //   configure the published config, `make olddefconfig`, then the drift check (drift.h)
 //   prepare   `make modules_prepare` with the release pinned

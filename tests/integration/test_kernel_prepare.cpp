@@ -1,0 +1,75 @@
+// `wslmod kernel prepare` on Debian's linux-source tarball and published config.
+#include <fstream>
+
+#include "support/catch.h"
+#include "support/devel_tree.h"
+#include "support/prereq.h"
+#include "support/run.h"
+
+using namespace wslmod;
+
+TEST_CASE("the prepared tree's kernelrelease is the stock release, with no fatal drift, and a second prepare hits the cache") {
+    const auto& k = test::debian_kernel();
+    auto tree = test::prepared_tree(); // first or cached
+    auto release = test::run_ok({"make", "-s", "-C", tree.string(), "kernelrelease"});
+    CHECK(release == k.release + "\n");
+    CHECK(std::filesystem::exists(tree / "Module.symvers"));
+    CHECK(std::filesystem::exists(tree / "scripts/mod/modpost"));
+    CHECK(std::filesystem::exists(tree / ".complete"));
+    auto again = test::run_wslmod({"--json", "kernel", "prepare", "--source", k.source.string(), "--config",
+                                   k.config.string(), "--stock-kernel", k.kernel.string(), "--stock-modules",
+                                   k.modules.string(), "--cache",
+                                   (std::filesystem::path(WSLMOD_BINARY_DIR) / "tests/cache").string()});
+    INFO(again.output);
+    CHECK(again.exit_code == 0);
+    CHECK(again.output.find("\"cache_hit\": true") != std::string::npos);
+    CHECK(again.output.find("\"class\": \"fatal\"") == std::string::npos);
+    CHECK(again.output.find("CONFIG_MODULE_SIG_KEY") != std::string::npos); // a note, as expected
+}
+
+TEST_CASE("with pahole hidden from PATH the drift check fails, naming DEBUG_INFO_BTF and dwarves") {
+    const auto& k = test::debian_kernel();
+    auto dir = test::scratch_dir("prepare-no-pahole");
+    // A PATH with every program of /usr/bin and /usr/sbin except pahole.
+    auto bin = dir / "bin";
+    std::filesystem::create_directories(bin);
+    for (auto d : {"/usr/bin", "/usr/sbin"})
+        for (const auto& e : std::filesystem::directory_iterator(d)) {
+            auto name = e.path().filename();
+            if (name == "pahole" || std::filesystem::exists(bin / name)) continue;
+            std::filesystem::create_symlink(e.path(), bin / name);
+        }
+    util::SystemRunner r;
+    auto out = r.run(util::Command({test::wslmod_binary().string(), "kernel", "prepare", "--source", k.source.string(),
+                                    "--config", k.config.string(), "--stock-kernel", k.kernel.string(), "--cache",
+                                    (dir / "cache").string()})
+                         .with_env("PATH", bin.string()));
+    REQUIRE(out);
+    INFO(out->output);
+    CHECK(out->exit_code == 1);
+    CHECK(out->output.find("CONFIG_DEBUG_INFO_BTF: published y, now unset") != std::string::npos);
+    CHECK(out->output.find("dwarves") != std::string::npos);
+    // Nothing that looks like a valid cache entry is left behind.
+    for (const auto& e : std::filesystem::directory_iterator(dir / "cache/trees"))
+        CHECK_FALSE(std::filesystem::exists(e.path() / ".complete"));
+}
+
+TEST_CASE("a stock kernel that disagrees with the stock modules is refused with both releases") {
+    const auto& k = test::debian_kernel();
+    auto dir = test::scratch_dir("prepare-mismatch");
+    auto mods = dir / "6.1.0-fake";
+    std::filesystem::create_directories(mods / "kernel");
+    // A module from "another release": the hello module with its vermagic overwritten in place
+    // (same length, so the ELF stays intact).
+    auto hello = test::build_playground_module("hello", test::prepared_tree(), dir / "hello");
+    test::run_ok({"sh", "-c", "sed 's/vermagic=6.12.117+deb12-amd64/vermagic=6.1.0-99-wslmodfake1/' '" + hello.string() +
+                                  "' > '" + (mods / "kernel/hello.ko").string() + "'"});
+    std::ofstream(mods / "modules.dep") << "kernel/hello.ko:\n";
+    auto r = test::run_wslmod({"kernel", "prepare", "--source", k.source.string(), "--config", k.config.string(),
+                               "--stock-kernel", k.kernel.string(), "--stock-modules", mods.string(), "--cache",
+                               (dir / "cache").string()});
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("6.1.0-99-wslmodfake1") != std::string::npos);
+    CHECK(r.output.find(k.release) != std::string::npos);
+}
