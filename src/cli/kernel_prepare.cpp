@@ -20,9 +20,10 @@ Action setup_kernel_prepare(CLI::App& app) {
     };
     auto opt = std::make_shared<Options>();
     auto& s = opt->spec;
-    app.add_option("--source", s.source, "Kernel source: a tar archive (.tar.xz/.gz/.zst) or a folder")->required();
-    app.add_option("--config", s.config, "Published kernel config (plain or .gz)")->required();
-    app.add_option("--stock-kernel", s.stock_kernel, "Stock kernel image (bzImage; WSL's tools\\kernel)")->required();
+    app.add_option("--source", s.source, "Kernel source: a tar archive (.tar.xz/.gz/.zst), a folder, or a URL")->required();
+    app.add_option("--source-sha256", s.source_sha256, "SHA-256 the source must have (required for a URL)");
+    app.add_option("--config", s.config, "Published kernel config (plain or .gz) or URL (default: /proc/config.gz)");
+    app.add_option("--stock-kernel", s.stock_kernel, "Stock kernel image (bzImage; WSL's tools\\kernel)");
     app.add_option("--stock-modules", s.stock_modules, "Stock modules: folder or VHD/VHDX image");
     app.add_option("--symvers", s.symvers, "Use this Module.symvers instead of recovering one");
     app.add_option("--release", s.release, "Expected release (must equal the stock kernel's)");
@@ -48,7 +49,8 @@ Action setup_kernel_prepare(CLI::App& app) {
                                  {"actual", d.actual ? *d.actual : "unset"}, {"class", kinds[static_cast<int>(d.kind)]},
                                  {"note", d.note}});
             ctx.emit_json({{"tree", tree->dir.string()}, {"release", tree->release}, {"localversion", tree->localversion},
-                           {"symvers", tree->symvers_source}, {"cache_hit", tree->cache_hit}, {"drift", drift}});
+                           {"symvers", tree->symvers_source}, {"cache_hit", tree->cache_hit}, {"drift", drift},
+                           {"warnings", tree->warnings}});
             return 0;
         }
         *ctx.out << fmt::format("{}\n  release  {} (LOCALVERSION={})\n  symvers  {}\n  cache    {}\n", tree->dir.string(),
@@ -56,6 +58,7 @@ Action setup_kernel_prepare(CLI::App& app) {
         for (const auto& d : tree->drift.items)
             *ctx.out << fmt::format("  note     CONFIG_{} {} -> {} ({}: {})\n", d.symbol, d.published ? *d.published : "unset",
                                     d.actual ? *d.actual : "unset", kinds[static_cast<int>(d.kind)], d.note);
+        for (const auto& w : tree->warnings) *ctx.err << "wslmod: warning: " << w << "\n";
         if (tree->symvers_source == "recovered" && opt->spec.stock_modules.empty())
             *ctx.err << "wslmod: warning: Module.symvers has vmlinux only (no --stock-modules)\n";
         return 0;

@@ -1,5 +1,7 @@
 #include "kernel/prepare.h"
 
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -16,6 +18,7 @@
 #include "kernel/source_archive.h"
 #include "kernel/symvers.h"
 #include "util/decompress.h"
+#include "util/fetch.h"
 #include "util/file.h"
 #include "util/sha256.h"
 
@@ -91,6 +94,7 @@ util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
     t.release = j.value("release", "");
     t.localversion = j.value("localversion", "");
     t.symvers_source = j.value("symvers", "");
+    t.warnings = j.value("warnings", std::vector<std::string>{});
     t.key = dir.filename().string();
     for (const auto& i : j.value("drift", nlohmann::json::array())) {
         DriftItem d;
@@ -106,6 +110,18 @@ util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
     return t;
 }
 
+// Removes the temporary folders of prepares that were killed (their process is gone).
+void remove_stale_temporaries(const std::filesystem::path& trees) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(trees, ec)) {
+        auto name = e.path().filename().string();
+        if (!name.starts_with(".tmp-")) continue;
+        auto dash = name.rfind('-'), dot = name.find(".log");
+        pid_t pid = static_cast<pid_t>(std::atoi(name.substr(dash + 1, dot == std::string::npos ? std::string::npos : dot - dash - 1).c_str()));
+        if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove_all(e.path(), ec);
+    }
+}
+
 } // namespace
 
 std::filesystem::path default_cache() {
@@ -118,12 +134,18 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     auto say = [&](const std::string& m) { if (progress) progress(m); };
 
     // The release: the stock kernel's, which the stock modules must share.
-    auto kernel_bytes = WSLMOD_TRY(util::read_bytes(spec.stock_kernel));
-    auto header = WSLMOD_TRY(parse_bzimage(kernel_bytes, spec.stock_kernel.string()));
-    std::string release = spec.release.empty() ? header.release : spec.release;
-    if (!spec.release.empty() && spec.release != header.release)
-        return util::bad_input(fmt::format("--release {} is not the stock kernel's release {}", spec.release, header.release),
-                               spec.stock_kernel.string());
+    std::vector<std::byte> kernel_bytes;
+    std::string release = spec.release;
+    if (!spec.stock_kernel.empty()) {
+        kernel_bytes = WSLMOD_TRY(util::read_bytes(spec.stock_kernel));
+        auto header = WSLMOD_TRY(parse_bzimage(kernel_bytes, spec.stock_kernel.string()));
+        if (!release.empty() && release != header.release)
+            return util::bad_input(fmt::format("--release {} is not the stock kernel's release {}", release, header.release),
+                                   spec.stock_kernel.string());
+        release = header.release;
+    }
+    if (release.empty())
+        return util::bad_input("no release: pass --stock-kernel (preferred) or --release", "--stock-kernel");
     if (release.ends_with("+"))
         return util::bad_input(fmt::format("release '{}' ends in '+': a dirty git build, which no stock kernel is", release),
                                spec.stock_kernel.string(), "use the published kernel image");
@@ -136,12 +158,25 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
                                    spec.stock_modules.string(), "pass the modules that ship with that kernel");
     }
 
+    // Sources and config may be URLs: fetched once into the cache, by digest.
+    if (util::is_url(spec.source) && spec.source_sha256.empty())
+        return util::bad_input("a source URL needs its SHA-256", spec.source, "pass --source-sha256");
+    auto source = WSLMOD_TRY(util::fetch(spec.source, spec.source_sha256, spec.cache, runner));
+    std::string config_location = spec.config;
+    if (config_location.empty()) {
+        if (!std::filesystem::exists("/proc/config.gz"))
+            return util::bad_input("no --config and the running kernel has no /proc/config.gz", "--config",
+                                   "pass the published config (WSL: arch/x86/configs/config-wsl at the release tag)");
+        config_location = "/proc/config.gz";
+    }
+    auto config = WSLMOD_TRY(util::fetch(config_location, "", spec.cache, runner));
+
     // The cache key covers everything that can change the prepared tree.
     auto toolchain = first_line(runner, {"gcc", "--version"}) + "|" + first_line(runner, {"make", "--version"}) + "|" +
                      first_line(runner, {"pahole", "--version"});
     util::Sha256 key;
     key.update(tree_format).update("|").update(release).update("|").update(toolchain);
-    for (const auto& p : {spec.source, spec.config, spec.stock_kernel, spec.stock_modules, spec.symvers})
+    for (const auto& p : {source, config, spec.stock_kernel, spec.stock_modules, spec.symvers})
         key.update("|").update(p.empty() ? std::string("-") : WSLMOD_TRY(digest_of(p)));
     for (const auto& s : spec.allow_drift) key.update("|allow:").update(s);
     auto hex = util::to_hex(key.finish()).substr(0, 32);
@@ -154,6 +189,7 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     }
 
     std::filesystem::create_directories(trees);
+    remove_stale_temporaries(trees);
     auto tmp = trees / fmt::format(".tmp-{}-{}", hex, ::getpid());
     std::filesystem::remove_all(tmp);
     struct Cleanup {
@@ -162,25 +198,25 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     } cleanup{tmp};
     auto log = tmp.string() + ".log";
 
-    say("extracting " + spec.source.filename().string());
+    say("extracting " + source.filename().string());
     std::error_code ec;
-    if (std::filesystem::is_directory(spec.source, ec)) {
-        std::filesystem::copy(spec.source, tmp, std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks, ec);
-        if (ec) return util::fail(fmt::format("cannot copy the source: {}", ec.message()), spec.source.string());
+    if (std::filesystem::is_directory(source, ec)) {
+        std::filesystem::copy(source, tmp, std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks, ec);
+        if (ec) return util::fail(fmt::format("cannot copy the source: {}", ec.message()), source.string());
     } else {
-        WSLMOD_TRY(extract_source(spec.source, tmp));
+        WSLMOD_TRY(extract_source(source, tmp));
     }
 
     say("configuring");
-    auto published_text = WSLMOD_TRY(util::read_text_decompressed(spec.config));
-    auto published = WSLMOD_TRY(parse_config(published_text, spec.config.string()));
+    auto published_text = WSLMOD_TRY(util::read_text_decompressed(config));
+    auto published = WSLMOD_TRY(parse_config(published_text, config_location));
     std::ofstream(tmp / ".config") << published_text;
     WSLMOD_TRY(make(runner, tmp, {"-s", "olddefconfig", "LOCALVERSION="}, log));
     auto base = WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease", "LOCALVERSION="}, log));
     base = base.substr(0, base.find('\n'));
     if (!release.starts_with(base))
         return util::bad_input(fmt::format("the source gives release '{}', which is not a prefix of the stock release '{}'", base, release),
-                               spec.source.string(), "use the source of the stock kernel's version");
+                               spec.source, "use the source of the stock kernel's version");
     PreparedTree tree;
     tree.release = release;
     tree.localversion = release.substr(base.size());
@@ -190,13 +226,13 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     if (!tree.localversion.empty()) std::ofstream(tmp / "localversion-wslmod") << tree.localversion << "\n";
     auto pinned = WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease"}, log));
     if (pinned.substr(0, pinned.find('\n')) != release)
-        return util::fail(fmt::format("pinning LOCALVERSION={} gave '{}', not '{}'", tree.localversion, pinned, release), spec.source.string());
+        return util::fail(fmt::format("pinning LOCALVERSION={} gave '{}', not '{}'", tree.localversion, pinned, release), spec.source);
 
     auto actual_text = WSLMOD_TRY(util::read_text_decompressed(tmp / ".config"));
     auto actual = WSLMOD_TRY(parse_config(actual_text, (tmp / ".config").string()));
     tree.drift = check_drift(published, actual, spec.allow_drift);
     if (tree.drift.fatal())
-        return util::fail("olddefconfig changed options that modules depend on: " + tree.drift.fatal_summary(), spec.config.string(),
+        return util::fail("olddefconfig changed options that modules depend on: " + tree.drift.fatal_summary(), config_location,
                           "fix the toolchain as named, or accept a symbol with --allow-drift SYMBOL");
 
     say("make modules_prepare");
@@ -207,6 +243,11 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
         std::filesystem::copy_file(spec.symvers, tmp / "Module.symvers", std::filesystem::copy_options::overwrite_existing, ec);
         if (ec) return util::fail(fmt::format("cannot copy: {}", ec.message()), spec.symvers.string());
         tree.symvers_source = "file";
+    } else if (kernel_bytes.empty()) {
+        tree.symvers_source = "none";
+        if (published.builtin("MODVERSIONS"))
+            tree.warnings.push_back("no Module.symvers (no --stock-kernel or --symvers): modules built against this "
+                                    "tree will not load in a MODVERSIONS kernel");
     } else {
         auto lines = WSLMOD_TRY(symvers_from_bzimage(kernel_bytes, spec.stock_kernel.string()));
         if (modules) {
@@ -217,9 +258,15 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
         tree.symvers_source = "recovered";
     }
 
-    nlohmann::json meta{{"format", tree_format}, {"release", release}, {"localversion", tree.localversion},
+    auto local_major = gcc_major(first_line(runner, {"gcc", "--version"}));
+    auto stock_major = gcc_major(published.string_value("CC_VERSION_TEXT"));
+    if (!local_major.empty() && !stock_major.empty() && local_major != stock_major)
+        tree.warnings.push_back(fmt::format("the stock kernel was built with gcc {}, this machine has gcc {}: modules "
+                                            "usually load, but install gcc-{} if one misbehaves", stock_major, local_major,
+                                            stock_major));
+    nlohmann::json meta{{"warnings", tree.warnings}, {"format", tree_format}, {"release", release}, {"localversion", tree.localversion},
                         {"symvers", tree.symvers_source}, {"toolchain", toolchain}, {"drift", drift_json(tree.drift)},
-                        {"compiler_major", gcc_major(first_line(runner, {"gcc", "--version"}))},
+                        {"compiler_major", local_major},
                         {"published_compiler", published.string_value("CC_VERSION_TEXT")}};
     std::ofstream(tmp / ".wslmod-tree.json") << meta.dump(2) << "\n";
     std::ofstream(tmp / ".complete") << "";

@@ -19,6 +19,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "kernel/drift.h"
 #include "util/process.h"
@@ -26,9 +27,11 @@
 namespace wslmod::kernel {
 
 struct PrepareSpec {
-    std::filesystem::path source;        // kernel source archive (tar.*) or folder
-    std::filesystem::path config;        // published config (plain or compressed)
-    std::filesystem::path stock_kernel;  // bzImage; gives the release
+    std::string source;                  // kernel source archive (tar.*), folder, or URL
+    std::string source_sha256;           // required for a URL source
+    std::string config;                  // published config (plain or .gz), or URL; default
+                                         // /proc/config.gz when the running kernel has one
+    std::filesystem::path stock_kernel;  // bzImage; gives the release (or pass `release`)
     std::filesystem::path stock_modules; // folder or image; optional
     std::filesystem::path symvers;       // Module.symvers to use as is; optional
     std::string release;                 // overrides the stock kernel's release; optional
@@ -42,6 +45,7 @@ struct PreparedTree {
     std::string release, localversion; // localversion: the LOCALVERSION= that pins the release
     DriftReport drift;
     std::string symvers_source; // "file", "recovered", "none"
+    std::vector<std::string> warnings; // e.g. a compiler major that differs from the stock build
     bool cache_hit = false;
     std::string key;
 };

@@ -1,4 +1,5 @@
 // `wslmod kernel prepare` on Debian's linux-source tarball and published config.
+#include <chrono>
 #include <fstream>
 
 #include "support/catch.h"
@@ -72,4 +73,36 @@ TEST_CASE("a stock kernel that disagrees with the stock modules is refused with 
     CHECK(r.exit_code == 2);
     CHECK(r.output.find("6.1.0-99-wslmodfake1") != std::string::npos);
     CHECK(r.output.find(k.release) != std::string::npos);
+}
+
+TEST_CASE("a killed prepare leaves no entry that looks valid, and its leftovers are cleared next time") {
+    const auto& k = test::debian_kernel();
+    auto dir = test::scratch_dir("prepare-killed");
+    auto cache = dir / "cache";
+    std::vector<std::string> args{test::wslmod_binary().string(), "kernel", "prepare", "--source", k.source.string(),
+                                  "--config", k.config.string(), "--stock-kernel", k.kernel.string(), "--cache",
+                                  cache.string()};
+    util::SystemRunner r;
+    auto first = r.run(util::Command(args).with_timeout(std::chrono::seconds(3))); // SIGKILL mid-extraction
+    REQUIRE(first);
+    REQUIRE(first->timed_out);
+    std::vector<std::filesystem::path> leftovers;
+    for (const auto& e : std::filesystem::directory_iterator(cache / "trees")) {
+        CHECK_FALSE(std::filesystem::exists(e.path() / ".complete"));
+        leftovers.push_back(e.path());
+    }
+    CHECK_FALSE(leftovers.empty());
+    auto second = r.run(util::Command(args).with_timeout(std::chrono::seconds(3)));
+    REQUIRE(second);
+    for (const auto& p : leftovers) CHECK_FALSE(std::filesystem::exists(p)); // the dead run's folder is gone
+}
+
+TEST_CASE("a source URL without its SHA-256 is refused before anything is downloaded") {
+    const auto& k = test::debian_kernel();
+    auto dir = test::scratch_dir("prepare-url");
+    auto r = test::run_wslmod({"kernel", "prepare", "--source", "file://" + k.source.string(), "--config",
+                               k.config.string(), "--stock-kernel", k.kernel.string(), "--cache", (dir / "cache").string()});
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("a source URL needs its SHA-256") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir / "cache/sources"));
 }
