@@ -225,7 +225,12 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     // without a LOCALVERSION= on its command line.
     if (!tree.localversion.empty()) std::ofstream(tmp / "localversion-wslmod") << tree.localversion << "\n";
     auto pinned = WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease"}, log));
-    if (pinned.substr(0, pinned.find('\n')) != release)
+    pinned = pinned.substr(0, pinned.find('\n'));
+    if (pinned.ends_with("+") && !release.ends_with("+"))
+        return util::bad_input(fmt::format("the tree reports release '{}': a trailing '+' (CONFIG_LOCALVERSION_AUTO or a "
+                                           "git tree with changes) never matches a stock kernel", pinned),
+                               spec.source, "use a release tarball, or a clean checkout of the release tag");
+    if (pinned != release)
         return util::fail(fmt::format("pinning LOCALVERSION={} gave '{}', not '{}'", tree.localversion, pinned, release), spec.source);
 
     auto actual_text = WSLMOD_TRY(util::read_text_decompressed(tmp / ".config"));

@@ -106,3 +106,38 @@ TEST_CASE("a source URL without its SHA-256 is refused before anything is downlo
     CHECK(r.output.find("a source URL needs its SHA-256") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(dir / "cache/sources"));
 }
+
+namespace {
+// A stand-in source folder whose Makefile answers olddefconfig and kernelrelease the way Kbuild
+// does: the base, then localversion* files, then LOCALVERSION, then '+' when LOCALVERSION is unset
+// and `plus` is true (as setlocalversion does for a git tree with changes).
+std::filesystem::path fake_source(const std::filesystem::path& dir, const std::string& base, bool plus) {
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "Makefile") << "olddefconfig:\n\t@true\nkernelrelease:\n\t@echo \"" << base
+                                    << "$$(cat localversion* 2>/dev/null)$(LOCALVERSION)"
+                                    << (plus ? "$(if $(filter undefined,$(origin LOCALVERSION)),+)" : "") << "\"\n";
+    return dir;
+}
+} // namespace
+
+TEST_CASE("a source whose release is not a prefix of the stock one, or that adds '+', is refused") {
+    const auto& k = test::debian_kernel();
+    auto dir = test::scratch_dir("prepare-fake-source");
+    auto wrong = test::run_wslmod({"kernel", "prepare", "--source", fake_source(dir / "old", "5.10.0", false).string(),
+                                   "--config", k.config.string(), "--stock-kernel", k.kernel.string(), "--cache",
+                                   (dir / "cache").string()});
+    INFO(wrong.output);
+    CHECK(wrong.exit_code == 2);
+    CHECK(wrong.output.find("'5.10.0'") != std::string::npos);
+    CHECK(wrong.output.find("'" + k.release + "'") != std::string::npos);
+
+    auto base = k.release.substr(0, k.release.find('+'));
+    auto dirty = test::run_wslmod({"kernel", "prepare", "--source", fake_source(dir / "dirty", base, true).string(),
+                                   "--config", k.config.string(), "--stock-kernel", k.kernel.string(), "--cache",
+                                   (dir / "cache").string()});
+    INFO(dirty.output);
+    CHECK(dirty.exit_code == 2);
+    CHECK(dirty.output.find("trailing '+'") != std::string::npos);
+    for (const auto& e : std::filesystem::directory_iterator(dir / "cache/trees"))
+        CHECK_FALSE(std::filesystem::exists(e.path() / ".complete"));
+}
