@@ -4,6 +4,7 @@
 
 #include "harness/boot.h"
 #include "support/catch.h"
+#include "support/debian_boot.h"
 #include "support/microsoft_image.h"
 #include "support/prereq.h"
 
@@ -21,15 +22,8 @@ std::filesystem::path stock_vhdx() {
 }
 
 harness::BootSpec spec_for(const std::string& name, std::vector<std::string> commands) {
-    test::require_program("qemu-system-x86_64");
-    test::require_program("kmod");
-    test::require(std::filesystem::exists("/bin/busybox"), "busybox-static is not installed");
-    const auto& k = test::debian_kernel();
-    harness::BootSpec spec;
-    spec.kernel = k.kernel;
-    spec.boot_modules_tree = k.modules;
+    auto spec = test::debian_boot_spec(test::scratch_dir(name));
     spec.commands = std::move(commands);
-    spec.workdir = test::scratch_dir(name);
     return spec;
 }
 

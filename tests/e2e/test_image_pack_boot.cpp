@@ -1,13 +1,13 @@
 // A modules image packed by wslmod, mounted in the guest exactly as WSL mounts it.
 #include "harness/boot.h"
 #include "support/catch.h"
+#include "support/debian_boot.h"
 #include "support/prereq.h"
 #include "support/run.h"
 
 using namespace wslmod;
 
 TEST_CASE("the stock modules packed by wslmod load through the WSL-style overlay") {
-    test::require_program("qemu-system-x86_64");
     const auto& k = test::debian_kernel();
     auto dir = test::scratch_dir("boot-wslmod-pack");
     auto img = dir / "modules.vhdx";
@@ -15,11 +15,8 @@ TEST_CASE("the stock modules packed by wslmod load through the WSL-style overlay
     INFO(packed.output);
     REQUIRE(packed.exit_code == 0);
 
-    harness::BootSpec spec;
-    spec.kernel = k.kernel;
-    spec.boot_modules_tree = k.modules;
+    auto spec = test::debian_boot_spec(dir / "boot");
     spec.disk = img;
-    spec.workdir = dir / "boot";
     spec.commands = {"modprobe vcan", "modprobe usbserial", "cat /proc/modules",
                      "ls /lib/modules/$(uname -r)/ | head -3"};
     util::SystemRunner runner;

@@ -6,6 +6,7 @@
 
 #include "harness/boot.h"
 #include "support/catch.h"
+#include "support/debian_boot.h"
 #include "support/devel_tree.h"
 #include "support/prereq.h"
 #include "support/run.h"
@@ -15,13 +16,8 @@ using namespace wslmod;
 namespace {
 
 harness::BootResult boot_with(const std::filesystem::path& img, const std::filesystem::path& dir) {
-    test::require_program("qemu-system-x86_64");
-    const auto& k = test::debian_kernel();
-    harness::BootSpec spec;
-    spec.kernel = k.kernel;
-    spec.boot_modules_tree = k.modules;
+    auto spec = test::debian_boot_spec(dir / "boot");
     spec.disk = img;
-    spec.workdir = dir / "boot";
     spec.commands = {"modprobe hello tag=prepared", "grep '^hello ' /proc/modules", "dmesg | grep -E 'wslmod-hello|hello:'"};
     util::SystemRunner runner;
     auto result = harness::boot(spec, runner);

@@ -7,6 +7,7 @@
 
 #include "image/vhdx_format.h"
 #include "support/catch.h"
+#include "support/files.h"
 #include "support/microsoft_image.h"
 #include "support/prereq.h"
 #include "support/run.h"
@@ -17,13 +18,6 @@ namespace vhdx = wslmod::image::vhdx;
 using Bytes = std::vector<std::byte>;
 
 namespace {
-
-Bytes load(const std::filesystem::path& p) { return *util::read_bytes(p); }
-
-void save(const std::filesystem::path& p, const Bytes& b) {
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-}
 
 // A small valid image to break: a packed tree of a few files.
 std::filesystem::path small_vhdx(const std::filesystem::path& dir) {
@@ -109,7 +103,7 @@ TEST_CASE("stock modules come straight out of a dynamic VHD, like WSL's tools mo
 
 TEST_CASE("a corpus of malformed images is refused with one line each and a non-zero exit") {
     auto dir = test::scratch_dir("cli-malformed");
-    auto good = load(small_vhdx(dir));
+    auto good = test::load_bytes(small_vhdx(dir));
     REQUIRE(test::run_wslmod({"image", "verify", (dir / "good.vhdx").string()}).exit_code == 0);
     auto lay = regions(good);
     auto cut = [&](size_t n) { return Bytes(good.begin(), good.begin() + static_cast<ptrdiff_t>(std::min(n, good.size()))); };
@@ -151,7 +145,7 @@ TEST_CASE("a corpus of malformed images is refused with one line each and a non-
     REQUIRE(corpus.size() >= 20);
     for (const auto& [name, bytes] : corpus) {
         auto path = dir / (name + ".vhdx");
-        save(path, bytes);
+        test::save_bytes(path, bytes);
         auto r = test::run_wslmod({"image", "verify", path.string()});
         INFO(name << ": " << r.output);
         CHECK(r.exit_code != 0);

@@ -6,7 +6,9 @@
 
 #include "image/vhd_reader.h"
 #include "support/catch.h"
+#include "support/files.h"
 #include "support/prereq.h"
+#include "support/run.h"
 #include "util/process.h"
 
 using namespace wslmod;
@@ -16,27 +18,6 @@ namespace {
 
 constexpr uint64_t MiB = 1024 * 1024;
 
-util::CommandOutput run(const std::vector<std::string>& argv) {
-    util::SystemRunner runner;
-    auto out = runner.run(util::Command(argv));
-    REQUIRE(out);
-    return *out;
-}
-
-void write_file(const std::filesystem::path& path, const std::vector<std::byte>& data) {
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(data.data()),
-              static_cast<std::streamsize>(data.size()));
-    REQUIRE(out.good());
-}
-
-std::vector<std::byte> read_file(const std::filesystem::path& path) {
-    auto file = FileDevice::open_read(path);
-    REQUIRE(file);
-    std::vector<std::byte> out(file->size());
-    REQUIRE(file->pread(0, out));
-    return out;
-}
 
 // Fills [begin, end) of `disk` with bytes that differ per offset and per `seed`.
 void fill(std::vector<std::byte>& disk, uint64_t begin, uint64_t end, uint32_t seed) {
@@ -70,11 +51,11 @@ TEST_CASE("VhdReader reads qemu-img's fixed and dynamic VHD as qemu-img does") {
     INFO(subformat << (force_size ? " force_size=on" : " (CHS-rounded size)"));
     auto dir = test::scratch_dir("vhd-reader-" + subformat + (force_size ? "-forced" : ""));
     auto disk = sample_disk();
-    write_file(dir / "in.raw", disk);
+    test::save_bytes(dir / "in.raw", disk);
 
     auto vhd = (dir / "x.vhd").string();
     std::string options = "subformat=" + subformat + (force_size ? ",force_size=on" : "");
-    auto made = run({"qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o", options,
+    auto made = test::run_tool({"qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o", options,
                      (dir / "in.raw").string(), vhd});
     INFO(made.output);
     if (force_size && made.exit_code != 0 && made.output.find("force_size") != std::string::npos) {
@@ -83,10 +64,10 @@ TEST_CASE("VhdReader reads qemu-img's fixed and dynamic VHD as qemu-img does") {
     }
     REQUIRE(made.exit_code == 0);
     auto oracle_run =
-        run({"qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd, (dir / "oracle.raw").string()});
+        test::run_tool({"qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd, (dir / "oracle.raw").string()});
     INFO(oracle_run.output);
     REQUIRE(oracle_run.exit_code == 0);
-    auto oracle = read_file(dir / "oracle.raw");
+    auto oracle = test::load_bytes(dir / "oracle.raw");
     // The oracle itself: our data first, then (CHS rounding only) zeros.
     REQUIRE(oracle.size() >= disk.size());
     if (force_size) CHECK(oracle.size() == disk.size());

@@ -7,7 +7,9 @@
 
 #include "image/vhdx_reader.h"
 #include "support/catch.h"
+#include "support/files.h"
 #include "support/prereq.h"
+#include "support/run.h"
 #include "util/process.h"
 
 using namespace wslmod;
@@ -16,28 +18,6 @@ using vhdx::MiB;
 
 namespace {
 
-void run(const std::vector<std::string>& argv) {
-    util::SystemRunner runner;
-    auto out = runner.run(util::Command(argv));
-    REQUIRE(out);
-    INFO(util::shell_quote(argv) << "\n" << out->output);
-    REQUIRE(out->exit_code == 0);
-}
-
-void write_file(const std::filesystem::path& path, const std::vector<std::byte>& data) {
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(data.data()),
-              static_cast<std::streamsize>(data.size()));
-    REQUIRE(out.good());
-}
-
-std::vector<std::byte> read_file(const std::filesystem::path& path) {
-    auto file = FileDevice::open_read(path);
-    REQUIRE(file);
-    std::vector<std::byte> out(file->size());
-    REQUIRE(file->pread(0, out));
-    return out;
-}
 
 // The first offset where `a` and `b` differ, or -1: Catch would print megabytes of bytes.
 int64_t first_difference(const std::vector<std::byte>& a, const std::vector<std::byte>& b) {
@@ -77,12 +57,12 @@ TEST_CASE("VhdxReader reads qemu-img's vhdx as qemu-img does, for 1, 8 and 32 Mi
     INFO(options);
     auto dir = test::scratch_dir("vhdx-reader-" + std::to_string(block_size) + "m");
     auto disk = sample_disk();
-    write_file(dir / "in.raw", disk);
-    run({"qemu-img", "convert", "-f", "raw", "-O", "vhdx", "-o", options, (dir / "in.raw").string(),
+    test::save_bytes(dir / "in.raw", disk);
+    test::run_ok({"qemu-img", "convert", "-f", "raw", "-O", "vhdx", "-o", options, (dir / "in.raw").string(),
          (dir / "x.vhdx").string()});
-    run({"qemu-img", "convert", "-f", "vhdx", "-O", "raw", (dir / "x.vhdx").string(),
+    test::run_ok({"qemu-img", "convert", "-f", "vhdx", "-O", "raw", (dir / "x.vhdx").string(),
          (dir / "oracle.raw").string()});
-    auto oracle = read_file(dir / "oracle.raw");
+    auto oracle = test::load_bytes(dir / "oracle.raw");
     REQUIRE(first_difference(oracle, disk) == -1);
 
     auto file = FileDevice::open_read(dir / "x.vhdx");
@@ -101,16 +81,16 @@ TEST_CASE("VhdxReader reads a sparse 5 GiB qemu vhdx across the first sector-bit
     test::require_program("qemu-io");
     auto dir = test::scratch_dir("vhdx-reader-sparse");
     auto vhdx_path = (dir / "x.vhdx").string(), raw_path = (dir / "oracle.raw").string();
-    run({"qemu-img", "create", "-q", "-f", "vhdx", "-o", "block_size=1M", vhdx_path, "5G"});
+    test::run_ok({"qemu-img", "create", "-q", "-f", "vhdx", "-o", "block_size=1M", vhdx_path, "5G"});
     // Offsets: the start; 64 KiB either side of 4 GiB, i.e. payload blocks 4095 and 4096 on
     // both sides of BAT[4096], the first sector-bitmap entry; above 4 GiB over two blocks at
     // odd sectors; the last sector of the disk.
     const uint64_t GiB = 1024 * MiB;
-    run({"qemu-io", "-f", "vhdx", "-c", "write -q -P 0xab 0 65536", "-c",
+    test::run_ok({"qemu-io", "-f", "vhdx", "-c", "write -q -P 0xab 0 65536", "-c",
          "write -q -P 0xcd " + std::to_string(4 * GiB - 65536) + " 131072", "-c",
          "write -q -P 0xef " + std::to_string(4 * GiB + GiB / 2 + 1536) + " 1049088", "-c",
          "write -q -P 0x17 " + std::to_string(5 * GiB - 512) + " 512", vhdx_path});
-    run({"qemu-img", "convert", "-f", "vhdx", "-O", "raw", vhdx_path, raw_path});
+    test::run_ok({"qemu-img", "convert", "-f", "vhdx", "-O", "raw", vhdx_path, raw_path});
 
     auto file = FileDevice::open_read(vhdx_path);
     REQUIRE(file);

@@ -7,6 +7,7 @@
 
 #include "image/vhd_reader.h"
 #include "support/catch.h"
+#include "support/vhd_encoding.h"
 
 using namespace wslmod;
 using image::MemoryDevice;
@@ -16,30 +17,14 @@ namespace {
 
 using Bytes = std::vector<std::byte>;
 
-void put_be(Bytes& d, size_t off, uint64_t v, size_t width) {
-    for (size_t i = 0; i < width; ++i)
-        d[off + i] = std::byte((v >> (8 * (width - 1 - i))) & 0xff);
+using test::put_be;
+
+Bytes footer(uint64_t size, uint32_t type, uint64_t data_offset) {
+    return test::vhd_footer(size, type, data_offset, "test");
 }
 
 void put_checksum(Bytes& d, size_t start, size_t length, size_t field) {
-    uint32_t sum = 0;
-    for (size_t i = 0; i < length; ++i)
-        if (i < field || i >= field + 4) sum += static_cast<uint8_t>(d[start + i]);
-    put_be(d, start + field, ~sum, 4);
-}
-
-Bytes footer(uint64_t size, uint32_t type, uint64_t data_offset) {
-    Bytes f(512);
-    std::memcpy(f.data(), "conectix", 8);
-    put_be(f, 8, 2, 4);
-    put_be(f, 12, 0x00010000, 4);
-    put_be(f, 16, data_offset, 8);
-    std::memcpy(f.data() + 28, "test", 4);
-    put_be(f, 40, size, 8);
-    put_be(f, 48, size, 8);
-    put_be(f, 60, type, 4);
-    put_checksum(f, 0, 512, 64);
-    return f;
+    test::put_vhd_checksum(d, start, length, field);
 }
 
 // A deterministic pattern, so every byte of a read can be checked.

@@ -1,0 +1,25 @@
+// A boot of the Debian stand-in kernel through the harness, with its stock boot modules.
+#pragma once
+
+#include <filesystem>
+
+#include "harness/boot.h"
+#include "support/prereq.h"
+
+namespace wslmod::test {
+
+// The spec for booting the Debian fixture kernel with work files in `workdir`; the caller adds
+// the disk and the commands.  Skips (or fails in CI) without QEMU, kmod or busybox-static.
+inline harness::BootSpec debian_boot_spec(const std::filesystem::path& workdir) {
+    require_program("qemu-system-x86_64");
+    require_program("kmod");
+    require(std::filesystem::exists("/bin/busybox"), "busybox-static is not installed (scripts/setup --deps)");
+    const auto& k = debian_kernel();
+    harness::BootSpec spec;
+    spec.kernel = k.kernel;
+    spec.boot_modules_tree = k.modules;
+    spec.workdir = workdir;
+    return spec;
+}
+
+} // namespace wslmod::test
