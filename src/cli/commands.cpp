@@ -9,6 +9,7 @@
 #include "cli/kernel_info.h"
 #include "cli/kernel_prepare.h"
 #include "cli/kernel_symvers.h"
+#include "cli/recipe_commands.h"
 
 namespace wslmod::cli {
 
@@ -27,6 +28,8 @@ const std::vector<Subcommand>& subcommands() {
          setup_kernel_prepare},
         {"kernel symvers", "Recover Module.symvers (symbol CRCs) from the stock kernel image and modules",
          setup_kernel_symvers},
+        {"recipe list", "List the recipes on the search path (project, user, shipped)", setup_recipe_list},
+        {"recipe show", "Show one recipe: source, modules, requirements", setup_recipe_show},
     };
     return table;
 }
@@ -44,6 +47,7 @@ std::vector<std::pair<CLI::App*, Action>> register_subcommands(CLI::App& app) {
     static const std::map<std::string, std::string> group_help = {
         {"image", "Modules images: pack, list, extract, verify"},
         {"kernel", "Kernel inputs: release, config, devel tree, Module.symvers"},
+        {"recipe", "Recipes: how each set of modules is built"},
     };
     std::vector<std::pair<CLI::App*, Action>> out;
     for (const auto& row : subcommands()) {

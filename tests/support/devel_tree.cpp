@@ -26,7 +26,8 @@ std::filesystem::path prepared_tree(const std::vector<std::string>& extra) {
 
 std::filesystem::path build_playground_module(const std::string& name, const std::filesystem::path& tree,
                                               const std::filesystem::path& dir) {
-    auto src = std::filesystem::path(WSLMOD_SOURCE_DIR) / "tests/module-playground" / name;
+    // Test modules are the shipped recipes' own sources (module-recipes/<name>/files).
+    auto src = std::filesystem::path(WSLMOD_SOURCE_DIR) / "module-recipes" / name / "files";
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir.parent_path());
     std::filesystem::copy(src, dir, std::filesystem::copy_options::recursive);

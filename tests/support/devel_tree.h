@@ -1,5 +1,5 @@
 // The Debian stand-in kernel's devel tree, prepared by wslmod once per build folder, and
-// modules built against it from tests/module-playground.
+// modules built against it from the shipped recipes' sources (module-recipes/<name>/files).
 #pragma once
 
 #include <filesystem>
@@ -12,7 +12,7 @@ namespace wslmod::test {
 // arguments (e.g. --symvers FILE) give other trees.  Fails the test on error.
 std::filesystem::path prepared_tree(const std::vector<std::string>& extra = {});
 
-// Builds tests/module-playground/<name> against `tree` in `dir`; returns the .ko path.
+// Builds module-recipes/<name>/files against `tree` in `dir`; returns the .ko path.
 std::filesystem::path build_playground_module(const std::string& name, const std::filesystem::path& tree,
                                               const std::filesystem::path& dir);
 

@@ -1,0 +1,77 @@
+#include "cli/recipe_commands.h"
+
+#include <memory>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "recipe/catalog.h"
+
+namespace wslmod::cli {
+namespace {
+
+std::vector<std::filesystem::path> path_for(const std::vector<std::string>& extra) {
+    std::vector<std::filesystem::path> path(extra.begin(), extra.end());
+    for (auto& p : recipe::search_path(std::filesystem::current_path())) path.push_back(p);
+    return path;
+}
+
+nlohmann::json to_json(const recipe::Recipe& r) {
+    auto modules = nlohmann::json::array();
+    for (const auto& m : r.modules) modules.push_back({{"name", m.name}, {"dest", m.dest}});
+    nlohmann::json j{{"name", r.name}, {"version", r.version}, {"summary", r.summary}, {"license", r.license},
+                     {"homepage", r.homepage}, {"source", recipe::to_string(r.source)}, {"dir", r.dir.string()},
+                     {"modules", modules}, {"depends", r.depends}, {"replaces", r.replaces}};
+    if (!r.kernel_tree.empty()) j["kernel_tree"] = r.kernel_tree;
+    if (!r.kconfig.empty()) j["kconfig"] = r.kconfig;
+    if (!r.url.empty()) j["url"] = r.url, j["sha256"] = r.sha256;
+    return j;
+}
+
+} // namespace
+
+Action setup_recipe_list(CLI::App& app) {
+    auto extra = std::make_shared<std::vector<std::string>>();
+    app.add_option("--recipes", *extra, "Extra recipe folder searched first (repeatable)");
+    return [extra](const Context& ctx) -> util::Result<int> {
+        auto recipes = WSLMOD_TRY(recipe::list_recipes(path_for(*extra)));
+        if (ctx.json) {
+            auto arr = nlohmann::json::array();
+            for (const auto& r : recipes) arr.push_back(to_json(r));
+            ctx.emit_json({{"recipes", arr}});
+            return 0;
+        }
+        for (const auto& r : recipes)
+            *ctx.out << fmt::format("{:<16} {:<10} {:<12} {}\n", r.name, r.version, recipe::to_string(r.source), r.summary);
+        return 0;
+    };
+}
+
+Action setup_recipe_show(CLI::App& app) {
+    auto name = std::make_shared<std::string>();
+    auto extra = std::make_shared<std::vector<std::string>>();
+    app.add_option("NAME", *name, "Recipe name")->required();
+    app.add_option("--recipes", *extra, "Extra recipe folder searched first (repeatable)");
+    return [name, extra](const Context& ctx) -> util::Result<int> {
+        auto r = WSLMOD_TRY(recipe::find_recipe(path_for(*extra), *name));
+        if (ctx.json) {
+            ctx.emit_json(to_json(r));
+            return 0;
+        }
+        auto& o = *ctx.out;
+        o << fmt::format("{} {}\n  {}\n  file     {}\n  source   {}", r.name, r.version, r.summary, r.file.string(),
+                         recipe::to_string(r.source));
+        if (!r.kernel_tree.empty()) o << " " << r.kernel_tree;
+        if (!r.url.empty()) o << " " << r.url;
+        o << "\n";
+        for (const auto& [k, v] : r.kconfig) o << fmt::format("  kconfig  CONFIG_{}={}\n", k, v);
+        for (const auto& m : r.modules) o << fmt::format("  module   {} -> {}/\n", m.name, m.dest);
+        for (const auto& d : r.depends) o << fmt::format("  depends  {}\n", d);
+        if (!r.license.empty()) o << fmt::format("  license  {}\n", r.license);
+        if (!r.homepage.empty()) o << fmt::format("  homepage {}\n", r.homepage);
+        return 0;
+    };
+}
+
+} // namespace wslmod::cli

@@ -1,0 +1,81 @@
+// A recipe: how to build one set of out-of-tree modules, declared in TOML.
+//
+// module-recipes/<name>/recipe.toml, with optional patches/ and files/ beside it:
+//   name = "hello"              version = "1.0"       summary = "..."
+//   license = "GPL-2.0"         homepage = "https://..."
+//   depends = ["other-recipe"]  replaces = ["stock_module"]   patches = ["patches/01.patch"]
+//   [source]        exactly one of:
+//     kernel-tree = "drivers/usb/serial"    in-tree driver folder, built with [kconfig]
+//     path = "files"                        a folder beside the recipe
+//     url = "https://..." + sha256 = "..."  an archive, checked (a mismatch is fatal)
+//     dkms = "files/dkms-src"               a folder holding a dkms.conf
+//   [kconfig]       (kernel-tree only) OPTION = "m" for options the stock config leaves unset
+//   [build]         make-args = [...], env = { KEY = "value" },
+//                   modules = ["name", { name = "x", dest = "kernel/drivers/..." }]
+//                   (dest defaults to extra/<recipe>/)
+//   [requires]      kernel = ">=6.1, <6.19"   config = ["CONFIG_USB=y|m"]
+// Unknown keys are errors; every error names the file and line and says what to write instead.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/error.h"
+
+namespace wslmod::recipe {
+
+enum class SourceKind { kernel_tree, path, url, dkms };
+std::string to_string(SourceKind kind);
+
+struct ModuleSpec {
+    std::string name; // as the kernel names it (without .ko)
+    std::string dest; // folder below lib/modules/<release>/
+};
+
+// "CONFIG_USB=y|m": the symbol must have one of the values (n: unset).
+struct ConfigCondition {
+    std::string symbol; // without CONFIG_
+    std::set<std::string> values;
+};
+
+// One comparison of a release range, e.g. ">=" "6.1".
+struct VersionBound {
+    std::string op;
+    std::string version;
+};
+
+struct Recipe {
+    std::filesystem::path dir, file;
+    std::string name, version, summary, license, homepage;
+    SourceKind source = SourceKind::path;
+    std::string kernel_tree;                  // kernel_tree
+    std::map<std::string, std::string> kconfig; // kernel_tree: OPTION (without CONFIG_) -> "m"
+    std::filesystem::path path;               // path (absolute, inside dir)
+    std::string url, sha256;                  // url
+    std::filesystem::path dkms;               // dkms (absolute, inside dir)
+    std::vector<std::filesystem::path> patches; // absolute, inside dir, in order
+    std::vector<std::string> make_args;
+    std::map<std::string, std::string> make_env;
+    std::vector<ModuleSpec> modules;
+    std::vector<std::string> depends, replaces;
+    std::vector<VersionBound> kernel;         // all must hold
+    std::vector<ConfigCondition> config;
+};
+
+// Parses recipe text; `file` names it in errors and anchors relative paths (its folder).
+util::Result<Recipe> parse_recipe(std::string_view text, const std::filesystem::path& file);
+
+// Reads <dir>/recipe.toml.
+util::Result<Recipe> load_recipe(const std::filesystem::path& dir);
+
+// Compares dotted releases numerically ("6.12.117+deb12-amd64" vs "6.13"): -1, 0 or 1.
+int compare_versions(std::string_view a, std::string_view b);
+
+// True when `release` satisfies every bound.
+bool release_in_range(const std::string& release, const std::vector<VersionBound>& bounds);
+
+} // namespace wslmod::recipe
