@@ -30,6 +30,7 @@ const std::vector<Subcommand>& subcommands() {
          setup_kernel_symvers},
         {"recipe list", "List the recipes on the search path (project, user, shipped)", setup_recipe_list},
         {"recipe show", "Show one recipe: source, modules, requirements", setup_recipe_show},
+        {"recipe build", "Build recipes against a prepared kernel tree, cached by content", setup_recipe_build},
     };
     return table;
 }

@@ -8,5 +8,6 @@ namespace wslmod::cli {
 // Each declares its options on `app` and returns the action; see commands.h.
 Action setup_recipe_list(CLI::App& app);
 Action setup_recipe_show(CLI::App& app);
+Action setup_recipe_build(CLI::App& app);
 
 } // namespace wslmod::cli

@@ -124,6 +124,12 @@ void remove_stale_temporaries(const std::filesystem::path& trees) {
 
 } // namespace
 
+util::Result<PreparedTree> open_prepared_tree(const std::filesystem::path& dir) {
+    if (!std::filesystem::exists(dir / ".complete"))
+        return util::bad_input("not a prepared kernel tree", dir.string(), "run `wslmod kernel prepare` and pass the folder it prints");
+    return read_entry(dir);
+}
+
 std::filesystem::path default_cache() {
     if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::filesystem::path(x) / "wslmod";
     const char* home = std::getenv("HOME");

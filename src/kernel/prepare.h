@@ -56,6 +56,9 @@ using Progress = std::function<void(const std::string&)>;
 util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRunner& runner,
                                         const Progress& progress = {});
 
+// A tree that prepare_tree published (its folder); fails unless it is complete.
+util::Result<PreparedTree> open_prepared_tree(const std::filesystem::path& dir);
+
 // The default cache root: $XDG_CACHE_HOME/wslmod or ~/.cache/wslmod.
 std::filesystem::path default_cache();
 
