@@ -34,12 +34,9 @@ TEST_CASE("stock modules not needed at boot load from a Microsoft-style VHDX mou
                                         "grep -E '^(vcan|usbserial) ' /proc/modules",
                                         "grep ' /lib/modules/' /proc/mounts"});
     spec.disk = stock_vhdx();
-    util::SystemRunner runner;
-    auto result = harness::boot(spec, runner);
-    REQUIRE(result);
+    auto booted = test::boot_ok(spec, 4);
+    auto* result = &booted;
     INFO(result->describe());
-    REQUIRE(result->ok());
-    REQUIRE(result->report.commands.size() == 4);
     CHECK(result->report.commands[0].exit_code == 0);
     CHECK(result->report.commands[1].exit_code == 0);
     const auto& modules = result->report.commands[2];
@@ -56,12 +53,9 @@ TEST_CASE("stock modules not needed at boot load from a Microsoft-style VHDX mou
 TEST_CASE("a wrong module name fails modprobe and the harness reports it") {
     auto spec = spec_for("boot-wrong-name", {"modprobe wslmod_no_such_module", "modprobe vcan"});
     spec.disk = stock_vhdx();
-    util::SystemRunner runner;
-    auto result = harness::boot(spec, runner);
-    REQUIRE(result);
+    auto booted = test::boot_ok(spec, 2);
+    auto* result = &booted;
     INFO(result->describe());
-    REQUIRE(result->ok());
-    REQUIRE(result->report.commands.size() == 2);
     CHECK(result->report.commands[0].exit_code != 0);
     CHECK(result->report.commands[0].output.find("not found") != std::string::npos);
     CHECK(result->report.commands[1].exit_code == 0);

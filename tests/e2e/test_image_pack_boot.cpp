@@ -19,12 +19,9 @@ TEST_CASE("the stock modules packed by wslmod load through the WSL-style overlay
     spec.disk = img;
     spec.commands = {"modprobe vcan", "modprobe usbserial", "cat /proc/modules",
                      "ls /lib/modules/$(uname -r)/ | head -3"};
-    util::SystemRunner runner;
-    auto result = harness::boot(spec, runner);
-    REQUIRE(result);
+    auto booted = test::boot_ok(spec, 4);
+    auto* result = &booted;
     INFO(result->describe());
-    REQUIRE(result->ok());
-    REQUIRE(result->report.commands.size() == 4);
     CHECK(result->report.commands[0].exit_code == 0);
     CHECK(result->report.commands[1].exit_code == 0);
     auto modules = "\n" + result->report.commands[2].output; // one module per line

@@ -19,13 +19,7 @@ harness::BootResult boot_with(const std::filesystem::path& img, const std::files
     auto spec = test::debian_boot_spec(dir / "boot");
     spec.disk = img;
     spec.commands = {"modprobe hello tag=prepared", "grep '^hello ' /proc/modules", "dmesg | grep -E 'wslmod-hello|hello:'"};
-    util::SystemRunner runner;
-    auto result = harness::boot(spec, runner);
-    REQUIRE(result);
-    INFO(result->describe());
-    REQUIRE(result->ok());
-    REQUIRE(result->report.commands.size() == 3);
-    return *result;
+    return test::boot_ok(spec, 3);
 }
 
 } // namespace

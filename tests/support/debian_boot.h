@@ -4,7 +4,9 @@
 #include <filesystem>
 
 #include "harness/boot.h"
+#include "support/catch.h"
 #include "support/prereq.h"
+#include "util/process.h"
 
 namespace wslmod::test {
 
@@ -20,6 +22,18 @@ inline harness::BootSpec debian_boot_spec(const std::filesystem::path& workdir) 
     spec.boot_modules_tree = k.modules;
     spec.workdir = workdir;
     return spec;
+}
+
+// Boots `spec` and requires that the guest ran to the end with the disk mounted the WSL way;
+// failures show the console tail.
+inline harness::BootResult boot_ok(const harness::BootSpec& spec, size_t commands) {
+    util::SystemRunner runner;
+    auto result = harness::boot(spec, runner);
+    REQUIRE(result);
+    INFO(result->describe());
+    REQUIRE(result->ok());
+    REQUIRE(result->report.commands.size() == commands);
+    return *result;
 }
 
 } // namespace wslmod::test
