@@ -144,13 +144,4 @@ void FileDevice::start_writeback(uint64_t offset, uint64_t length) {
     if (writable_) ::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE);
 }
 
-util::Result<void> SliceDevice::pread(uint64_t offset, std::span<std::byte> out) {
-    if (!fits(offset, out.size(), length_)) return out_of_range(offset, out.size(), length_, "slice");
-    return base_.pread(offset_ + offset, out);
-}
-
-util::Result<void> SliceDevice::pwrite(uint64_t, std::span<const std::byte>) {
-    return util::fail("device is read-only");
-}
-
 } // namespace wslmod::image

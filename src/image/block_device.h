@@ -76,21 +76,6 @@ class FileDevice final : public BlockDevice {
     bool writable_ = false;
 };
 
-// A read-only view of [offset, offset + length) of another device.
-class SliceDevice final : public BlockDevice {
-  public:
-    SliceDevice(BlockDevice& base, uint64_t offset, uint64_t length)
-        : base_(base), offset_(offset), length_(length) {}
-    uint64_t size() const override { return length_; }
-    util::Result<void> pread(uint64_t offset, std::span<std::byte> out) override;
-    util::Result<void> pwrite(uint64_t, std::span<const std::byte>) override;
-    util::Result<void> flush() override { return {}; }
-
-  private:
-    BlockDevice& base_;
-    uint64_t offset_, length_;
-};
-
 // True when every byte of `data` is zero.
 bool all_zero(std::span<const std::byte> data);
 
