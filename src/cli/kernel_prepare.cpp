@@ -41,15 +41,9 @@ Action setup_kernel_prepare(CLI::App& app) {
         auto tree = kernel::prepare_tree(spec, *ctx.runner, progress);
         if (tty) *ctx.err << "\33[2K\r" << std::flush;
         WSLMOD_CHECK(tree);
-        static const char* kinds[] = {"toolchain", "abi-neutral", "fatal", "allowed"};
         if (ctx.json) {
-            auto drift = nlohmann::json::array();
-            for (const auto& d : tree->drift.items)
-                drift.push_back({{"symbol", "CONFIG_" + d.symbol}, {"published", d.published ? *d.published : "unset"},
-                                 {"actual", d.actual ? *d.actual : "unset"}, {"class", kinds[static_cast<int>(d.kind)]},
-                                 {"note", d.note}});
             ctx.emit_json({{"tree", tree->dir.string()}, {"release", tree->release}, {"localversion", tree->localversion},
-                           {"symvers", tree->symvers_source}, {"cache_hit", tree->cache_hit}, {"drift", drift},
+                           {"symvers", tree->symvers_source}, {"cache_hit", tree->cache_hit}, {"drift", kernel::to_json(tree->drift)},
                            {"warnings", tree->warnings}});
             return 0;
         }
@@ -57,7 +51,7 @@ Action setup_kernel_prepare(CLI::App& app) {
                                 tree->release, tree->localversion, tree->symvers_source, tree->cache_hit ? "hit" : "new");
         for (const auto& d : tree->drift.items)
             *ctx.out << fmt::format("  note     CONFIG_{} {} -> {} ({}: {})\n", d.symbol, d.published ? *d.published : "unset",
-                                    d.actual ? *d.actual : "unset", kinds[static_cast<int>(d.kind)], d.note);
+                                    d.actual ? *d.actual : "unset", kernel::to_string(d.kind), d.note);
         for (const auto& w : tree->warnings) *ctx.err << "wslmod: warning: " << w << "\n";
         if (tree->symvers_source == "recovered" && opt->spec.stock_modules.empty())
             *ctx.err << "wslmod: warning: Module.symvers has vmlinux only (no --stock-modules)\n";

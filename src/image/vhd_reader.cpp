@@ -36,6 +36,17 @@ uint32_t vhd_checksum(std::span<const std::byte> d, size_t field) {
     return ~sum;
 }
 
+// Compares the checksum stored at `field` of a footer or header with the computed one.
+util::Result<void> check_checksum(std::span<const std::byte> d, size_t field, const char* what,
+                                  const std::string& where) {
+    uint32_t stored = be32(d, field), computed = vhd_checksum(d, field);
+    if (stored != computed)
+        return util::bad_input(fmt::format("{} checksum mismatch (stored {:#010x}, computed {:#010x})",
+                                           what, stored, computed),
+                               where, "the file is corrupt");
+    return {};
+}
+
 // True when [offset, offset + length) lies inside a file of `size` bytes, without overflow.
 bool inside(uint64_t offset, uint64_t length, uint64_t size) {
     return offset <= size && length <= size - offset;
@@ -64,12 +75,7 @@ util::Result<Footer> read_footer(BlockDevice& file, const std::string& origin) {
             return util::bad_input("no VHD footer (cookie \"conectix\") at the end of the file",
                                    origin, "not a VHD file, or a truncated one");
     }
-    uint32_t stored = be32(f, 64), computed = vhd_checksum(f, 64);
-    if (stored != computed)
-        return util::bad_input(fmt::format("VHD footer checksum mismatch (stored {:#010x}, "
-                                           "computed {:#010x})",
-                                           stored, computed),
-                               origin, "the file is corrupt");
+    WSLMOD_CHECK(check_checksum(f, 64, "VHD footer", origin));
     Footer footer{be32(f, 60), be64(f, 16), be64(f, 48)};
     if (footer.type == kTypeDifferencing)
         return util::bad_input("differencing VHD disks are not supported", origin,
@@ -144,12 +150,7 @@ util::Result<std::unique_ptr<VhdReader>> VhdReader::open(BlockDevice& file, std:
                                            "{}",
                                            footer.data_offset),
                                where, "the file is corrupt");
-    uint32_t stored = be32(h, 36), computed = vhd_checksum(h, 36);
-    if (stored != computed)
-        return util::bad_input(fmt::format("dynamic disk header checksum mismatch (stored "
-                                           "{:#010x}, computed {:#010x})",
-                                           stored, computed),
-                               where, "the file is corrupt");
+    WSLMOD_CHECK(check_checksum(h, 36, "dynamic disk header", where));
     uint64_t table_offset = be64(h, 16);
     uint32_t max_entries = be32(h, 28);
     uint32_t block = be32(h, 32);

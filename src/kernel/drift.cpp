@@ -4,6 +4,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace wslmod::kernel {
 namespace {
@@ -63,6 +64,41 @@ std::pair<DriftClass, std::string> classify(const std::string& sym) {
     if (sym == "CC_VERSION_TEXT" || sym == "GCC_VERSION" || sym == "RUST_IS_AVAILABLE" || ends(sym, "_VERSION"))
         return {DriftClass::toolchain, "derived from the local toolchain"};
     return {DriftClass::fatal, fix_for(sym)};
+}
+
+std::string to_string(DriftClass kind) {
+    switch (kind) {
+    case DriftClass::toolchain: return "toolchain";
+    case DriftClass::abi_neutral: return "abi-neutral";
+    case DriftClass::fatal: return "fatal";
+    case DriftClass::allowed: break;
+    }
+    return "allowed";
+}
+
+nlohmann::json to_json(const DriftReport& report) {
+    auto out = nlohmann::json::array();
+    for (const auto& i : report.items)
+        out.push_back({{"symbol", "CONFIG_" + i.symbol}, {"published", show(i.published)}, {"actual", show(i.actual)},
+                       {"class", to_string(i.kind)}, {"note", i.note}});
+    return out;
+}
+
+DriftReport drift_from_json(const nlohmann::json& items) {
+    DriftReport report;
+    for (const auto& j : items) {
+        DriftItem i;
+        auto sym = j.value("symbol", "");
+        i.symbol = sym.starts_with("CONFIG_") ? sym.substr(7) : sym;
+        if (auto v = j.value("published", "unset"); v != "unset") i.published = v;
+        if (auto v = j.value("actual", "unset"); v != "unset") i.actual = v;
+        auto cls = j.value("class", "");
+        for (auto k : {DriftClass::toolchain, DriftClass::abi_neutral, DriftClass::fatal, DriftClass::allowed})
+            if (to_string(k) == cls) i.kind = k;
+        i.note = j.value("note", "");
+        report.items.push_back(i);
+    }
+    return report;
 }
 
 bool DriftReport::fatal() const {

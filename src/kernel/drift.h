@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "kernel/config.h"
 
 namespace wslmod::kernel {
@@ -40,6 +42,14 @@ struct DriftReport {
 // CONFIG_) are accepted drift.
 DriftReport check_drift(const KernelConfig& published, const KernelConfig& actual,
                         const std::set<std::string>& allowed = {});
+
+// "toolchain", "abi-neutral", "fatal" or "allowed".
+std::string to_string(DriftClass kind);
+
+// The report as a JSON array of {symbol, published, actual, class, note}, and back; the CLI
+// prints this form and prepared trees record it.
+nlohmann::json to_json(const DriftReport& report);
+DriftReport drift_from_json(const nlohmann::json& items);
 
 // The class a changed `symbol` falls in, ignoring --allow-drift, and its note.
 std::pair<DriftClass, std::string> classify(const std::string& symbol);

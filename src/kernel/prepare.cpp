@@ -25,7 +25,8 @@
 namespace wslmod::kernel {
 namespace {
 
-constexpr const char* tree_format = "wslmod-tree-2"; // 2: the release is pinned by localversion-wslmod
+// 2: the release is pinned by localversion-wslmod; 3: drift classes spelled as the CLI prints them
+constexpr const char* tree_format = "wslmod-tree-3";
 
 util::Result<std::string> digest_of(const std::filesystem::path& p) {
     std::error_code ec;
@@ -61,10 +62,8 @@ util::Result<std::string> modules_release(image::FileSource& src) {
     if (path.empty() || path.find('\n') != std::string::npos)
         return util::bad_input("modules.dep names no module", src.describe());
     auto bytes = WSLMOD_TRY(src.read(path));
-    std::span<const std::byte> raw(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size());
-    std::vector<std::byte> plain;
-    if (util::looks_compressed(raw)) raw = plain = WSLMOD_TRY(util::decompress(raw, src.describe() + ":" + path));
-    auto vermagic = WSLMOD_TRY(modinfo_value(raw, "vermagic", src.describe() + ":" + path));
+    auto elf = WSLMOD_TRY(util::plain_bytes(bytes, src.describe() + ":" + path));
+    auto vermagic = WSLMOD_TRY(modinfo_value(elf, "vermagic", src.describe() + ":" + path));
     if (!vermagic) return util::bad_input("a stock module has no vermagic", src.describe() + ":" + path);
     return vermagic_release(*vermagic);
 }
@@ -73,16 +72,6 @@ std::string gcc_major(const std::string& text) {
     std::smatch m;
     static const std::regex version(R"((\d+)\.\d+\.\d+)");
     return std::regex_search(text, m, version) ? m[1].str() : "";
-}
-
-nlohmann::json drift_json(const DriftReport& r) {
-    auto arr = nlohmann::json::array();
-    static const char* kinds[] = {"toolchain", "abi_neutral", "fatal", "allowed"};
-    for (const auto& i : r.items)
-        arr.push_back({{"symbol", "CONFIG_" + i.symbol}, {"published", i.published ? *i.published : "unset"},
-                       {"actual", i.actual ? *i.actual : "unset"}, {"class", kinds[static_cast<int>(i.kind)]},
-                       {"note", i.note}});
-    return arr;
 }
 
 util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
@@ -96,17 +85,7 @@ util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
     t.symvers_source = j.value("symvers", "");
     t.warnings = j.value("warnings", std::vector<std::string>{});
     t.key = dir.filename().string();
-    for (const auto& i : j.value("drift", nlohmann::json::array())) {
-        DriftItem d;
-        d.symbol = i.value("symbol", "").substr(7);
-        auto pub = i.value("published", "unset"), act = i.value("actual", "unset");
-        if (pub != "unset") d.published = pub;
-        if (act != "unset") d.actual = act;
-        auto cls = i.value("class", "");
-        d.kind = cls == "toolchain" ? DriftClass::toolchain : cls == "abi_neutral" ? DriftClass::abi_neutral : DriftClass::allowed;
-        d.note = i.value("note", "");
-        t.drift.items.push_back(d);
-    }
+    t.drift = drift_from_json(j.value("drift", nlohmann::json::array()));
     return t;
 }
 
@@ -178,7 +157,8 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     auto config = WSLMOD_TRY(util::fetch(config_location, "", spec.cache, runner));
 
     // The cache key covers everything that can change the prepared tree.
-    auto toolchain = first_line(runner, {"gcc", "--version"}) + "|" + first_line(runner, {"make", "--version"}) + "|" +
+    auto compiler = first_line(runner, {"gcc", "--version"});
+    auto toolchain = compiler + "|" + first_line(runner, {"make", "--version"}) + "|" +
                      first_line(runner, {"pahole", "--version"});
     util::Sha256 key;
     key.update(tree_format).update("|").update(release).update("|").update(toolchain);
@@ -269,14 +249,14 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
         tree.symvers_source = "recovered";
     }
 
-    auto local_major = gcc_major(first_line(runner, {"gcc", "--version"}));
+    auto local_major = gcc_major(compiler);
     auto stock_major = gcc_major(published.string_value("CC_VERSION_TEXT"));
     if (!local_major.empty() && !stock_major.empty() && local_major != stock_major)
         tree.warnings.push_back(fmt::format("the stock kernel was built with gcc {}, this machine has gcc {}: modules "
                                             "usually load, but install gcc-{} if one misbehaves", stock_major, local_major,
                                             stock_major));
     nlohmann::json meta{{"warnings", tree.warnings}, {"format", tree_format}, {"release", release}, {"localversion", tree.localversion},
-                        {"symvers", tree.symvers_source}, {"toolchain", toolchain}, {"drift", drift_json(tree.drift)},
+                        {"symvers", tree.symvers_source}, {"toolchain", toolchain}, {"drift", to_json(tree.drift)},
                         {"compiler_major", local_major},
                         {"published_compiler", published.string_value("CC_VERSION_TEXT")}};
     std::ofstream(tmp / ".wslmod-tree.json") << meta.dump(2) << "\n";

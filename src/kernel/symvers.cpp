@@ -42,13 +42,8 @@ std::string symvers_module(const std::string& path) {
 
 util::Result<std::vector<SymversLine>> parse_one(const std::string& path, const std::string& bytes,
                                                  const std::string& origin) {
-    std::span<const std::byte> raw(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size());
-    std::vector<std::byte> plain;
-    if (util::looks_compressed(raw)) {
-        plain = WSLMOD_TRY(util::decompress(raw, origin));
-        raw = plain;
-    }
-    return lines_for(WSLMOD_TRY(module_exports(raw, origin)), symvers_module(path));
+    auto elf = WSLMOD_TRY(util::plain_bytes(bytes, origin));
+    return lines_for(WSLMOD_TRY(module_exports(elf, origin)), symvers_module(path));
 }
 
 } // namespace

@@ -45,4 +45,10 @@ Result<std::vector<std::byte>> decompress(std::span<const std::byte> data, const
     return out;
 }
 
+Result<std::vector<std::byte>> plain_bytes(std::string_view data, const std::string& origin) {
+    std::span<const std::byte> raw(reinterpret_cast<const std::byte*>(data.data()), data.size());
+    if (looks_compressed(raw)) return decompress(raw, origin);
+    return std::vector<std::byte>(raw.begin(), raw.end());
+}
+
 } // namespace wslmod::util
