@@ -66,7 +66,7 @@ Action setup_recipe_show(CLI::App& app) {
         auto& o = *ctx.out;
         o << fmt::format("{} {}\n  {}\n  file     {}\n  source   {}", r.name, r.version, r.summary, r.file.string(),
                          recipe::to_string(r.source));
-        if (!r.kernel_tree.empty()) o << " " << r.kernel_tree;
+        for (const auto& folder : r.kernel_tree) o << " " << folder;
         if (!r.url.empty()) o << " " << r.url;
         o << "\n";
         for (const auto& [k, v] : r.kconfig) o << fmt::format("  kconfig  CONFIG_{}={}\n", k, v);

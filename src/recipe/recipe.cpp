@@ -75,11 +75,16 @@ class Parser {
         if (auto* v = t->get("kernel-tree")) {
             ++kinds;
             r.source = SourceKind::kernel_tree;
-            r.kernel_tree = WSLMOD_TRY(string(*v, "kernel-tree"));
-            auto normal = std::filesystem::path(r.kernel_tree).lexically_normal();
-            if (r.kernel_tree.empty() || normal.is_absolute() || *normal.begin() == "..")
-                return util::bad_input(fmt::format("kernel-tree = \"{}\" is not a folder of the kernel source", r.kernel_tree),
-                                       at(*v), "write a relative folder such as \"drivers/usb/serial\"");
+            if (v->is_array()) r.kernel_tree = WSLMOD_TRY(strings(*v, "kernel-tree"));
+            else r.kernel_tree.push_back(WSLMOD_TRY(string(*v, "kernel-tree")));
+            if (r.kernel_tree.empty())
+                return util::bad_input("kernel-tree lists no folder", at(*v), "write kernel-tree = \"drivers/usb/serial\"");
+            for (const auto& folder : r.kernel_tree) {
+                auto normal = std::filesystem::path(folder).lexically_normal();
+                if (folder.empty() || normal.is_absolute() || *normal.begin() == ".." || normal == ".")
+                    return util::bad_input(fmt::format("kernel-tree = \"{}\" is not a folder of the kernel source", folder),
+                                           at(*v), "write a relative folder such as \"drivers/usb/serial\"");
+            }
         }
         if (auto* v = t->get("path")) ++kinds, r.source = SourceKind::path, r.path = WSLMOD_TRY(inside(*v, "path"));
         if (auto* v = t->get("dkms")) {
@@ -111,7 +116,10 @@ class Parser {
     util::Result<void> build(const toml::node& n, Recipe& r) {
         auto* t = n.as_table();
         if (!t) return util::bad_input("[build] must be a table", at(n));
-        WSLMOD_CHECK(only(*t, {"make-args", "env", "modules"}, " in [build]"));
+        WSLMOD_CHECK(only(*t, {"make-args", "env", "command", "pre-build", "post-build", "modules"}, " in [build]"));
+        if (auto* v = t->get("command")) r.command = WSLMOD_TRY(string(*v, "command"));
+        if (auto* v = t->get("pre-build")) r.pre_build = WSLMOD_TRY(string(*v, "pre-build"));
+        if (auto* v = t->get("post-build")) r.post_build = WSLMOD_TRY(string(*v, "post-build"));
         if (auto* v = t->get("make-args")) r.make_args = WSLMOD_TRY(strings(*v, "make-args"));
         if (auto* v = t->get("env")) {
             auto* env = v->as_table();
@@ -119,6 +127,7 @@ class Parser {
             for (auto&& [k, val] : *env) r.make_env[std::string(k.str())] = WSLMOD_TRY(string(val, std::string(k.str())));
         }
         auto* mods = t->get("modules");
+        if (!mods && r.source == SourceKind::dkms) return {}; // dkms.conf names them
         if (!mods || !mods->as_array() || mods->as_array()->empty())
             return util::bad_input("[build] needs a non-empty 'modules' list", mods ? at(*mods) : at(n),
                                    "list the .ko names the build produces: modules = [\"hello\"]");
@@ -127,9 +136,10 @@ class Parser {
             ModuleSpec spec;
             if (auto s = m.value<std::string>()) spec.name = *s;
             else if (auto* mt = m.as_table()) {
-                WSLMOD_CHECK(only(*mt, {"name", "dest"}, " in a module"));
+                WSLMOD_CHECK(only(*mt, {"name", "dest", "location"}, " in a module"));
                 if (auto* nm = mt->get("name")) spec.name = WSLMOD_TRY(string(*nm, "name"));
                 if (auto* d = mt->get("dest")) spec.dest = WSLMOD_TRY(string(*d, "dest"));
+                if (auto* l = mt->get("location")) spec.location = WSLMOD_TRY(string(*l, "location"));
             } else {
                 return util::bad_input("a module is a name or { name = ..., dest = ... }", at(m));
             }
@@ -139,7 +149,14 @@ class Parser {
             auto dest = std::filesystem::path(spec.dest).lexically_normal();
             if (!spec.dest.empty() && (dest.is_absolute() || *dest.begin() == ".."))
                 return util::bad_input(fmt::format("dest = \"{}\" leaves lib/modules/<release>", spec.dest), at(m));
+            auto location = std::filesystem::path(spec.location).lexically_normal();
+            if (!spec.location.empty() && (location.is_absolute() || *location.begin() == ".."))
+                return util::bad_input(fmt::format("location = \"{}\" leaves the build folder", spec.location), at(m),
+                                       "write a folder relative to the build folder");
             if (spec.dest.empty()) spec.dest = "extra/" + r.name;
+            for (const auto& seen : r.modules)
+                if (seen.name == spec.name)
+                    return util::bad_input(fmt::format("module '{}' is listed twice", spec.name), at(m), "list each module once");
             r.modules.push_back(spec);
         }
         return {};
@@ -148,7 +165,17 @@ class Parser {
     util::Result<void> requires_(const toml::node& n, Recipe& r) {
         auto* t = n.as_table();
         if (!t) return util::bad_input("[requires] must be a table", at(n));
-        WSLMOD_CHECK(only(*t, {"kernel", "config"}, " in [requires]"));
+        WSLMOD_CHECK(only(*t, {"kernel", "kernel-match", "arch", "config"}, " in [requires]"));
+        if (auto* v = t->get("kernel-match")) {
+            r.kernel_match = WSLMOD_TRY(string(*v, "kernel-match"));
+            try {
+                std::regex check(r.kernel_match);
+            } catch (const std::regex_error& e) {
+                return util::bad_input(fmt::format("kernel-match = \"{}\" is not a regular expression: {}", r.kernel_match,
+                                                   e.what()), at(*v), "write an ECMAScript regex such as \"^6\\\\.12\\\\.\"");
+            }
+        }
+        if (auto* v = t->get("arch")) r.arch = WSLMOD_TRY(strings(*v, "arch"));
         if (auto* v = t->get("kernel")) {
             auto text = WSLMOD_TRY(string(*v, "kernel"));
             static const std::regex bound(R"(\s*(>=|<=|==|>|<)\s*([0-9]+(\.[0-9]+)*)\s*)");

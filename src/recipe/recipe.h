@@ -5,15 +5,23 @@
 //   license = "GPL-2.0"         homepage = "https://..."
 //   depends = ["other-recipe"]  replaces = ["stock_module"]   patches = ["patches/01.patch"]
 //   [source]        exactly one of:
-//     kernel-tree = "drivers/usb/serial"    in-tree driver folder, built with [kconfig]
+//     kernel-tree = "drivers/usb/serial"    in-tree driver folder(s) (a string or an array),
+//                                           built from a copy with [kconfig]
 //     path = "files"                        a folder beside the recipe
 //     url = "https://..." + sha256 = "..."  an archive, checked (a mismatch is fatal)
 //     dkms = "files/dkms-src"               a folder holding a dkms.conf
 //   [kconfig]       (kernel-tree only) OPTION = "m" for options the stock config leaves unset
 //   [build]         make-args = [...], env = { KEY = "value" },
-//                   modules = ["name", { name = "x", dest = "kernel/drivers/..." }]
-//                   (dest defaults to extra/<recipe>/)
-//   [requires]      kernel = ">=6.1, <6.19"   config = ["CONFIG_USB=y|m"]
+//                   command = "make KERNEL_DIR=${kernel_source_dir} all"   (default: Kbuild's
+//                             make -C <tree> M=<build> modules), run by bash in the build folder
+//                             with kernelver, kernel_source_dir, build_dir and arch exported,
+//                   pre-build = "./configure", post-build = "...",  (same environment)
+//                   modules = ["name", { name = "x", dest = "kernel/drivers/...", location = "src" }]
+//                   (dest defaults to extra/<recipe>/; location is the folder below the build
+//                   folder where the .ko appears, default: found anywhere, once)
+//                   A dkms source may leave modules out: dkms.conf names them.
+//   [requires]      kernel = ">=6.1, <6.19"   kernel-match = "^6\\.12\\."   (a regex)
+//                   arch = ["x86_64"]         config = ["CONFIG_USB=y|m"]
 // Unknown keys are errors; every error names the file and line and says what to write instead.
 #pragma once
 
@@ -32,8 +40,9 @@ enum class SourceKind { kernel_tree, path, url, dkms };
 std::string to_string(SourceKind kind);
 
 struct ModuleSpec {
-    std::string name; // as the kernel names it (without .ko)
-    std::string dest; // folder below lib/modules/<release>/
+    std::string name;     // as the kernel names it (without .ko)
+    std::string dest;     // folder below lib/modules/<release>/
+    std::string location; // folder below the build folder holding the .ko; empty: search
 };
 
 // "CONFIG_USB=y|m": the symbol must have one of the values (n: unset).
@@ -52,7 +61,7 @@ struct Recipe {
     std::filesystem::path dir, file;
     std::string name, version, summary, license, homepage;
     SourceKind source = SourceKind::path;
-    std::string kernel_tree;                  // kernel_tree
+    std::vector<std::string> kernel_tree;     // kernel_tree: folders of the kernel source
     std::map<std::string, std::string> kconfig; // kernel_tree: OPTION (without CONFIG_) -> "m"
     std::filesystem::path path;               // path (absolute, inside dir)
     std::string url, sha256;                  // url
@@ -60,9 +69,13 @@ struct Recipe {
     std::vector<std::filesystem::path> patches; // absolute, inside dir, in order
     std::vector<std::string> make_args;
     std::map<std::string, std::string> make_env;
+    std::string command;                      // empty: Kbuild's default
+    std::string pre_build, post_build;        // shell commands, may be empty
     std::vector<ModuleSpec> modules;
     std::vector<std::string> depends, replaces;
     std::vector<VersionBound> kernel;         // all must hold
+    std::string kernel_match;                 // ECMAScript regex the release must match; empty: any
+    std::vector<std::string> arch;            // empty: any
     std::vector<ConfigCondition> config;
 };
 

@@ -52,7 +52,7 @@ config = ["CONFIG_USB_SERIAL=y|m", "CONFIG_USB=m"]
     INFO((r ? "" : r.error().message()));
     REQUIRE(r);
     CHECK(r->source == SourceKind::kernel_tree);
-    CHECK(r->kernel_tree == "drivers/usb/serial");
+    CHECK(r->kernel_tree == std::vector<std::string>{"drivers/usb/serial"});
     CHECK(r->kconfig.at("USB_SERIAL_XR") == "m");
     CHECK(r->kconfig.count("USB_SERIAL_CYPRESS_M8") == 1);
     REQUIRE(r->modules.size() == 2);
