@@ -1,23 +1,30 @@
 #include "build/recipe_build.h"
 
+#include <chrono>
 #include <fstream>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "build/jobserver.h"
+#include "build/stage.h"
+#include "build/steps.h"
 #include "image/tree.h"
 #include "kernel/modinfo.h"
+#include "modules/module_info.h"
+#include "recipe/recipe_toml.h"
 #include "util/file.h"
 #include "util/sha256.h"
 
 namespace wslmod::build {
+namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* build_format = "wslmod-build-1";
+constexpr const char* build_format = "wslmod-build-2";
 
 // SHA-256 over every file of `dir` (names, modes and contents), in sorted order.
-util::Result<std::string> folder_digest(const std::filesystem::path& dir) {
+util::Result<std::string> folder_digest(const fs::path& dir) {
     auto tree = WSLMOD_TRY(image::scan_tree(dir));
     util::Sha256 h;
     h.update(std::span<const std::byte>(tree.listing_digest));
@@ -26,86 +33,174 @@ util::Result<std::string> folder_digest(const std::filesystem::path& dir) {
     return util::to_hex(h.finish());
 }
 
-std::string tail_of(const std::string& text, size_t n) { return text.size() > n ? "..." + text.substr(text.size() - n) : text; }
+bool inside(const fs::path& p, const fs::path& dir) {
+    auto rel = p.lexically_relative(dir);
+    return !rel.empty() && *rel.begin() != "..";
+}
 
-util::Result<RecipeBuild> read_entry(const std::filesystem::path& entry, const recipe::Recipe& r) {
-    RecipeBuild b;
-    b.recipe = r.name;
-    b.key = entry.filename().string();
-    b.cached = true;
-    b.log = entry / "build.log";
-    for (const auto& m : r.modules) b.modules.push_back({m.name, m.dest, entry / "modules" / (m.name + ".ko")});
-    return b;
+// Every file named `name` below `dir`.
+std::vector<fs::path> find_named(const fs::path& dir, const std::string& name) {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+        if (it->is_regular_file() && it->path().filename() == name) out.push_back(it->path());
+    return out;
+}
+
+// Locks the build folder's module files into the entry, after checking each one.
+util::Result<void> collect_modules(const recipe::Recipe& r, const fs::path& build_dir, const TreeRef& tree,
+                                   const fs::path& out) {
+    fs::create_directories(out);
+    for (const auto& m : r.modules) {
+        auto file = m.name + ".ko";
+        std::vector<fs::path> found;
+        if (!m.location.empty()) {
+            if (fs::exists(build_dir / m.location / file)) found.push_back(build_dir / m.location / file);
+        } else {
+            found = find_named(build_dir, file);
+        }
+        if (found.empty())
+            return util::fail(fmt::format("recipe {} did not produce {}", r.name, file), r.file.string(),
+                              "fix [build] modules (or the module's location) or the build");
+        if (found.size() > 1)
+            return util::bad_input(fmt::format("recipe {} produced {} {} times", r.name, file, found.size()), r.file.string(),
+                                   fmt::format("name its folder: {{ name = \"{}\", location = \"...\" }}", m.name));
+        auto info = modules::module_info(found[0]);
+        if (!info) return util::fail(fmt::format("{} is not a loadable module: {}", file, info.error().what), found[0].string());
+        if (kernel::vermagic_release(info->vermagic) != tree.release)
+            return util::fail(fmt::format("{} has vermagic '{}', not release {}", file, info->vermagic, tree.release),
+                              found[0].string(), "build against the prepared tree of that release, without a '+' suffix");
+        std::error_code ec;
+        fs::copy_file(found[0], out / file, ec);
+        if (ec) return util::fail(fmt::format("cannot keep {}: {}", file, ec.message()), out.string());
+    }
+    return {};
+}
+
+// Module.symvers of every folder the build wrote one into, concatenated.
+std::string collect_symvers(const fs::path& build_dir) {
+    std::string all;
+    for (const auto& p : find_named(build_dir, "Module.symvers")) {
+        auto text = util::read_bytes(p);
+        if (text) all.append(reinterpret_cast<const char*>(text->data()), text->size());
+    }
+    return all;
+}
+
+std::string read_kbuild(const fs::path& folder) {
+    for (const char* name : {"Kbuild", "Makefile"}) {
+        std::ifstream in(folder / name);
+        if (in) return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    return {};
 }
 
 } // namespace
 
-util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const TreeRef& tree, const std::filesystem::path& cache,
-                                       unsigned jobs, util::CommandRunner& runner) {
-    if (r.source != recipe::SourceKind::path)
-        return util::bad_input(fmt::format("building {} sources is not supported yet", recipe::to_string(r.source)),
-                               r.file.string(), "use a path source for now");
-    auto compiler = runner.run(util::Command({"gcc", "--version"}));
-    util::Sha256 key;
-    key.update(build_format).update("|").update(WSLMOD_TRY(folder_digest(r.dir))).update("|").update(tree.dir.filename().string())
-        .update("|").update(tree.release).update("|").update(compiler && compiler->exit_code == 0 ? compiler->output : "none");
-    auto hex = util::to_hex(key.finish()).substr(0, 32);
-    auto builds = cache / "builds";
-    auto entry = builds / hex;
-    if (std::filesystem::exists(entry / ".complete")) return read_entry(entry, r);
+std::string compiler_identity(util::CommandRunner& runner) {
+    auto out = runner.run(util::Command({"gcc", "--version"}));
+    return out && out->exit_code == 0 ? out->output.substr(0, out->output.find('\n')) : "no gcc";
+}
 
+util::Result<std::string> recipe_key(const recipe::Recipe& r, const TreeRef& tree, const std::string& compiler,
+                                     const std::vector<std::string>& dep_keys) {
+    util::Sha256 h;
+    auto field = [&](const std::string& s) { h.update(s).update(std::string_view("\0", 1)); };
+    field(build_format);
+    field(recipe::to_toml(r)); // the resolved recipe: a dkms.conf's evaluation included
+    field(WSLMOD_TRY(folder_digest(r.dir)));
+    for (const auto& src : {r.path, r.dkms})
+        if (!src.empty() && !inside(src, r.dir)) field(WSLMOD_TRY(folder_digest(src)));
+    field(r.sha256);
+    field(tree.dir.filename().string()); // the tree key: source, config, symvers, toolchain
+    field(tree.release);
+    field(compiler);
+    for (const auto& k : dep_keys) field(k);
+    return util::to_hex(h.finish()).substr(0, 32);
+}
+
+std::optional<RecipeBuild> cached_build(const recipe::Recipe& r, const std::string& key, const fs::path& cache) {
+    auto entry = cache / "builds" / key;
+    if (!fs::exists(entry / ".complete")) return std::nullopt;
+    RecipeBuild b;
+    b.recipe = r.name;
+    b.key = key;
+    b.cached = true;
+    b.log = entry / "build.log";
+    b.symvers = entry / "Module.symvers";
+    for (const auto& m : r.modules) b.modules.push_back({m.name, m.dest, entry / "modules" / (m.name + ".ko")});
+    return b;
+}
+
+util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::string& key, const TreeRef& tree,
+                                       const std::vector<RecipeBuild>& deps, const BuildOptions& opt,
+                                       util::CommandRunner& runner) {
+    if (auto hit = cached_build(r, key, opt.cache)) return *hit;
+    auto started = std::chrono::steady_clock::now();
+    auto builds = opt.cache / "builds";
     std::error_code ec;
-    std::filesystem::create_directories(builds, ec);
-    auto tmp = builds / fmt::format(".tmp-{}-{}", hex, ::getpid());
-    std::filesystem::remove_all(tmp, ec);
+    fs::create_directories(builds, ec);
+    auto tmp = builds / fmt::format(".tmp-{}-{}", key, ::getpid());
+    fs::remove_all(tmp, ec);
     struct Cleanup {
-        std::filesystem::path p;
-        ~Cleanup() { std::error_code e; std::filesystem::remove_all(p, e); }
+        fs::path p;
+        ~Cleanup() { std::error_code e; fs::remove_all(p, e); }
     } cleanup{tmp};
-    auto work = tmp / "src";
-    std::filesystem::create_directories(tmp);
-    std::filesystem::copy(r.path, work, std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks, ec);
-    if (ec) return util::fail(fmt::format("cannot copy the source: {}", ec.message()), r.path.string());
+    // DKMS's layout, so that a dkms.conf naming $dkms_tree/$PACKAGE_NAME/... finds its files.
+    auto build_dir = tmp / r.name / r.version / "build";
+    fs::create_directories(build_dir.parent_path());
 
-    std::vector<std::string> argv{"make", "-C", tree.dir.string(), "M=" + work.string(), fmt::format("-j{}", std::max(1u, jobs))};
-    argv.insert(argv.end(), r.make_args.begin(), r.make_args.end());
-    argv.push_back("modules");
-    util::Command cmd(argv);
-    for (const auto& [k, v] : r.make_env) cmd.with_env(k, v);
-    auto out = WSLMOD_TRY(runner.run(cmd));
-    auto log = tmp / "build.log";
-    std::ofstream(log) << "$ " << util::shell_quote(argv) << "\n" << out.output;
-    auto kept_log = builds / fmt::format("{}-{}.log", r.name, hex.substr(0, 12));
-    if (out.exit_code != 0) {
-        std::filesystem::copy_file(log, kept_log, std::filesystem::copy_options::overwrite_existing, ec);
-        return util::fail(fmt::format("recipe {} failed to build (make exit code {}): {}", r.name, out.exit_code,
-                                      tail_of(out.output.substr(0, out.output.find_last_not_of('\n') + 1), 400)),
-                          kept_log.string(), "the whole log is in that file");
+    std::string log;
+    auto kept_log = builds / fmt::format("{}-{}.log", r.name, key.substr(0, 12));
+    auto keep_log = [&]() {
+        std::ofstream(kept_log) << log;
+        return kept_log.string();
+    };
+    WSLMOD_CHECK(stage_source(r, build_dir, tree.dir, opt.cache, runner));
+    if (auto patched = apply_patches(r, build_dir, log, runner); !patched) {
+        keep_log();
+        return tl::unexpected(patched.error());
     }
 
-    std::filesystem::create_directories(tmp / "modules");
-    for (const auto& m : r.modules) {
-        auto ko = work / (m.name + ".ko");
-        if (!std::filesystem::exists(ko))
-            return util::fail(fmt::format("recipe {} did not produce {}.ko", r.name, m.name), r.file.string(),
-                              "fix [build] modules or the Kbuild file");
-        auto bytes = WSLMOD_TRY(util::read_bytes(ko));
-        auto vermagic = WSLMOD_TRY(kernel::modinfo_value(bytes, "vermagic", ko.string()));
-        if (!vermagic || kernel::vermagic_release(*vermagic) != tree.release)
-            return util::fail(fmt::format("{}.ko has vermagic '{}', not release {}", m.name, vermagic ? *vermagic : "none",
-                                          tree.release), ko.string(), "build against the prepared tree of that release");
-        std::filesystem::copy_file(ko, tmp / "modules" / ko.filename(), ec);
-        if (ec) return util::fail(fmt::format("cannot keep {}: {}", ko.filename().string(), ec.message()), tmp.string());
+    StepContext ctx;
+    ctx.tree = tree.dir;
+    ctx.build_dir = build_dir;
+    ctx.release = tree.release;
+    ctx.makeflags = opt.jobserver->makeflags(launcher_overrides(opt.cc_launcher));
+    for (const auto& d : deps) ctx.extra_symbols.push_back(d.symvers);
+    for (const auto& folder : r.kernel_tree) ctx.kbuild[folder] = read_kbuild(build_dir / folder);
+    if (!r.kconfig.empty()) std::ofstream(kconfig_header_path(build_dir)) << kconfig_header(r.kconfig);
+
+    for (const auto& step : build_steps(r, ctx)) {
+        auto out = WSLMOD_TRY(runner.run(step.cmd));
+        log += "$ " + util::shell_quote(step.cmd.argv) + "\n" + out.output;
+        if (out.exit_code != 0)
+            return util::fail(fmt::format("recipe {} failed: its {} step exited with {}", r.name, step.what, out.exit_code),
+                              keep_log(), "the whole log is in that file");
     }
-    std::filesystem::remove_all(work, ec);
-    nlohmann::json meta{{"format", build_format}, {"recipe", r.name}, {"version", r.version}, {"release", tree.release}};
+
+    auto collected = collect_modules(r, build_dir, tree, tmp / "modules");
+    if (!collected) {
+        keep_log();
+        return tl::unexpected(collected.error());
+    }
+    std::ofstream(tmp / "Module.symvers") << collect_symvers(build_dir);
+    std::ofstream(tmp / "build.log") << log;
+    auto mods = nlohmann::json::array();
+    for (const auto& m : r.modules) mods.push_back({{"name", m.name}, {"dest", m.dest}});
+    nlohmann::json meta{{"format", build_format}, {"recipe", r.name}, {"version", r.version}, {"release", tree.release},
+                        {"modules", mods}};
     std::ofstream(tmp / "build.json") << meta.dump(2) << "\n";
+    fs::remove_all(tmp / r.name, ec);
     std::ofstream(tmp / ".complete") << "";
-    std::filesystem::rename(tmp, entry, ec);
-    if (ec && !std::filesystem::exists(entry / ".complete"))
+    auto entry = builds / key;
+    fs::rename(tmp, entry, ec);
+    if (ec && !fs::exists(entry / ".complete"))
         return util::fail(fmt::format("cannot publish the build: {}", ec.message()), entry.string());
-    auto built = WSLMOD_TRY(read_entry(entry, r));
+    fs::remove(kept_log, ec);
+    auto built = *cached_build(r, key, opt.cache);
     built.cached = false;
+    built.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return built;
 }
 

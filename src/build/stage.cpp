@@ -1,0 +1,54 @@
+#include "build/stage.h"
+
+#include <fmt/format.h>
+
+#include "kernel/source_archive.h"
+#include "util/copy_tree.h"
+#include "util/fetch.h"
+
+namespace wslmod::build {
+namespace fs = std::filesystem;
+
+util::Result<void> stage_source(const recipe::Recipe& r, const fs::path& build_dir, const fs::path& tree,
+                                const fs::path& cache, util::CommandRunner& runner) {
+    using recipe::SourceKind;
+    switch (r.source) {
+    case SourceKind::path: return util::copy_tree(r.path, build_dir, "the recipe's source");
+    case SourceKind::dkms: return util::copy_tree(r.dkms, build_dir, "the dkms source");
+    case SourceKind::url: {
+        auto archive = WSLMOD_TRY(util::fetch(r.url, r.sha256, cache, runner));
+        auto extracted = kernel::extract_source(archive, build_dir);
+        if (!extracted)
+            return util::bad_input(fmt::format("the archive of recipe {} is unsafe or unreadable: {}", r.name,
+                                               extracted.error().what), r.url, "fix the archive or its url");
+        return {};
+    }
+    case SourceKind::kernel_tree:
+        for (const auto& folder : r.kernel_tree) {
+            auto from = tree / folder;
+            std::error_code ec;
+            if (!fs::is_directory(from, ec))
+                return util::bad_input(fmt::format("kernel-tree folder '{}' is not in the kernel source", folder),
+                                       r.file.string(), "name a folder of the kernel source, such as drivers/usb/serial");
+            WSLMOD_CHECK(util::copy_tree(from, build_dir / folder, "kernel folder " + folder));
+        }
+        return {};
+    }
+    return {};
+}
+
+util::Result<void> apply_patches(const recipe::Recipe& r, const fs::path& build_dir, std::string& log,
+                                 util::CommandRunner& runner) {
+    for (const auto& p : r.patches) {
+        util::Command cmd({"patch", "-p1", "--forward", "--batch", "--no-backup-if-mismatch", "-i", p.string()});
+        auto out = WSLMOD_TRY(runner.run(cmd.in(build_dir)));
+        log += "$ " + util::shell_quote(cmd.argv) + "\n" + out.output;
+        if (out.exit_code != 0)
+            return util::bad_input(fmt::format("patch {} does not apply to recipe {}'s source: {}", p.filename().string(),
+                                               r.name, out.output.substr(0, out.output.find('\n'))),
+                                   p.string(), "refresh the patch against this source version");
+    }
+    return {};
+}
+
+} // namespace wslmod::build

@@ -1,0 +1,84 @@
+#include "build/steps.h"
+
+#include <regex>
+
+#include <fmt/format.h>
+
+
+namespace wslmod::build {
+
+std::set<std::string> kbuild_module_symbols(const std::string& text) {
+    std::set<std::string> out;
+    static const std::regex obj(R"(^\s*obj-\$\(CONFIG_([A-Za-z0-9_]+)\))", std::regex::multiline);
+    for (std::sregex_iterator it(text.begin(), text.end(), obj), end; it != end; ++it) out.insert((*it)[1].str());
+    return out;
+}
+
+std::string kconfig_header(const std::map<std::string, std::string>& kconfig) {
+    std::string out = "/* Written by wslmod: the recipe's [kconfig] options, as autoconf.h would have them. */\n";
+    for (const auto& [sym, value] : kconfig) {
+        (void)value; // always "m": recipe parsing refuses anything else
+        out += fmt::format("#define CONFIG_{}_MODULE 1\n", sym);
+    }
+    return out;
+}
+
+std::filesystem::path kconfig_header_path(const std::filesystem::path& build_dir) {
+    return build_dir / ".wslmod-kconfig.h";
+}
+
+std::vector<std::string> launcher_overrides(const std::string& cc_launcher) {
+    if (cc_launcher.empty()) return {};
+    return {"CC=" + cc_launcher + " gcc"};
+}
+
+std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx) {
+    std::string extra;
+    for (const auto& s : ctx.extra_symbols) extra += (extra.empty() ? "" : " ") + s.string();
+
+    auto with_env = [&](util::Command cmd) {
+        cmd.in(ctx.build_dir)
+            .with_env("kernelver", ctx.release)
+            .with_env("kernel_source_dir", ctx.tree.string())
+            .with_env("build_dir", ctx.build_dir.string())
+            .with_env("arch", ctx.arch)
+            .with_env("MAKEFLAGS", ctx.makeflags);
+        if (!extra.empty()) cmd.with_env("KBUILD_EXTRA_SYMBOLS", extra);
+        for (const auto& [k, v] : r.make_env) cmd.with_env(k, v);
+        return cmd;
+    };
+    auto shell = [&](const std::string& what, const std::string& script) {
+        return Step{what, with_env(util::Command({"bash", "-c", script}))};
+    };
+
+    std::vector<Step> steps;
+    if (!r.pre_build.empty()) steps.push_back(shell("pre-build", r.pre_build));
+    if (!r.command.empty()) {
+        steps.push_back(shell("build", r.command));
+    } else if (r.source == recipe::SourceKind::kernel_tree) {
+        for (const auto& folder : r.kernel_tree) {
+            std::vector<std::string> argv{"make", "-C", ctx.tree.string(), "M=" + (ctx.build_dir / folder).string()};
+            auto it = ctx.kbuild.find(folder);
+            std::set<std::string> selecting = it == ctx.kbuild.end() ? std::set<std::string>{} : kbuild_module_symbols(it->second);
+            for (const auto& [sym, value] : r.kconfig)
+                if (selecting.count(sym)) argv.push_back(fmt::format("CONFIG_{}={}", sym, value));
+            for (const auto& sym : selecting)
+                if (!r.kconfig.count(sym)) argv.push_back(fmt::format("CONFIG_{}=", sym));
+            std::string kcflags = "-include " + kconfig_header_path(ctx.build_dir).string();
+            if (auto user = r.make_env.find("KCFLAGS"); user != r.make_env.end()) kcflags += " " + user->second;
+            argv.push_back("KCFLAGS=" + kcflags);
+            argv.insert(argv.end(), r.make_args.begin(), r.make_args.end());
+            argv.push_back("modules");
+            steps.push_back({"build " + folder, with_env(util::Command(argv))});
+        }
+    } else {
+        std::vector<std::string> argv{"make", "-C", ctx.tree.string(), "M=" + ctx.build_dir.string()};
+        argv.insert(argv.end(), r.make_args.begin(), r.make_args.end());
+        argv.push_back("modules");
+        steps.push_back({"build", with_env(util::Command(argv))});
+    }
+    if (!r.post_build.empty()) steps.push_back(shell("post-build", r.post_build));
+    return steps;
+}
+
+} // namespace wslmod::build

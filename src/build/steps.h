@@ -1,0 +1,59 @@
+// The commands that build a staged recipe, as values: which program runs where, with which
+// environment.  Pure, so the command lines (the jobserver, the CC launcher, the in-tree
+// [kconfig] switches) are unit-tested without running make.
+//
+// Every step sees, like DKMS's: kernelver, kernel_source_dir, build_dir, arch; MAKEFLAGS
+// joining wslmod's jobserver (and carrying CC=<launcher> gcc as a command-line override when a
+// launcher is set); KBUILD_EXTRA_SYMBOLS naming the Module.symvers of the recipes it depends on;
+// and the recipe's [build] env.
+//   pre-build    bash -c <pre-build> in the build folder
+//   build        bash -c <command> in the build folder, or Kbuild's
+//                make -C <tree> M=<build folder> <make-args> modules
+//                kernel-tree: once per folder, with CONFIG_X=m for each [kconfig] option (which
+//                selects its files), every other CONFIG_ that selects a module in that folder's
+//                Kbuild file set empty (so only the asked-for modules build), and
+//                KCFLAGS=-include <kconfig header> so that the compiled code sees CONFIG_X_MODULE
+//                (IS_ENABLED(CONFIG_X) is true, as it would be in a kernel configured with it)
+//   post-build   bash -c <post-build> in the build folder
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "recipe/recipe.h"
+#include "util/process.h"
+
+namespace wslmod::build {
+
+struct StepContext {
+    std::filesystem::path tree, build_dir;
+    std::string release, arch = "x86_64";
+    std::string makeflags; // Jobserver::makeflags(launcher_overrides(...))
+    std::vector<std::filesystem::path> extra_symbols; // dependencies' Module.symvers
+    std::map<std::string, std::string> kbuild;   // kernel-tree folder -> its Kbuild/Makefile text
+};
+
+struct Step {
+    std::string what; // "pre-build", "build drivers/usb/serial", ...
+    util::Command cmd;
+};
+
+// The CONFIG_ symbols (without CONFIG_) that select modules or subfolders in a Kbuild file:
+// those of obj-$(CONFIG_X) lines.
+std::set<std::string> kbuild_module_symbols(const std::string& kbuild_text);
+
+// #defines that make CONFIG_X=m visible to C code: CONFIG_X_MODULE 1 for each option.
+std::string kconfig_header(const std::map<std::string, std::string>& kconfig);
+
+// Where the header goes inside the build folder.
+std::filesystem::path kconfig_header_path(const std::filesystem::path& build_dir);
+
+// The make variable overrides that put a compiler launcher in front of gcc ("CC=ccache gcc").
+std::vector<std::string> launcher_overrides(const std::string& cc_launcher);
+
+std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx);
+
+} // namespace wslmod::build
