@@ -9,6 +9,8 @@
 #include "cli/kernel_info.h"
 #include "cli/kernel_prepare.h"
 #include "cli/kernel_symvers.h"
+#include "cli/recipe_author.h"
+#include "cli/recipe_build.h"
 #include "cli/recipe_commands.h"
 
 namespace wslmod::cli {
@@ -30,7 +32,9 @@ const std::vector<Subcommand>& subcommands() {
          setup_kernel_symvers},
         {"recipe list", "List the recipes on the search path (project, user, shipped)", setup_recipe_list},
         {"recipe show", "Show one recipe: source, modules, requirements", setup_recipe_show},
-        {"recipe build", "Build recipes against a prepared kernel tree, cached by content", setup_recipe_build},
+        {"recipe new", "Create a recipe folder from a template (kbuild, dkms, in-tree)", setup_recipe_new},
+        {"recipe import-dkms", "Turn a DKMS source folder into an equivalent recipe folder", setup_recipe_import_dkms},
+        {"recipe build", "Build recipes against a prepared kernel tree, in parallel, cached by content", setup_recipe_build},
     };
     return table;
 }

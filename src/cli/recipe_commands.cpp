@@ -1,25 +1,22 @@
 #include "cli/recipe_commands.h"
 
 #include <memory>
-#include <optional>
 #include <ostream>
-#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "build/recipe_build.h"
-#include "kernel/prepare.h"
 #include "recipe/catalog.h"
 
 namespace wslmod::cli {
-namespace {
 
-std::vector<std::filesystem::path> path_for(const std::vector<std::string>& extra) {
+std::vector<std::filesystem::path> recipe_path(const std::vector<std::string>& extra) {
     std::vector<std::filesystem::path> path(extra.begin(), extra.end());
     for (auto& p : recipe::search_path(std::filesystem::current_path())) path.push_back(p);
     return path;
 }
+
+namespace {
 
 nlohmann::json to_json(const recipe::Recipe& r) {
     auto modules = nlohmann::json::array();
@@ -39,7 +36,7 @@ Action setup_recipe_list(CLI::App& app) {
     auto extra = std::make_shared<std::vector<std::string>>();
     app.add_option("--recipes", *extra, "Extra recipe folder searched first (repeatable)");
     return [extra](const Context& ctx) -> util::Result<int> {
-        auto recipes = WSLMOD_TRY(recipe::list_recipes(path_for(*extra)));
+        auto recipes = WSLMOD_TRY(recipe::list_recipes(recipe_path(*extra)));
         if (ctx.json) {
             auto arr = nlohmann::json::array();
             for (const auto& r : recipes) arr.push_back(to_json(r));
@@ -58,7 +55,7 @@ Action setup_recipe_show(CLI::App& app) {
     app.add_option("NAME", *name, "Recipe name")->required();
     app.add_option("--recipes", *extra, "Extra recipe folder searched first (repeatable)");
     return [name, extra](const Context& ctx) -> util::Result<int> {
-        auto r = WSLMOD_TRY(recipe::find_recipe(path_for(*extra), *name));
+        auto r = WSLMOD_TRY(recipe::find_recipe(recipe_path(*extra), *name));
         if (ctx.json) {
             ctx.emit_json(to_json(r));
             return 0;
@@ -74,51 +71,6 @@ Action setup_recipe_show(CLI::App& app) {
         for (const auto& d : r.depends) o << fmt::format("  depends  {}\n", d);
         if (!r.license.empty()) o << fmt::format("  license  {}\n", r.license);
         if (!r.homepage.empty()) o << fmt::format("  homepage {}\n", r.homepage);
-        return 0;
-    };
-}
-
-Action setup_recipe_build(CLI::App& app) {
-    struct Options {
-        std::vector<std::string> names, extra;
-        std::string tree, cache;
-        unsigned jobs = 1;
-        bool keep_going = false;
-    };
-    auto opt = std::make_shared<Options>();
-    app.add_option("NAME", opt->names, "Recipes to build")->required();
-    app.add_option("--kernel", opt->tree, "Prepared kernel tree (the folder `wslmod kernel prepare` prints)")->required();
-    app.add_option("--cache", opt->cache, "Cache folder (default $XDG_CACHE_HOME/wslmod)");
-    app.add_option("--recipes", opt->extra, "Extra recipe folder searched first (repeatable)");
-    app.add_option("-j,--jobs", opt->jobs, "Parallel make jobs")->default_val(std::max(1u, std::thread::hardware_concurrency()));
-    app.add_flag("--keep-going", opt->keep_going, "Build every recipe that can be built, then fail if one did not");
-    return [opt](const Context& ctx) -> util::Result<int> {
-        auto tree = WSLMOD_TRY(kernel::open_prepared_tree(opt->tree));
-        auto cache = opt->cache.empty() ? kernel::default_cache() : std::filesystem::path(opt->cache);
-        auto path = path_for(opt->extra);
-        auto results = nlohmann::json::array();
-        std::optional<util::Error> first_error;
-        for (const auto& name : opt->names) {
-            auto built = [&]() -> util::Result<build::RecipeBuild> {
-                auto r = WSLMOD_TRY(recipe::find_recipe(path, name));
-                return build::build_recipe(r, {tree.dir, tree.release}, cache, opt->jobs, *ctx.runner);
-            }();
-            if (!built) {
-                if (!opt->keep_going) return tl::unexpected(built.error());
-                *ctx.err << "wslmod: error: " << built.error().message() << "\n";
-                if (!first_error) first_error = built.error();
-                continue;
-            }
-            auto mods = nlohmann::json::array();
-            for (const auto& m : built->modules) {
-                mods.push_back({{"name", m.name}, {"dest", m.dest}, {"file", m.file.string()}});
-                if (!ctx.json) *ctx.out << m.file.string() << "\n";
-            }
-            results.push_back({{"recipe", built->recipe}, {"cached", built->cached}, {"modules", mods}});
-        }
-        if (ctx.json) ctx.emit_json({{"release", tree.release}, {"builds", results}});
-        if (first_error) return util::fail(fmt::format("{} of {} recipes failed", opt->names.size() - results.size(),
-                                                       opt->names.size()), first_error->where, first_error->what);
         return 0;
     };
 }

@@ -7,18 +7,14 @@
 #include <fmt/format.h>
 
 namespace wslmod::recipe {
-namespace {
-
-std::filesystem::path shipped() {
-    if (const char* env = std::getenv("WSLMOD_SHIPPED_RECIPES"); env && *env) return env;
+std::filesystem::path shipped_dir(const std::string& folder, const char* env_var) {
+    if (const char* env = std::getenv(env_var); env && *env) return env;
     std::error_code ec;
     auto exe = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
-    for (auto candidate : {exe.parent_path() / "module-recipes", exe.parent_path() / "share/wslmod/module-recipes"})
+    for (auto candidate : {exe.parent_path() / folder, exe.parent_path() / "share/wslmod" / folder})
         if (std::filesystem::is_directory(candidate, ec)) return candidate;
     return {};
 }
-
-} // namespace
 
 std::vector<std::filesystem::path> search_path(const std::filesystem::path& project_dir) {
     std::vector<std::filesystem::path> out;
@@ -29,7 +25,7 @@ std::vector<std::filesystem::path> search_path(const std::filesystem::path& proj
     add(project_dir / "recipes");
     if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) add(std::filesystem::path(x) / "wslmod/recipes");
     else if (const char* home = std::getenv("HOME"); home && *home) add(std::filesystem::path(home) / ".config/wslmod/recipes");
-    add(shipped());
+    add(shipped_dir("module-recipes", "WSLMOD_SHIPPED_RECIPES"));
     return out;
 }
 

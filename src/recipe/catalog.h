@@ -11,6 +11,10 @@
 
 namespace wslmod::recipe {
 
+// A folder shipped with wslmod ("module-recipes", "templates"): $<env_var> when set, else
+// beside the build or the install; empty when there is none.
+std::filesystem::path shipped_dir(const std::string& folder, const char* env_var);
+
 // The search path for a project in `project_dir` (existing folders only).
 std::vector<std::filesystem::path> search_path(const std::filesystem::path& project_dir);
 

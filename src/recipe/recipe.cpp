@@ -260,8 +260,9 @@ class Parser {
             }
         }
         auto* b = doc.get("build");
-        if (!b) return util::bad_input("[build] is missing", file_.string() + ":1", "add [build] with modules = [...]");
-        WSLMOD_CHECK(build(*b, r));
+        if (!b && r.source == SourceKind::dkms) b = nullptr; // dkms.conf says how to build
+        else if (!b) return util::bad_input("[build] is missing", file_.string() + ":1", "add [build] with modules = [...]");
+        if (b) WSLMOD_CHECK(build(*b, r));
         if (auto* v = doc.get("requires")) WSLMOD_CHECK(requires_(*v, r));
         return r;
     }

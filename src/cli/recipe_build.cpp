@@ -1,0 +1,154 @@
+#include "cli/recipe_build.h"
+
+#include <fstream>
+#include <memory>
+#include <ostream>
+#include <thread>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "build/jobserver.h"
+#include "build/plan.h"
+#include "build/scheduler.h"
+#include "cli/recipe_commands.h"
+#include "kernel/prepare.h"
+#include "recipe/catalog.h"
+#include "recipe/dkms.h"
+#include "util/file.h"
+
+namespace wslmod::cli {
+namespace {
+namespace fs = std::filesystem;
+
+// A NAME from the command line: a folder (recipe.toml or dkms.conf) or a recipe's name.
+util::Result<recipe::Recipe> load_named(const std::string& name, const std::vector<fs::path>& path,
+                                        const build::TreeRef& tree, util::CommandRunner& runner) {
+    std::error_code ec;
+    if (name.find('/') == std::string::npos && !fs::is_directory(name, ec)) return recipe::find_recipe(path, name);
+    fs::path dir = fs::absolute(name).lexically_normal();
+    if (dir.filename().empty()) dir = dir.parent_path();
+    if (fs::exists(dir / "recipe.toml")) return recipe::load_recipe(dir);
+    if (!fs::exists(dir / "dkms.conf"))
+        return util::bad_input("neither recipe.toml nor dkms.conf is in this folder", dir.string(),
+                               "name a recipe, a recipe folder or a DKMS source folder");
+    // A DKMS source as it is: its name and version from dkms.conf; resolve_recipe does the rest.
+    auto conf = WSLMOD_TRY(recipe::recipe_from_dkms(dir, {tree.release, tree.dir, recipe::placeholder_kernel().dkms_tree}, runner));
+    recipe::Recipe r;
+    r.name = conf.name;
+    r.version = conf.version;
+    r.summary = conf.summary;
+    r.source = recipe::SourceKind::dkms;
+    r.dkms = r.dir = dir;
+    r.file = dir / "dkms.conf";
+    return r;
+}
+
+util::Result<build::Target> target_of(const build::TreeRef& tree) {
+    build::Target t;
+    t.release = tree.release;
+    t.config_file = (tree.dir / ".config").string();
+    auto text = WSLMOD_TRY(util::read_text_decompressed(tree.dir / ".config"));
+    t.config = WSLMOD_TRY(kernel::parse_config(text, t.config_file));
+    t.arch = t.config.enabled("X86_64") ? "x86_64" : t.config.enabled("ARM64") ? "aarch64" : "unknown";
+    return t;
+}
+
+// The last `lines` lines of a log file.
+std::string log_tail(const fs::path& log, size_t lines) {
+    std::ifstream in(log);
+    std::vector<std::string> all;
+    for (std::string l; std::getline(in, l);) all.push_back(l);
+    std::string out;
+    for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) out += "  | " + all[i] + "\n";
+    return out;
+}
+
+} // namespace
+
+Action setup_recipe_build(CLI::App& app) {
+    struct Options {
+        std::vector<std::string> names, extra;
+        std::string tree, cache, cc_launcher;
+        unsigned jobs = 0;
+        bool keep_going = false;
+    };
+    auto opt = std::make_shared<Options>();
+    app.add_option("NAME", opt->names, "Recipes: names on the search path, recipe folders or DKMS source folders")->required();
+    app.add_option("--kernel", opt->tree, "Prepared kernel tree (the folder `wslmod kernel prepare` prints)")->required();
+    app.add_option("--cache", opt->cache, "Cache folder (default $XDG_CACHE_HOME/wslmod)");
+    app.add_option("--recipes", opt->extra, "Extra recipe folder searched first (repeatable)");
+    app.add_option("-j,--jobs", opt->jobs, "Job budget shared by all builds (default: MAKEFLAGS' -j, else the CPU count)");
+    app.add_option("--cc-launcher", opt->cc_launcher, "Compiler launcher put before gcc: ccache or distcc")
+        ->check(CLI::IsMember({"ccache", "distcc"}));
+    app.add_flag("--keep-going", opt->keep_going, "Build every recipe that can be built, then fail if one did not");
+    return [opt](const Context& ctx) -> util::Result<int> {
+        auto prepared = WSLMOD_TRY(kernel::open_prepared_tree(fs::absolute(opt->tree).lexically_normal()));
+        build::TreeRef tree{prepared.dir, prepared.release};
+        auto cache = opt->cache.empty() ? kernel::default_cache() : fs::absolute(opt->cache).lexically_normal();
+        if (!opt->cc_launcher.empty() && !util::find_program(opt->cc_launcher))
+            return util::bad_input(fmt::format("--cc-launcher {} is not installed", opt->cc_launcher), opt->cc_launcher,
+                                   fmt::format("install it (apt install {}) or leave the option out", opt->cc_launcher));
+        const char* mf = std::getenv("MAKEFLAGS");
+        std::string makeflags = mf ? mf : "";
+        unsigned jobs = opt->jobs ? opt->jobs
+                                  : build::makeflags_jobs(makeflags).value_or(std::max(1u, std::thread::hardware_concurrency()));
+        auto jobserver = WSLMOD_TRY(build::Jobserver::create(jobs, opt->jobs ? "" : makeflags));
+
+        auto path = recipe_path(opt->extra);
+        std::vector<recipe::Recipe> requested;
+        for (const auto& name : opt->names) requested.push_back(WSLMOD_TRY(load_named(name, path, tree, *ctx.runner)));
+        auto target = WSLMOD_TRY(target_of(tree));
+        auto compiler = build::compiler_identity(*ctx.runner);
+        auto plan = WSLMOD_TRY(build::plan_builds(requested, [&](const std::string& n) { return recipe::find_recipe(path, n); },
+                                                  tree, target, compiler, *ctx.runner));
+
+        bool tty = !ctx.json && isatty(2);
+        std::vector<std::string> active;
+        auto observe = [&](const build::BuildEvent& e) {
+            using K = build::BuildEvent::Kind;
+            if (e.kind == K::started) active.push_back(e.recipe);
+            else std::erase(active, e.recipe);
+            if (tty) {
+                std::string names;
+                for (const auto& a : active) names += (names.empty() ? "" : ", ") + a;
+                *ctx.err << fmt::format("\r\33[2K[{}/{}] {}", e.done, e.total, names.empty() ? "" : "building " + names)
+                         << std::flush;
+            } else if (!ctx.json && e.kind == K::built) {
+                *ctx.err << fmt::format("built {} in {:.1f} s\n", e.recipe, e.seconds);
+            }
+        };
+        build::BuildOptions bo{cache, opt->cc_launcher, &jobserver};
+        auto result = build::run_plan(plan, tree, bo, opt->keep_going, *ctx.runner, observe);
+        if (tty) *ctx.err << "\r\33[2K" << std::flush;
+
+        auto builds = nlohmann::json::array(), failures = nlohmann::json::array();
+        for (const auto& o : result.outcomes) {
+            if (o.build) {
+                auto mods = nlohmann::json::array();
+                for (const auto& m : o.build->modules) {
+                    mods.push_back({{"name", m.name}, {"dest", m.dest}, {"file", m.file.string()}});
+                    if (!ctx.json) *ctx.out << m.file.string() << "\n";
+                }
+                builds.push_back({{"recipe", o.recipe}, {"key", o.build->key}, {"cached", o.build->cached},
+                                  {"seconds", o.build->seconds}, {"requested", o.requested},
+                                  {"log", o.build->log.string()}, {"modules", mods}});
+                continue;
+            }
+            bool has_log = o.error->where.ends_with(".log");
+            failures.push_back({{"recipe", o.recipe}, {"error", o.error->message()},
+                                {"log", has_log ? o.error->where : ""}});
+            if (has_log) *ctx.err << log_tail(o.error->where, 15);
+            *ctx.err << "wslmod: error: " << o.error->message() << "\n";
+        }
+        if (ctx.json) ctx.emit_json({{"release", tree.release}, {"tree", tree.dir.string()}, {"builds", builds},
+                                     {"failed", failures}});
+        if (result.failed)
+            return util::fail(fmt::format("{} of {} recipes failed", result.failed, result.outcomes.size()), "",
+                              opt->keep_going ? "see the errors above" : "see the error above; --keep-going builds the rest");
+        return 0;
+    };
+}
+
+} // namespace wslmod::cli

@@ -1,0 +1,65 @@
+#include "recipe/dkms_import.h"
+
+#include <fstream>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "recipe/recipe_toml.h"
+#include "util/atomic_file.h"
+#include "util/copy_tree.h"
+#include "util/file.h"
+
+namespace wslmod::recipe {
+namespace fs = std::filesystem;
+
+util::Result<ImportResult> import_dkms(const fs::path& dir, const fs::path& out, const std::vector<fs::path>& extra_patches,
+                                       const DkmsKernel& kernel, util::CommandRunner& runner) {
+    std::error_code ec;
+    if (fs::exists(out, ec)) return util::bad_input("the output folder exists already", out.string(), "pick a new -o folder");
+    auto conf = WSLMOD_TRY(evaluate_dkms(dir, kernel, runner));
+    auto r = WSLMOD_TRY(recipe_from_dkms(conf, kernel));
+
+    auto tmp = out.parent_path() / fmt::format(".{}.tmp-{}", out.filename().string(), ::getpid());
+    fs::remove_all(tmp, ec);
+    struct Cleanup {
+        fs::path p;
+        ~Cleanup() { std::error_code e; fs::remove_all(p, e); }
+    } cleanup{tmp};
+    WSLMOD_CHECK(util::copy_tree(dir, tmp / "src", "the dkms source"));
+
+    r.dir = tmp;
+    r.file = tmp / "recipe.toml";
+    r.source = SourceKind::path;
+    r.path = tmp / "src";
+    r.dkms.clear();
+    r.summary = fmt::format("{} {}, imported from its dkms.conf", r.name, r.version);
+    for (auto& p : r.patches) p = tmp / "src" / p.lexically_relative(dir);
+    for (const auto& p : extra_patches) {
+        if (!fs::is_regular_file(p, ec)) return util::bad_input("no such patch", p.string(), "name a patch file");
+        fs::create_directories(tmp / "patches");
+        fs::copy_file(p, tmp / "patches" / p.filename(), ec);
+        if (ec) return util::fail(fmt::format("cannot copy the patch: {}", ec.message()), p.string());
+        r.patches.push_back(tmp / "patches" / p.filename());
+    }
+    if (!is_placeholder(kernel)) {
+        r.command = to_placeholders(r.command, kernel);
+        r.pre_build = to_placeholders(r.pre_build, kernel);
+        r.post_build = to_placeholders(r.post_build, kernel);
+    }
+    {
+        std::ofstream f(r.file);
+        f << "# Imported by `wslmod recipe import-dkms` from " << fs::absolute(dir).string() << "\n" << to_toml(r);
+        if (!f) return util::fail("cannot write the recipe", r.file.string());
+    }
+    auto written = WSLMOD_TRY(util::read_text_decompressed(r.file));
+    WSLMOD_TRY(parse_recipe(written, r.file));
+    WSLMOD_CHECK(util::fsync_path(r.file));
+    fs::create_directories(out.parent_path(), ec);
+    fs::rename(tmp, out, ec);
+    if (ec) return util::fail(fmt::format("cannot create the recipe folder: {}", ec.message()), out.string());
+    auto text = WSLMOD_TRY(util::read_text_decompressed(out / "recipe.toml"));
+    return ImportResult{WSLMOD_TRY(parse_recipe(text, out / "recipe.toml")), ignored_dkms_variables(conf)};
+}
+
+} // namespace wslmod::recipe
