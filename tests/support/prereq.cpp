@@ -24,17 +24,30 @@ void require_program(const std::string& program) {
             program + " is not in PATH (scripts/setup --deps installs it)");
 }
 
+namespace {
+
+std::filesystem::path fixtures_base() {
+    const char* env = std::getenv("WSLMOD_FIXTURES");
+    if (env && *env) return env;
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "wslmod-fixtures";
+    return std::filesystem::path(std::getenv("HOME") ? std::getenv("HOME") : "/") / ".cache/wslmod-fixtures";
+}
+
+} // namespace
+
+std::filesystem::path dkms_source(const std::string& package) {
+    auto usr_src = fixtures_base() / "dkms" / package / "current" / "root/usr/src";
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(usr_src, ec))
+        if (std::filesystem::exists(e.path() / "dkms.conf")) return e.path();
+    require(false, "no " + package + " source at " + usr_src.string() + " (run scripts/setup --deps)");
+    return {};
+}
+
 const DebianKernel& debian_kernel() {
     static DebianKernel k = [] {
-        const char* env = std::getenv("WSLMOD_FIXTURES");
-        std::filesystem::path base;
-        if (env && *env) base = env;
-        else if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-            base = std::filesystem::path(xdg) / "wslmod-fixtures";
-        else base = std::filesystem::path(std::getenv("HOME") ? std::getenv("HOME") : "/") /
-                    ".cache/wslmod-fixtures";
         DebianKernel d;
-        d.root = base / "debian-6.12" / "current";
+        d.root = fixtures_base() / "debian-6.12" / "current";
         std::ifstream in(d.root / "fixture.env");
         require(static_cast<bool>(in), "no stand-in kernel fixture at " + d.root.string() +
                                            " (run scripts/setup --deps)");

@@ -27,6 +27,10 @@ struct DebianKernel {
 // The fixture, or a skip/failure saying to run scripts/setup --deps.
 const DebianKernel& debian_kernel();
 
+// The source folder (/usr/src/<name>-<version>, holding dkms.conf) of a Debian DKMS package that
+// scripts/setup fetched, e.g. "v4l2loopback-dkms"; or a skip/failure saying to run setup.
+std::filesystem::path dkms_source(const std::string& package);
+
 // ../shared beside the project (stock WSL configs and notes).
 std::filesystem::path shared_dir();
 
