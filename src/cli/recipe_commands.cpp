@@ -27,6 +27,11 @@ nlohmann::json to_json(const recipe::Recipe& r) {
     if (!r.kernel_tree.empty()) j["kernel_tree"] = r.kernel_tree;
     if (!r.kconfig.empty()) j["kconfig"] = r.kconfig;
     if (!r.url.empty()) j["url"] = r.url, j["sha256"] = r.sha256;
+    auto config = nlohmann::json::array();
+    for (const auto& c : r.config) config.push_back({{"symbol", c.symbol}, {"values", c.values}});
+    auto kernel = nlohmann::json::array();
+    for (const auto& b : r.kernel) kernel.push_back(b.op + b.version);
+    j["requires"] = {{"kernel", kernel}, {"kernel_match", r.kernel_match}, {"arch", r.arch}, {"config", config}};
     return j;
 }
 
@@ -69,6 +74,14 @@ Action setup_recipe_show(CLI::App& app) {
         for (const auto& [k, v] : r.kconfig) o << fmt::format("  kconfig  CONFIG_{}={}\n", k, v);
         for (const auto& m : r.modules) o << fmt::format("  module   {} -> {}/\n", m.name, m.dest);
         for (const auto& d : r.depends) o << fmt::format("  depends  {}\n", d);
+        for (const auto& b : r.kernel) o << fmt::format("  requires kernel {}{}\n", b.op, b.version);
+        if (!r.kernel_match.empty()) o << fmt::format("  requires kernel matching {}\n", r.kernel_match);
+        for (const auto& a : r.arch) o << fmt::format("  requires arch {}\n", a);
+        for (const auto& c : r.config) {
+            std::string values;
+            for (const auto& v : c.values) values += (values.empty() ? "" : "|") + v;
+            o << fmt::format("  requires CONFIG_{}={}\n", c.symbol, values);
+        }
         if (!r.license.empty()) o << fmt::format("  license  {}\n", r.license);
         if (!r.homepage.empty()) o << fmt::format("  homepage {}\n", r.homepage);
         return 0;
