@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "recipe/recipe.h"
+#include "util/bash_declare.h"
 #include "util/process.h"
 
 namespace wslmod::recipe {
@@ -63,13 +64,9 @@ bool is_placeholder(const DkmsKernel& k);
 // then release -> ${kernelver}.
 std::string to_placeholders(std::string s, const DkmsKernel& k);
 
-// One bash variable: (index, value) pairs in index order; a scalar is index 0.
-using BashVar = std::vector<std::pair<long, std::string>>;
-using BashVars = std::map<std::string, BashVar>;
-
-// Parses the output of bash's `declare -p` (scalars and indexed arrays, any attributes).
-// Declared-but-unset variables are left out; associative arrays and namerefs are errors.
-util::Result<BashVars> parse_declare_p(std::string_view text);
+using util::BashVar;
+using util::BashVars;
+using util::parse_declare_p; // util/bash_declare.h
 
 // The variables of an evaluated dkms.conf.
 struct DkmsConf {
