@@ -173,7 +173,9 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
 
     for (const auto& step : build_steps(r, ctx)) {
         auto out = WSLMOD_TRY(runner.run(step.cmd));
-        log += "$ " + util::shell_quote(step.cmd.argv) + "\n" + out.output;
+        std::string env;
+        for (const auto& [k, v] : step.cmd.env) env += util::shell_quote({k + "=" + v}) + " ";
+        log += "$ cd " + util::shell_quote({step.cmd.cwd.string()}) + " && " + env + util::shell_quote(step.cmd.argv) + "\n" + out.output;
         if (out.exit_code != 0)
             return util::fail(fmt::format("recipe {} failed: its {} step exited with {}", r.name, step.what, out.exit_code),
                               keep_log(), "the whole log is in that file");

@@ -33,7 +33,7 @@ Action setup_kernel_prepare(CLI::App& app) {
     return [opt](const Context& ctx) -> util::Result<int> {
         auto spec = opt->spec;
         for (auto sym : opt->allow) spec.allow_drift.insert(sym.starts_with("CONFIG_") ? sym.substr(7) : sym);
-        spec.cache = opt->cache.empty() ? kernel::default_cache() : std::filesystem::path(opt->cache);
+        spec.cache = opt->cache.empty() ? kernel::default_cache() : std::filesystem::absolute(opt->cache).lexically_normal();
         bool tty = !ctx.json && isatty(2);
         auto progress = [&](const std::string& step) {
             if (tty) *ctx.err << "\33[2K\rprepare: " << step << " ..." << std::flush;

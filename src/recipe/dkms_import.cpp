@@ -13,12 +13,17 @@
 namespace wslmod::recipe {
 namespace fs = std::filesystem;
 
-util::Result<ImportResult> import_dkms(const fs::path& dir, const fs::path& out, const std::vector<fs::path>& extra_patches,
+util::Result<ImportResult> import_dkms(const fs::path& dir, const fs::path& out_arg, const std::vector<fs::path>& extra_patches,
                                        const DkmsKernel& kernel, util::CommandRunner& runner) {
     std::error_code ec;
-    if (fs::exists(out, ec)) return util::bad_input("the output folder exists already", out.string(), "pick a new -o folder");
     auto conf = WSLMOD_TRY(evaluate_dkms(dir, kernel, runner));
     auto r = WSLMOD_TRY(recipe_from_dkms(conf, kernel));
+    // A recipe folder is named after its recipe; an existing folder receives <name>/.
+    auto out = fs::is_directory(out_arg, ec) ? out_arg / r.name : out_arg;
+    if (fs::exists(out, ec)) return util::bad_input("the output folder exists already", out.string(), "pick a new -o folder");
+    if (out.filename() != r.name)
+        return util::bad_input(fmt::format("the recipe is called {}, so its folder must be too", r.name), out.string(),
+                               fmt::format("write -o {}", (out.parent_path() / r.name).string()));
 
     auto tmp = out.parent_path() / fmt::format(".{}.tmp-{}", out.filename().string(), ::getpid());
     fs::remove_all(tmp, ec);

@@ -1,4 +1,5 @@
-// `wslmod recipe import-dkms DIR -o OUT`: turns a DKMS source folder into an equivalent native
+// `wslmod recipe import-dkms DIR -o OUT`: (OUT named after the package, or an existing folder
+// that receives <name>/) turns a DKMS source folder into an equivalent native
 // recipe folder:
 //   OUT/recipe.toml   name and version from PACKAGE_*, [source] path = "src", and the build
 //                     dkms.conf describes (command, pre/post-build, modules with their
