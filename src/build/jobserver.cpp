@@ -72,14 +72,17 @@ Jobserver::~Jobserver() {
 
 void Jobserver::acquire() {
     char c;
-    while (read(read_, &c, 1) != 1 && errno == EINTR) {
-    }
+    ssize_t n;
+    do n = read(read_, &c, 1);
+    while (n < 0 && errno == EINTR);
+    // n == 0 (the pipe's writers are gone) cannot happen while we hold its write end.
 }
 
 void Jobserver::release() {
     char c = '+';
-    while (write(write_, &c, 1) != 1 && errno == EINTR) {
-    }
+    ssize_t n;
+    do n = write(write_, &c, 1);
+    while (n < 0 && errno == EINTR);
 }
 
 std::string Jobserver::makeflags(const std::vector<std::string>& overrides) const {

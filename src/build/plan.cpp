@@ -37,8 +37,11 @@ util::Result<Plan> plan_builds(const std::vector<recipe::Recipe>& requested, con
     std::map<std::string, recipe::Recipe> all;
     std::vector<std::string> todo;
     for (const auto& r : requested) {
-        all.emplace(r.name, r);
-        todo.push_back(r.name);
+        auto [it, fresh] = all.emplace(r.name, r);
+        if (!fresh && it->second.dir != r.dir)
+            return util::bad_input(fmt::format("two recipes are called {}: {} and {}", r.name, it->second.file.string(),
+                                               r.file.string()), r.file.string(), "rename one of them");
+        if (fresh) todo.push_back(r.name);
     }
     for (size_t i = 0; i < todo.size(); ++i) {
         auto r = all.at(todo[i]);

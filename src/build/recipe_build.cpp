@@ -156,7 +156,17 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
         std::ofstream(kept_log) << log;
         return kept_log.string();
     };
-    WSLMOD_CHECK(stage_source(r, build_dir, tree.dir, opt.cache, runner));
+    auto rel = build_dir.lexically_normal().lexically_relative(tmp);
+    if (rel.empty() || *rel.begin() == "..")
+        return util::bad_input(fmt::format("recipe name '{}' or version '{}' is not a plain word", r.name, r.version),
+                               r.file.string(), "use letters, digits and . + ~ _ -");
+    if (auto staged = stage_source(r, build_dir, tree.dir, opt.cache, runner); !staged) {
+        auto e = staged.error();
+        if (!e.what.starts_with("recipe ")) e.what = fmt::format("recipe {}: {}", r.name, e.what);
+        if (e.hint.empty()) e.hint = "fix " + r.file.string();
+        else e.hint += " (" + r.file.string() + ")";
+        return tl::unexpected(e);
+    }
     if (auto patched = apply_patches(r, build_dir, log, runner); !patched) {
         keep_log();
         return tl::unexpected(patched.error());

@@ -3,6 +3,7 @@
 #include <regex>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace wslmod::build {
 
@@ -21,7 +22,8 @@ util::Result<void> check_requirements(const recipe::Recipe& r, const Target& t) 
         bool ok = false;
         for (const auto& a : r.arch) ok = ok || std::regex_match(t.arch, std::regex(a));
         if (!ok)
-            return util::bad_input(fmt::format("recipe {} does not build for {}", r.name, t.arch), where,
+            return util::bad_input(fmt::format("recipe {} builds only for {}, not {}", r.name,
+                                               fmt::format("{}", fmt::join(r.arch, ", ")), t.arch), where,
                                    "build for one of its [requires] arch");
     }
     for (const auto& c : r.config) {

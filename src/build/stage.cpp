@@ -21,6 +21,8 @@ util::Result<void> stage_source(const recipe::Recipe& r, const fs::path& build_d
         if (!extracted)
             return util::bad_input(fmt::format("the archive of recipe {} is unsafe or unreadable: {}", r.name,
                                                extracted.error().what), r.url, "fix the archive or its url");
+        auto links = util::links_stay_inside(build_dir, "the archive", build_dir.string());
+        if (!links) return util::bad_input(links.error().what, r.url, links.error().hint);
         return {};
     }
     case SourceKind::kernel_tree:
@@ -37,6 +39,27 @@ util::Result<void> stage_source(const recipe::Recipe& r, const fs::path& build_d
     return {};
 }
 
+namespace {
+
+// The line of patch's output that says what went wrong.
+std::string patch_complaint(const std::string& output) {
+    std::string last;
+    size_t start = 0;
+    while (start < output.size()) {
+        auto end = output.find('\n', start);
+        auto line = output.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (line.find("FAILED") != std::string::npos || line.find("can't find file") != std::string::npos ||
+            line.find("malformed") != std::string::npos || line.find("Only garbage") != std::string::npos)
+            return line;
+        if (!line.empty()) last = line;
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return last;
+}
+
+} // namespace
+
 util::Result<void> apply_patches(const recipe::Recipe& r, const fs::path& build_dir, std::string& log,
                                  util::CommandRunner& runner) {
     for (const auto& p : r.patches) {
@@ -45,7 +68,7 @@ util::Result<void> apply_patches(const recipe::Recipe& r, const fs::path& build_
         log += "$ " + util::shell_quote(cmd.argv) + "\n" + out.output;
         if (out.exit_code != 0)
             return util::bad_input(fmt::format("patch {} does not apply to recipe {}'s source: {}", p.filename().string(),
-                                               r.name, out.output.substr(0, out.output.find('\n'))),
+                                               r.name, patch_complaint(out.output)),
                                    p.string(), "refresh the patch against this source version");
     }
     return {};

@@ -144,9 +144,13 @@ Action setup_recipe_build(CLI::App& app) {
         }
         if (ctx.json) ctx.emit_json({{"release", tree.release}, {"tree", tree.dir.string()}, {"builds", builds},
                                      {"failed", failures}});
+        bool all_bad_input = true;
+        for (const auto& o : result.outcomes)
+            if (o.error && o.error->code != util::ExitCode::usage) all_bad_input = false;
         if (result.failed)
             return util::fail(fmt::format("{} of {} recipes failed", result.failed, result.outcomes.size()), "",
-                              opt->keep_going ? "see the errors above" : "see the error above; --keep-going builds the rest");
+                              opt->keep_going ? "see the errors above" : "see the error above; --keep-going builds the rest",
+                              all_bad_input ? util::ExitCode::usage : util::ExitCode::failed);
         return 0;
     };
 }

@@ -64,6 +64,13 @@ class Parser {
         if (!std::filesystem::exists(full, ec))
             return util::bad_input(fmt::format("'{}' = \"{}\" does not exist", key, rel), at(n),
                                    fmt::format("create {} or fix the path", full.string()));
+        // Through symlinks too: the real file must be inside the real recipe folder.
+        auto real = std::filesystem::weakly_canonical(full, ec);
+        auto root = std::filesystem::weakly_canonical(file_.parent_path(), ec);
+        auto from_root = real.lexically_relative(root);
+        if (from_root.empty() || *from_root.begin() == "..")
+            return util::bad_input(fmt::format("'{}' = \"{}\" is a link that leaves the recipe folder (to {})", key, rel,
+                                               real.string()), at(n), "copy the files into the recipe folder");
         return full;
     }
 
@@ -175,7 +182,17 @@ class Parser {
                                                    e.what()), at(*v), "write an ECMAScript regex such as \"^6\\\\.12\\\\.\"");
             }
         }
-        if (auto* v = t->get("arch")) r.arch = WSLMOD_TRY(strings(*v, "arch"));
+        if (auto* v = t->get("arch")) {
+            r.arch = WSLMOD_TRY(strings(*v, "arch"));
+            for (const auto& a : r.arch) {
+                try {
+                    std::regex check(a);
+                } catch (const std::regex_error& e) {
+                    return util::bad_input(fmt::format("arch \"{}\" is not a regular expression: {}", a, e.what()), at(*v),
+                                           "write an architecture such as \"x86_64\"");
+                }
+            }
+        }
         if (auto* v = t->get("kernel")) {
             auto text = WSLMOD_TRY(string(*v, "kernel"));
             static const std::regex bound(R"(\s*(>=|<=|==|>|<)\s*([0-9]+(\.[0-9]+)*)\s*)");
@@ -231,6 +248,10 @@ class Parser {
         WSLMOD_CHECK(text_field("summary", r.summary, true));
         WSLMOD_CHECK(text_field("license", r.license, false));
         WSLMOD_CHECK(text_field("homepage", r.homepage, false));
+        static const std::regex version_re("[A-Za-z0-9][A-Za-z0-9.+~_-]*");
+        if (!std::regex_match(r.version, version_re))
+            return util::bad_input(fmt::format("'{}' is not a version", r.version), at(*doc.get("version")),
+                                   "use letters, digits and . + ~ _ -, such as \"1.2.3\"");
         static const std::regex name_re("[a-z0-9][a-z0-9_-]*");
         if (!std::regex_match(r.name, name_re))
             return util::bad_input(fmt::format("'{}' is not a recipe name", r.name), at(*doc.get("name")),

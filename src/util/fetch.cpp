@@ -1,5 +1,6 @@
 #include "util/fetch.h"
 
+#include <atomic>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -31,7 +32,8 @@ Result<std::filesystem::path> fetch(const std::string& location, const std::stri
     if (!sha256.empty() && std::filesystem::exists(dir / sha256, ec)) return dir / sha256;
     std::filesystem::create_directories(dir, ec);
     if (ec) return fail(fmt::format("cannot create: {}", ec.message()), dir.string());
-    auto tmp = dir / fmt::format(".download-{}", ::getpid());
+    static std::atomic<unsigned> serial{0}; // recipes fetch from several threads at once
+    auto tmp = dir / fmt::format(".download-{}-{}", ::getpid(), serial++);
     auto out = WSLMOD_TRY(runner.run(Command({"curl", "--fail", "--silent", "--show-error", "--location", "--retry", "2",
                                               "--output", tmp.string(), location})));
     if (out.exit_code != 0) {
