@@ -6,6 +6,9 @@
 #include <gelf.h>
 #include <libelf.h>
 
+#include "image/file_source.h"
+#include "util/decompress.h"
+
 namespace wslmod::kernel {
 
 util::Result<std::optional<std::string>> modinfo_value(std::span<const std::byte> bytes, const std::string& key,
@@ -39,5 +42,19 @@ util::Result<std::optional<std::string>> modinfo_value(std::span<const std::byte
 }
 
 std::string vermagic_release(const std::string& vermagic) { return vermagic.substr(0, vermagic.find(' ')); }
+
+// The release the stock modules were built for, from one module's vermagic.
+util::Result<std::string> modules_release(image::FileSource& src) {
+    if (!src.exists("modules.dep")) return util::bad_input("no modules.dep in the stock modules", src.describe());
+    auto dep = WSLMOD_TRY(src.read("modules.dep"));
+    auto path = dep.substr(0, dep.find(':'));
+    if (path.empty() || path.find('\n') != std::string::npos)
+        return util::bad_input("modules.dep names no module", src.describe());
+    auto bytes = WSLMOD_TRY(src.read(path));
+    auto elf = WSLMOD_TRY(util::plain_bytes(bytes, src.describe() + ":" + path));
+    auto vermagic = WSLMOD_TRY(modinfo_value(elf, "vermagic", src.describe() + ":" + path));
+    if (!vermagic) return util::bad_input("a stock module has no vermagic", src.describe() + ":" + path);
+    return vermagic_release(*vermagic);
+}
 
 } // namespace wslmod::kernel

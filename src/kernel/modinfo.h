@@ -9,6 +9,10 @@
 
 #include "util/error.h"
 
+namespace wslmod::image {
+class FileSource;
+}
+
 namespace wslmod::kernel {
 
 // The value of `key` in the .modinfo of a module (an ELF file, decompressed), or nullopt when the
@@ -18,5 +22,9 @@ util::Result<std::optional<std::string>> modinfo_value(std::span<const std::byte
 
 // The release a vermagic string was built for: its first word.
 std::string vermagic_release(const std::string& vermagic);
+
+// The release a modules tree (folder or image) was built for: the vermagic of the first module
+// that modules.dep names.
+util::Result<std::string> modules_release(image::FileSource& modules);
 
 } // namespace wslmod::kernel

@@ -54,20 +54,6 @@ util::Result<std::string> make(util::CommandRunner& runner, const std::filesyste
     return out.output;
 }
 
-// The release the stock modules were built for, from one module's vermagic.
-util::Result<std::string> modules_release(image::FileSource& src) {
-    if (!src.exists("modules.dep")) return util::bad_input("no modules.dep in the stock modules", src.describe());
-    auto dep = WSLMOD_TRY(src.read("modules.dep"));
-    auto path = dep.substr(0, dep.find(':'));
-    if (path.empty() || path.find('\n') != std::string::npos)
-        return util::bad_input("modules.dep names no module", src.describe());
-    auto bytes = WSLMOD_TRY(src.read(path));
-    auto elf = WSLMOD_TRY(util::plain_bytes(bytes, src.describe() + ":" + path));
-    auto vermagic = WSLMOD_TRY(modinfo_value(elf, "vermagic", src.describe() + ":" + path));
-    if (!vermagic) return util::bad_input("a stock module has no vermagic", src.describe() + ":" + path);
-    return vermagic_release(*vermagic);
-}
-
 std::string gcc_major(const std::string& text) {
     std::smatch m;
     static const std::regex version(R"((\d+)\.\d+\.\d+)");

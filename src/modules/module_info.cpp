@@ -30,6 +30,7 @@ util::Result<ModuleInfo> module_info(const std::filesystem::path& ko) {
         if (key == "vermagic") info.vermagic = value;
         else if (key == "srcversion") info.srcversion = value;
         else if (key == "license") info.license = value;
+        else if (key == "firmware") info.firmware.push_back(value);
         else if (key == "depends") {
             size_t start = 0;
             while (start < value.size()) {
