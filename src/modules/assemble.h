@@ -1,0 +1,56 @@
+// From built modules to a verified modules image, in four steps, each timed:
+//   stage    the stock tree (hard links) plus the added modules, compressed like the stock
+//            ones, clashes refused unless replaced (staging.h)
+//   depmod   on the plain twin of the staging tree, warnings are errors (depmod.h)
+//   verify   libkmod on the staged tree (verify.h)
+//   pack     the image writer, which verifies the image it wrote before it replaces the
+//            previous output (kept as <name>.prev) (image/pack.h)
+// A failure at any step leaves the output untouched.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "image/pack.h"
+#include "modules/staging.h"
+#include "util/process.h"
+
+namespace wslmod::modules {
+
+struct AssembleSpec {
+    const StockTree* stock = nullptr; // none: only the added modules
+    std::string release;
+    std::filesystem::path symvers;    // the kernel's Module.symvers (its vmlinux lines matter)
+    Compression compression = Compression::none;
+    std::vector<AddedModule> added;
+    std::map<std::string, std::vector<std::string>> replaces; // recipe -> stock modules
+    std::filesystem::path output;
+    image::PackOptions pack;          // keep_previous and hash_output are always set
+    std::filesystem::path cache;      // staging work folders and compressed modules
+    unsigned jobs = 1;
+};
+
+struct ImageReport {
+    std::string release;
+    std::filesystem::path output, previous; // previous: empty when there was none
+    std::string sha256;
+    uint64_t file_size = 0;
+    size_t modules = 0, stock_modules = 0, unchanged = 0, aliases = 0, dependencies = 0;
+    std::vector<StagedModule> added;
+    std::vector<ReplacedModule> replaced;
+    std::vector<std::string> warnings;
+    std::vector<std::pair<std::string, double>> seconds; // per step, in order
+};
+
+util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::CommandRunner& runner,
+                                         const std::function<void(const std::string&)>& progress = {});
+
+nlohmann::json to_json(const ImageReport& report);
+
+} // namespace wslmod::modules
