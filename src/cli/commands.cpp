@@ -5,7 +5,9 @@
 #include <map>
 #include <sstream>
 
+#include "cli/build_command.h"
 #include "cli/image_commands.h"
+#include "cli/inspect.h"
 #include "cli/kernel_info.h"
 #include "cli/kernel_prepare.h"
 #include "cli/kernel_symvers.h"
@@ -17,6 +19,9 @@ namespace wslmod::cli {
 
 const std::vector<Subcommand>& subcommands() {
     static const std::vector<Subcommand> table = {
+        {"build", "Build recipes, merge them with the stock modules, depmod, verify, and write one modules.vhdx",
+         setup_build},
+        {"inspect", "List the modules in an image with release and vermagic, or diff two images", setup_inspect},
         {"image pack", "Pack a modules folder into a reproducible, verified modules.vhdx",
          setup_image_pack},
         {"image ls", "List a folder inside a modules image (VHDX, VHD or raw)", setup_image_ls},

@@ -1,0 +1,198 @@
+#include "cli/build_command.h"
+
+#include <memory>
+#include <ostream>
+#include <thread>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/recipe_build.h"
+#include "image/ext4_writer.h"
+#include "kernel/config.h"
+#include "kernel/facts.h"
+#include "kernel/prepare.h"
+#include "modules/assemble.h"
+#include "modules/stock.h"
+#include "util/file.h"
+
+namespace wslmod::cli {
+namespace {
+namespace fs = std::filesystem;
+
+// The Windows form of `p` when wslpath can tell it (on WSL), escaped for .wslconfig.
+std::optional<std::string> windows_path(const fs::path& p, util::CommandRunner& runner) {
+    if (!util::find_program("wslpath")) return std::nullopt;
+    auto out = runner.run(util::Command({"wslpath", "-w", p.string()}));
+    if (!out || out->exit_code != 0 || out->output.empty()) return std::nullopt;
+    auto w = out->output.substr(0, out->output.find('\n'));
+    std::string escaped;
+    for (char c : w) escaped += c == '\\' ? std::string("\\\\") : std::string(1, c);
+    return escaped;
+}
+
+util::Result<modules::Compression> compression_of(const fs::path& tree) {
+    auto text = WSLMOD_TRY(util::read_text_decompressed(tree / ".config"));
+    auto cfg = WSLMOD_TRY(kernel::parse_config(text, (tree / ".config").string()));
+    return modules::compression_from_string(kernel::module_facts(cfg).compression);
+}
+
+} // namespace
+
+Action setup_build(CLI::App& app) {
+    struct Options {
+        RecipeRunOptions run;
+        kernel::PrepareSpec spec;
+        std::vector<std::string> allow;
+        std::string tree, output = "modules.vhdx", layout = "flat", stock;
+        bool no_stock = false;
+    };
+    auto opt = std::make_shared<Options>();
+    auto& s = opt->spec;
+    app.add_option("NAME", opt->run.names, "Recipes to add: names on the search path, recipe folders or DKMS source folders");
+    app.add_option("-o,--output", opt->output, "The modules image to write (kept as <output>.prev when replaced)");
+    app.add_option("--layout", opt->layout, "flat: modules at the filesystem root (every released WSL); artifacts: "
+                                            "<release>/modules/")
+        ->check(CLI::IsMember({"flat", "artifacts"}));
+    auto* kernel_opt = app.add_option("--kernel", opt->tree, "A prepared kernel tree (instead of --source/--config/--stock-kernel)");
+    auto* source = app.add_option("--source", s.source, "Kernel source: tar archive, folder or URL (prepares the tree)");
+    app.add_option("--source-sha256", s.source_sha256, "SHA-256 the source must have (required for a URL)");
+    app.add_option("--config", s.config, "Published kernel config (plain or .gz) or URL (default: /proc/config.gz)");
+    app.add_option("--stock-kernel", s.stock_kernel, "Stock kernel image (bzImage; WSL's tools\\kernel)");
+    app.add_option("--symvers", s.symvers, "Use this Module.symvers instead of recovering one");
+    app.add_option("--release", s.release, "Expected release (must equal the stock kernel's)");
+    app.add_option("--allow-drift", opt->allow, "Accept a config symbol that olddefconfig changed (repeatable)");
+    auto* stock = app.add_option("--stock-modules", opt->stock, "Stock modules to merge with: folder or VHD/VHDX image "
+                                                                "(WSL's tools\\modules.vhd)");
+    auto* none = app.add_flag("--no-stock-modules", opt->no_stock, "Build an image with the added modules only");
+    stock->excludes(none);
+    kernel_opt->excludes(source);
+    add_recipe_options(app, opt->run);
+    return [opt](const Context& ctx) -> util::Result<int> {
+        if (opt->tree.empty() && opt->spec.source.empty())
+            return util::bad_input("no kernel: pass --kernel TREE, or --source, --config and --stock-kernel", "--kernel",
+                                   "see `wslmod build --help`");
+        if (opt->stock.empty() && !opt->no_stock)
+            return util::bad_input("no stock modules: WSL mounts one modules image, so it must hold the stock modules too",
+                                   "--stock-modules", "pass WSL's tools\\modules.vhd (or a modules folder), or "
+                                                      "--no-stock-modules for an image with only the added modules");
+        auto ro = opt->run;
+        ro.cache = ro.resolved_cache();
+        unsigned jobs = ro.jobs ? ro.jobs : std::max(1u, std::thread::hardware_concurrency());
+        bool tty = !ctx.json && isatty(2);
+        auto progress = [&](const std::string& step) {
+            if (tty) *ctx.err << "\33[2K\r" << step << " ..." << std::flush;
+        };
+        auto clear = [&] { if (tty) *ctx.err << "\33[2K\r" << std::flush; };
+
+        // 1. The kernel tree.
+        kernel::PreparedTree prepared;
+        if (!opt->tree.empty()) {
+            prepared = WSLMOD_TRY(kernel::open_prepared_tree(fs::absolute(opt->tree).lexically_normal()));
+        } else {
+            auto spec = opt->spec;
+            for (auto sym : opt->allow) spec.allow_drift.insert(sym.starts_with("CONFIG_") ? sym.substr(7) : sym);
+            spec.cache = ro.cache;
+            spec.jobs = jobs;
+            if (!opt->stock.empty()) spec.stock_modules = opt->stock;
+            auto p = kernel::prepare_tree(spec, *ctx.runner, [&](const std::string& m) { progress("prepare: " + m); });
+            clear();
+            prepared = WSLMOD_TRY(std::move(p));
+        }
+        for (const auto& w : prepared.warnings)
+            if (!ctx.json) *ctx.err << "wslmod: warning: " << w << "\n";
+        if (!fs::exists(prepared.dir / "Module.symvers") || prepared.symvers_source == "none")
+            return util::bad_input("the kernel tree has no Module.symvers, so depmod cannot check the modules' symbols",
+                                   prepared.dir.string(), "prepare it with --stock-kernel (or --symvers)");
+        build::TreeRef tree{prepared.dir, prepared.release};
+
+        // 2. The stock modules (checked before anything is compiled).
+        std::optional<modules::StockTree> stock_tree;
+        if (!opt->stock.empty()) {
+            auto st = modules::open_stock(fs::absolute(opt->stock), ro.cache, jobs, progress);
+            clear();
+            stock_tree = WSLMOD_TRY(std::move(st));
+            if (stock_tree->release != tree.release)
+                return util::bad_input(fmt::format("the stock modules are for {} but the kernel is {}", stock_tree->release,
+                                                   tree.release),
+                                       opt->stock, "pass the modules that ship with that kernel");
+        }
+
+        // 3. The recipes.
+        modules::AssembleSpec as;
+        nlohmann::json builds = nlohmann::json::array(), failures = nlohmann::json::array();
+        if (!ro.names.empty()) {
+            auto run = WSLMOD_TRY(run_recipes(ctx, ro, tree));
+            builds = run.builds;
+            failures = run.failures;
+            if (run.result.failed) {
+                for (const auto& o : run.result.outcomes)
+                    if (o.error) *ctx.err << "wslmod: error: " << o.error->message() << "\n";
+                if (ctx.json) ctx.emit_json({{"release", tree.release}, {"builds", builds}, {"failed", failures}, {"image", nullptr}});
+                auto e = recipe_failure(run, ro.keep_going);
+                e.hint += fmt::format("; {} was not changed", opt->output);
+                return tl::unexpected(e);
+            }
+            for (const auto& o : run.result.outcomes)
+                for (const auto& m : o.build->modules) as.added.push_back({o.recipe, m.name, m.dest, m.file});
+            as.replaces = run.replaces;
+        }
+
+        // 4. Stage, depmod, verify, pack.
+        as.stock = stock_tree ? &*stock_tree : nullptr;
+        as.release = tree.release;
+        as.symvers = tree.dir / "Module.symvers";
+        as.compression = WSLMOD_TRY(compression_of(tree.dir));
+        as.output = fs::absolute(opt->output).lexically_normal();
+        std::error_code ec;
+        fs::create_directories(as.output.parent_path(), ec);
+        as.pack.layout = opt->layout == "artifacts" ? image::Layout::artifacts : image::Layout::flat;
+        as.pack.epoch = WSLMOD_TRY(image::source_date_epoch());
+        as.cache = ro.cache;
+        as.jobs = jobs;
+        auto assembled = modules::assemble_image(as, *ctx.runner, progress);
+        clear();
+        if (!assembled) {
+            auto e = assembled.error();
+            e.hint += (e.hint.empty() ? "" : "; ") + fmt::format("{} was not changed", opt->output);
+            return tl::unexpected(e);
+        }
+        const auto& r = *assembled;
+        auto kernel_win = opt->spec.stock_kernel.empty() ? std::nullopt : windows_path(fs::absolute(opt->spec.stock_kernel), *ctx.runner);
+        auto image_win = windows_path(r.output, *ctx.runner);
+        if (ctx.json) {
+            auto doc = modules::to_json(r);
+            ctx.emit_json({{"release", tree.release}, {"tree", tree.dir.string()}, {"builds", builds}, {"failed", failures},
+                           {"image", doc},
+                           {"wslconfig", {{"kernel", kernel_win ? nlohmann::json(*kernel_win) : nlohmann::json()},
+                                          {"kernelModules", image_win ? nlohmann::json(*image_win) : nlohmann::json()}}}});
+            return 0;
+        }
+        for (const auto& w : r.warnings) *ctx.err << "wslmod: warning: " << w << "\n";
+        auto& out = *ctx.out;
+        out << r.output.string() << "\n";
+        out << fmt::format("  release   {}\n  sha256    {}\n", r.release, r.sha256);
+        out << fmt::format("  modules   {} in all: {} stock unchanged, {} added, {} replaced\n", r.modules, r.unchanged,
+                           r.added.size(), r.replaced.size());
+        for (const auto& a : r.added) out << fmt::format("  added     {:<24} {} ({})\n", a.name, a.path, a.recipe);
+        for (const auto& x : r.replaced)
+            out << fmt::format("  replaced  {:<24} {} -> {} ({})\n", x.name, x.stock_path, x.path, x.recipe);
+        std::string steps;
+        for (const auto& [step, sec] : r.seconds) steps += fmt::format("{}{} {:.2f} s", steps.empty() ? "" : ", ", step, sec);
+        out << "  time      " << steps << "\n";
+        if (!r.previous.empty()) out << "  previous  " << r.previous.string() << "\n";
+        out << "\nTo use it, set in %USERPROFILE%\\.wslconfig (WSL 2.5.1 or later), then run `wsl --shutdown`:\n"
+            << "  [wsl2]\n"
+            << "  kernel=" << (kernel_win ? *kernel_win : std::string("C:\\\\path\\\\to\\\\a\\\\copy\\\\of\\\\the\\\\stock\\\\kernel"))
+            << "\n"
+            << "  kernelModules=" << (image_win ? *image_win : std::string("C:\\\\path\\\\to\\\\") + r.output.filename().string())
+            << "\n";
+        if (!image_win)
+            out << "(copy " << r.output.filename().string()
+                << " and the stock kernel to Windows first; WSL needs both keys, kernelModules alone is refused)\n";
+        return 0;
+    };
+}
+
+} // namespace wslmod::cli
