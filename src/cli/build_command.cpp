@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/kernel_prepare.h"
 #include "cli/recipe_build.h"
 #include "image/ext4_writer.h"
 #include "kernel/config.h"
@@ -56,13 +57,7 @@ Action setup_build(CLI::App& app) {
                                             "<release>/modules/")
         ->check(CLI::IsMember({"flat", "artifacts"}));
     auto* kernel_opt = app.add_option("--kernel", opt->tree, "A prepared kernel tree (instead of --source/--config/--stock-kernel)");
-    auto* source = app.add_option("--source", s.source, "Kernel source: tar archive, folder or URL (prepares the tree)");
-    app.add_option("--source-sha256", s.source_sha256, "SHA-256 the source must have (required for a URL)");
-    app.add_option("--config", s.config, "Published kernel config (plain or .gz) or URL (default: /proc/config.gz)");
-    app.add_option("--stock-kernel", s.stock_kernel, "Stock kernel image (bzImage; WSL's tools\\kernel)");
-    app.add_option("--symvers", s.symvers, "Use this Module.symvers instead of recovering one");
-    app.add_option("--release", s.release, "Expected release (must equal the stock kernel's)");
-    app.add_option("--allow-drift", opt->allow, "Accept a config symbol that olddefconfig changed (repeatable)");
+    auto* source = add_kernel_spec_options(app, s, opt->allow);
     auto* stock = app.add_option("--stock-modules", opt->stock, "Stock modules to merge with: folder or VHD/VHDX image "
                                                                 "(WSL's tools\\modules.vhd)");
     auto* none = app.add_flag("--no-stock-modules", opt->no_stock, "Build an image with the added modules only");

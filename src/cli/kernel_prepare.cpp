@@ -12,6 +12,17 @@
 
 namespace wslmod::cli {
 
+CLI::Option* add_kernel_spec_options(CLI::App& app, kernel::PrepareSpec& s, std::vector<std::string>& allow) {
+    auto* source = app.add_option("--source", s.source, "Kernel source: a tar archive (.tar.xz/.gz/.zst), a folder, or a URL");
+    app.add_option("--source-sha256", s.source_sha256, "SHA-256 the source must have (required for a URL)");
+    app.add_option("--config", s.config, "Published kernel config (plain or .gz) or URL (default: /proc/config.gz)");
+    app.add_option("--stock-kernel", s.stock_kernel, "Stock kernel image (bzImage; WSL's tools\\kernel)");
+    app.add_option("--symvers", s.symvers, "Use this Module.symvers instead of recovering one");
+    app.add_option("--release", s.release, "Expected release (must equal the stock kernel's)");
+    app.add_option("--allow-drift", allow, "Accept a config symbol that olddefconfig changed (repeatable)");
+    return source;
+}
+
 Action setup_kernel_prepare(CLI::App& app) {
     struct Options {
         kernel::PrepareSpec spec;
@@ -20,14 +31,8 @@ Action setup_kernel_prepare(CLI::App& app) {
     };
     auto opt = std::make_shared<Options>();
     auto& s = opt->spec;
-    app.add_option("--source", s.source, "Kernel source: a tar archive (.tar.xz/.gz/.zst), a folder, or a URL")->required();
-    app.add_option("--source-sha256", s.source_sha256, "SHA-256 the source must have (required for a URL)");
-    app.add_option("--config", s.config, "Published kernel config (plain or .gz) or URL (default: /proc/config.gz)");
-    app.add_option("--stock-kernel", s.stock_kernel, "Stock kernel image (bzImage; WSL's tools\\kernel)");
+    add_kernel_spec_options(app, s, opt->allow)->required();
     app.add_option("--stock-modules", s.stock_modules, "Stock modules: folder or VHD/VHDX image");
-    app.add_option("--symvers", s.symvers, "Use this Module.symvers instead of recovering one");
-    app.add_option("--release", s.release, "Expected release (must equal the stock kernel's)");
-    app.add_option("--allow-drift", opt->allow, "Accept a config symbol that olddefconfig changed (repeatable)");
     app.add_option("--cache", opt->cache, "Cache folder (default $XDG_CACHE_HOME/wslmod)");
     app.add_option("-j,--jobs", s.jobs, "Parallel make jobs")->default_val(std::max(1u, std::thread::hardware_concurrency()));
     return [opt](const Context& ctx) -> util::Result<int> {

@@ -3,6 +3,7 @@
 // clashes with stock modules refused unless the recipe replaces them.
 #include <fstream>
 
+#include "modules/assemble.h"
 #include "modules/staging.h"
 #include "support/catch.h"
 #include "support/prereq.h"
@@ -134,4 +135,20 @@ TEST_CASE("without stock modules, empty build inputs are written and added modul
     CHECK(fs::file_size(s->root() / "extra/hello/hello.ko.xz") < 1000);                 // compressed
     CHECK(slurp(s->plain_root() / "extra/hello/hello.ko.xz") == slurp(dir / "built/hello.ko")); // plain twin
     CHECK(s->stock_modules == 0);
+}
+
+TEST_CASE("assembling refuses stock modules of another release before doing any work") {
+    auto dir = test::scratch_dir("assemble-release");
+    auto stock = fake_stock(dir / "stock");
+    modules::AssembleSpec spec;
+    spec.stock = &stock;
+    spec.release = "6.13.0-other";
+    spec.output = dir / "modules.vhdx";
+    spec.cache = dir / "cache";
+    util::SystemRunner runner;
+    auto r = modules::assemble_image(spec, runner);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message().find("the stock modules are for 6.12.0-test but the kernel is 6.13.0-other") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "cache"));
+    CHECK_FALSE(fs::exists(spec.output));
 }
