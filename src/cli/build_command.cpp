@@ -10,12 +10,16 @@
 
 #include "cli/kernel_prepare.h"
 #include "cli/recipe_build.h"
+#include "cli/recipe_commands.h"
 #include "image/ext4_writer.h"
 #include "kernel/config.h"
 #include "kernel/facts.h"
 #include "kernel/prepare.h"
+#include "kernel/profile.h"
 #include "modules/assemble.h"
 #include "modules/stock.h"
+#include "recipe/catalog.h"
+#include "recipe/manifest.h"
 #include "util/file.h"
 
 namespace wslmod::cli {
@@ -41,15 +45,181 @@ util::Result<modules::Compression> compression_of(const fs::path& tree) {
 
 } // namespace
 
-Action setup_build(CLI::App& app) {
-    struct Options {
-        RecipeRunOptions run;
-        kernel::PrepareSpec spec;
-        std::vector<std::string> allow;
-        std::string tree, output = "modules.vhdx", layout = "flat", stock;
-        bool no_stock = false;
+util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m, const RecipeRunOptions& options) {
+    BuildInputs in;
+    in.run = options;
+    in.output = m.output.string();
+    in.layout = m.layout;
+    auto& s = in.spec;
+    if (m.profile == "wsl")
+        return util::bad_input("profile \"wsl\" needs the WSL integration, which is not there yet", m.file.string(),
+                               "use profile = \"debian\", or \"custom\" with source, config, stock-kernel and stock-modules");
+    if (m.profile == "debian") {
+        auto d = WSLMOD_TRY(kernel::debian_profile(m.series));
+        s.source = d.source;
+        s.config = d.config;
+        s.stock_kernel = d.stock_kernel;
+        in.stock = d.stock_modules.string();
+    }
+    // Explicit keys override the profile's.
+    if (!m.source.empty()) s.source = m.source;
+    if (!m.source_sha256.empty()) s.source_sha256 = m.source_sha256;
+    if (!m.config.empty()) s.config = m.config;
+    if (!m.stock_kernel.empty()) s.stock_kernel = m.stock_kernel;
+    if (!m.stock_modules.empty()) in.stock = m.stock_modules;
+    if (!m.symvers.empty()) s.symvers = m.symvers;
+    if (!m.release.empty()) s.release = m.release;
+    in.allow = m.allow_drift;
+    if (in.stock.empty())
+        return util::bad_input("the manifest names no stock modules", m.file.string(), "add stock-modules = \"...\" to [kernel]");
+    // The recipes, in manifest order, with their pins checked against the search path.
+    auto path = recipe_path(in.run.extra);
+    in.run.names.clear();
+    for (const auto& mr : m.recipes) {
+        auto r = recipe::find_recipe(path, mr.name);
+        if (!r) {
+            auto e = r.error();
+            e.where = fmt::format("{}:{}", m.file.string(), mr.line);
+            return tl::unexpected(e);
+        }
+        if (mr.version != "*" && mr.version != r->version)
+            return util::bad_input(fmt::format("the manifest pins {} {} but the recipe is version {}", mr.name, mr.version, r->version),
+                                   fmt::format("{}:{}", m.file.string(), mr.line),
+                                   fmt::format("write {} = \"{}\" or \"*\", or put version {} in recipes/{}", mr.name, r->version,
+                                               mr.version, mr.name));
+        in.run.names.push_back(mr.name);
+    }
+    return in;
+}
+
+util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
+    if (in.tree.empty() && in.spec.source.empty())
+        return util::bad_input("no kernel: pass --kernel TREE, or --source, --config and --stock-kernel", "--kernel",
+                               "see `wslmod build --help`");
+    if (in.stock.empty() && !in.no_stock)
+        return util::bad_input("no stock modules: WSL mounts one modules image, so it must hold the stock modules too",
+                               "--stock-modules", "pass WSL's tools\\modules.vhd (or a modules folder), or "
+                                                  "--no-stock-modules for an image with only the added modules");
+    auto ro = in.run;
+    ro.cache = ro.resolved_cache();
+    unsigned jobs = ro.jobs ? ro.jobs : std::max(1u, std::thread::hardware_concurrency());
+    bool tty = !ctx.json && isatty(2);
+    auto progress = [&](const std::string& step) {
+    if (tty) *ctx.err << "\33[2K\r" << step << " ..." << std::flush;
     };
-    auto opt = std::make_shared<Options>();
+    auto clear = [&] { if (tty) *ctx.err << "\33[2K\r" << std::flush; };
+
+    // 1. The kernel tree.
+    kernel::PreparedTree prepared;
+    if (!in.tree.empty()) {
+        prepared = WSLMOD_TRY(kernel::open_prepared_tree(fs::absolute(in.tree).lexically_normal()));
+    } else {
+        auto spec = in.spec;
+        for (auto sym : in.allow) spec.allow_drift.insert(sym.starts_with("CONFIG_") ? sym.substr(7) : sym);
+        spec.cache = ro.cache;
+        spec.jobs = jobs;
+        if (!in.stock.empty()) spec.stock_modules = in.stock;
+        auto p = kernel::prepare_tree(spec, *ctx.runner, [&](const std::string& m) { progress("prepare: " + m); });
+        clear();
+        prepared = WSLMOD_TRY(std::move(p));
+    }
+    for (const auto& w : prepared.warnings)
+        if (!ctx.json) *ctx.err << "wslmod: warning: " << w << "\n";
+    if (!fs::exists(prepared.dir / "Module.symvers") || prepared.symvers_source == "none")
+        return util::bad_input("the kernel tree has no Module.symvers, so depmod cannot check the modules' symbols",
+                               prepared.dir.string(), "prepare it with --stock-kernel (or --symvers)");
+    build::TreeRef tree{prepared.dir, prepared.release};
+
+    // 2. The stock modules (checked before anything is compiled).
+    std::optional<modules::StockTree> stock_tree;
+    if (!in.stock.empty()) {
+        auto st = modules::open_stock(fs::absolute(in.stock), ro.cache, jobs, progress);
+        clear();
+        stock_tree = WSLMOD_TRY(std::move(st));
+        if (stock_tree->release != tree.release)
+            return util::bad_input(fmt::format("the stock modules are for {} but the kernel is {}", stock_tree->release,
+                                               tree.release),
+                                   in.stock, "pass the modules that ship with that kernel");
+    }
+
+    // 3. The recipes.
+    modules::AssembleSpec as;
+    nlohmann::json builds = nlohmann::json::array(), failures = nlohmann::json::array();
+    if (!ro.names.empty()) {
+        auto run = WSLMOD_TRY(run_recipes(ctx, ro, tree));
+        builds = run.builds;
+        failures = run.failures;
+        if (run.result.failed) {
+            for (const auto& o : run.result.outcomes)
+                if (o.error) *ctx.err << "wslmod: error: " << o.error->message() << "\n";
+            if (ctx.json) ctx.emit_json({{"release", tree.release}, {"builds", builds}, {"failed", failures}, {"image", nullptr}});
+            auto e = recipe_failure(run, ro.keep_going);
+            e.hint += fmt::format("; {} was not changed", in.output);
+            return tl::unexpected(e);
+        }
+        for (const auto& o : run.result.outcomes)
+            for (const auto& m : o.build->modules) as.added.push_back({o.recipe, m.name, m.dest, m.file});
+        as.replaces = run.replaces;
+    }
+
+    // 4. Stage, depmod, verify, pack.
+    as.stock = stock_tree ? &*stock_tree : nullptr;
+    as.release = tree.release;
+    as.symvers = tree.dir / "Module.symvers";
+    as.compression = WSLMOD_TRY(compression_of(tree.dir));
+    as.output = fs::absolute(in.output).lexically_normal();
+    std::error_code ec;
+    fs::create_directories(as.output.parent_path(), ec);
+    as.pack.layout = in.layout == "artifacts" ? image::Layout::artifacts : image::Layout::flat;
+    as.pack.epoch = WSLMOD_TRY(image::source_date_epoch());
+    as.cache = ro.cache;
+    as.jobs = jobs;
+    auto assembled = modules::assemble_image(as, *ctx.runner, progress);
+    clear();
+    if (!assembled) {
+        auto e = assembled.error();
+        e.hint += (e.hint.empty() ? "" : "; ") + fmt::format("{} was not changed", in.output);
+        return tl::unexpected(e);
+    }
+    const auto& r = *assembled;
+    if (in.on_success) WSLMOD_CHECK(in.on_success());
+    auto kernel_win = in.spec.stock_kernel.empty() ? std::nullopt : windows_path(fs::absolute(in.spec.stock_kernel), *ctx.runner);
+    auto image_win = windows_path(r.output, *ctx.runner);
+    if (ctx.json) {
+        auto doc = modules::to_json(r);
+        ctx.emit_json({{"release", tree.release}, {"tree", tree.dir.string()}, {"builds", builds}, {"failed", failures},
+                       {"image", doc},
+                       {"wslconfig", {{"kernel", kernel_win ? nlohmann::json(*kernel_win) : nlohmann::json()},
+                                      {"kernelModules", image_win ? nlohmann::json(*image_win) : nlohmann::json()}}}});
+        return 0;
+    }
+    for (const auto& w : r.warnings) *ctx.err << "wslmod: warning: " << w << "\n";
+    auto& out = *ctx.out;
+    out << r.output.string() << "\n";
+    out << fmt::format("  release   {}\n  sha256    {}\n", r.release, r.sha256);
+    out << fmt::format("  modules   {} in all: {} stock unchanged, {} added, {} replaced\n", r.modules, r.unchanged,
+                       r.added.size(), r.replaced.size());
+    for (const auto& a : r.added) out << fmt::format("  added     {:<24} {} ({})\n", a.name, a.path, a.recipe);
+    for (const auto& x : r.replaced)
+        out << fmt::format("  replaced  {:<24} {} -> {} ({})\n", x.name, x.stock_path, x.path, x.recipe);
+    std::string steps;
+    for (const auto& [step, sec] : r.seconds) steps += fmt::format("{}{} {:.2f} s", steps.empty() ? "" : ", ", step, sec);
+    out << "  time      " << steps << "\n";
+    if (!r.previous.empty()) out << "  previous  " << r.previous.string() << "\n";
+    out << "\nTo use it, set in %USERPROFILE%\\.wslconfig (WSL 2.5.1 or later), then run `wsl --shutdown`:\n"
+        << "  [wsl2]\n"
+        << "  kernel=" << (kernel_win ? *kernel_win : std::string("C:\\\\path\\\\to\\\\a\\\\copy\\\\of\\\\the\\\\stock\\\\kernel"))
+        << "\n"
+        << "  kernelModules=" << (image_win ? *image_win : std::string("C:\\\\path\\\\to\\\\") + r.output.filename().string())
+        << "\n";
+    if (!image_win)
+        out << "(copy " << r.output.filename().string()
+            << " and the stock kernel to Windows first; WSL needs both keys, kernelModules alone is refused)\n";
+    return 0;
+}
+
+Action setup_build(CLI::App& app) {
+    auto opt = std::make_shared<BuildInputs>();
     auto& s = opt->spec;
     app.add_option("NAME", opt->run.names, "Recipes to add: names on the search path, recipe folders or DKMS source folders");
     app.add_option("-o,--output", opt->output, "The modules image to write (kept as <output>.prev when replaced)");
@@ -65,128 +235,16 @@ Action setup_build(CLI::App& app) {
     kernel_opt->excludes(source);
     add_recipe_options(app, opt->run);
     return [opt](const Context& ctx) -> util::Result<int> {
-        if (opt->tree.empty() && opt->spec.source.empty())
-            return util::bad_input("no kernel: pass --kernel TREE, or --source, --config and --stock-kernel", "--kernel",
-                                   "see `wslmod build --help`");
-        if (opt->stock.empty() && !opt->no_stock)
-            return util::bad_input("no stock modules: WSL mounts one modules image, so it must hold the stock modules too",
-                                   "--stock-modules", "pass WSL's tools\\modules.vhd (or a modules folder), or "
-                                                      "--no-stock-modules for an image with only the added modules");
-        auto ro = opt->run;
-        ro.cache = ro.resolved_cache();
-        unsigned jobs = ro.jobs ? ro.jobs : std::max(1u, std::thread::hardware_concurrency());
-        bool tty = !ctx.json && isatty(2);
-        auto progress = [&](const std::string& step) {
-            if (tty) *ctx.err << "\33[2K\r" << step << " ..." << std::flush;
-        };
-        auto clear = [&] { if (tty) *ctx.err << "\33[2K\r" << std::flush; };
-
-        // 1. The kernel tree.
-        kernel::PreparedTree prepared;
-        if (!opt->tree.empty()) {
-            prepared = WSLMOD_TRY(kernel::open_prepared_tree(fs::absolute(opt->tree).lexically_normal()));
-        } else {
-            auto spec = opt->spec;
-            for (auto sym : opt->allow) spec.allow_drift.insert(sym.starts_with("CONFIG_") ? sym.substr(7) : sym);
-            spec.cache = ro.cache;
-            spec.jobs = jobs;
-            if (!opt->stock.empty()) spec.stock_modules = opt->stock;
-            auto p = kernel::prepare_tree(spec, *ctx.runner, [&](const std::string& m) { progress("prepare: " + m); });
-            clear();
-            prepared = WSLMOD_TRY(std::move(p));
+        bool flags = !opt->tree.empty() || !opt->spec.source.empty();
+        if (!flags && std::filesystem::exists(recipe::manifest_name)) {
+            if (!opt->run.names.empty())
+                return util::bad_input("recipes are named in wslmod.toml here", opt->run.names.front(),
+                                       "add them with `wslmod add NAME`, or pass the kernel with flags");
+            auto m = WSLMOD_TRY(recipe::load_manifest(recipe::manifest_name));
+            auto in = WSLMOD_TRY(inputs_from_manifest(m, opt->run));
+            return run_build(ctx, in);
         }
-        for (const auto& w : prepared.warnings)
-            if (!ctx.json) *ctx.err << "wslmod: warning: " << w << "\n";
-        if (!fs::exists(prepared.dir / "Module.symvers") || prepared.symvers_source == "none")
-            return util::bad_input("the kernel tree has no Module.symvers, so depmod cannot check the modules' symbols",
-                                   prepared.dir.string(), "prepare it with --stock-kernel (or --symvers)");
-        build::TreeRef tree{prepared.dir, prepared.release};
-
-        // 2. The stock modules (checked before anything is compiled).
-        std::optional<modules::StockTree> stock_tree;
-        if (!opt->stock.empty()) {
-            auto st = modules::open_stock(fs::absolute(opt->stock), ro.cache, jobs, progress);
-            clear();
-            stock_tree = WSLMOD_TRY(std::move(st));
-            if (stock_tree->release != tree.release)
-                return util::bad_input(fmt::format("the stock modules are for {} but the kernel is {}", stock_tree->release,
-                                                   tree.release),
-                                       opt->stock, "pass the modules that ship with that kernel");
-        }
-
-        // 3. The recipes.
-        modules::AssembleSpec as;
-        nlohmann::json builds = nlohmann::json::array(), failures = nlohmann::json::array();
-        if (!ro.names.empty()) {
-            auto run = WSLMOD_TRY(run_recipes(ctx, ro, tree));
-            builds = run.builds;
-            failures = run.failures;
-            if (run.result.failed) {
-                for (const auto& o : run.result.outcomes)
-                    if (o.error) *ctx.err << "wslmod: error: " << o.error->message() << "\n";
-                if (ctx.json) ctx.emit_json({{"release", tree.release}, {"builds", builds}, {"failed", failures}, {"image", nullptr}});
-                auto e = recipe_failure(run, ro.keep_going);
-                e.hint += fmt::format("; {} was not changed", opt->output);
-                return tl::unexpected(e);
-            }
-            for (const auto& o : run.result.outcomes)
-                for (const auto& m : o.build->modules) as.added.push_back({o.recipe, m.name, m.dest, m.file});
-            as.replaces = run.replaces;
-        }
-
-        // 4. Stage, depmod, verify, pack.
-        as.stock = stock_tree ? &*stock_tree : nullptr;
-        as.release = tree.release;
-        as.symvers = tree.dir / "Module.symvers";
-        as.compression = WSLMOD_TRY(compression_of(tree.dir));
-        as.output = fs::absolute(opt->output).lexically_normal();
-        std::error_code ec;
-        fs::create_directories(as.output.parent_path(), ec);
-        as.pack.layout = opt->layout == "artifacts" ? image::Layout::artifacts : image::Layout::flat;
-        as.pack.epoch = WSLMOD_TRY(image::source_date_epoch());
-        as.cache = ro.cache;
-        as.jobs = jobs;
-        auto assembled = modules::assemble_image(as, *ctx.runner, progress);
-        clear();
-        if (!assembled) {
-            auto e = assembled.error();
-            e.hint += (e.hint.empty() ? "" : "; ") + fmt::format("{} was not changed", opt->output);
-            return tl::unexpected(e);
-        }
-        const auto& r = *assembled;
-        auto kernel_win = opt->spec.stock_kernel.empty() ? std::nullopt : windows_path(fs::absolute(opt->spec.stock_kernel), *ctx.runner);
-        auto image_win = windows_path(r.output, *ctx.runner);
-        if (ctx.json) {
-            auto doc = modules::to_json(r);
-            ctx.emit_json({{"release", tree.release}, {"tree", tree.dir.string()}, {"builds", builds}, {"failed", failures},
-                           {"image", doc},
-                           {"wslconfig", {{"kernel", kernel_win ? nlohmann::json(*kernel_win) : nlohmann::json()},
-                                          {"kernelModules", image_win ? nlohmann::json(*image_win) : nlohmann::json()}}}});
-            return 0;
-        }
-        for (const auto& w : r.warnings) *ctx.err << "wslmod: warning: " << w << "\n";
-        auto& out = *ctx.out;
-        out << r.output.string() << "\n";
-        out << fmt::format("  release   {}\n  sha256    {}\n", r.release, r.sha256);
-        out << fmt::format("  modules   {} in all: {} stock unchanged, {} added, {} replaced\n", r.modules, r.unchanged,
-                           r.added.size(), r.replaced.size());
-        for (const auto& a : r.added) out << fmt::format("  added     {:<24} {} ({})\n", a.name, a.path, a.recipe);
-        for (const auto& x : r.replaced)
-            out << fmt::format("  replaced  {:<24} {} -> {} ({})\n", x.name, x.stock_path, x.path, x.recipe);
-        std::string steps;
-        for (const auto& [step, sec] : r.seconds) steps += fmt::format("{}{} {:.2f} s", steps.empty() ? "" : ", ", step, sec);
-        out << "  time      " << steps << "\n";
-        if (!r.previous.empty()) out << "  previous  " << r.previous.string() << "\n";
-        out << "\nTo use it, set in %USERPROFILE%\\.wslconfig (WSL 2.5.1 or later), then run `wsl --shutdown`:\n"
-            << "  [wsl2]\n"
-            << "  kernel=" << (kernel_win ? *kernel_win : std::string("C:\\\\path\\\\to\\\\a\\\\copy\\\\of\\\\the\\\\stock\\\\kernel"))
-            << "\n"
-            << "  kernelModules=" << (image_win ? *image_win : std::string("C:\\\\path\\\\to\\\\") + r.output.filename().string())
-            << "\n";
-        if (!image_win)
-            out << "(copy " << r.output.filename().string()
-                << " and the stock kernel to Windows first; WSL needs both keys, kernelModules alone is refused)\n";
-        return 0;
+        return run_build(ctx, *opt);
     };
 }
 

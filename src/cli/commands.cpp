@@ -8,6 +8,7 @@
 #include "cli/build_command.h"
 #include "cli/image_commands.h"
 #include "cli/inspect.h"
+#include "cli/project.h"
 #include "cli/kernel_info.h"
 #include "cli/kernel_prepare.h"
 #include "cli/kernel_symvers.h"
@@ -21,6 +22,10 @@ const std::vector<Subcommand>& subcommands() {
     static const std::vector<Subcommand> table = {
         {"build", "Build recipes, merge them with the stock modules, depmod, verify, and write one modules.vhdx",
          setup_build},
+        {"init", "Start a project: wslmod.toml (kernel profile, recipes, output) and recipes/", setup_init},
+        {"add", "Add recipes to wslmod.toml and rebuild the image (only new recipes compile)", setup_add},
+        {"remove", "Remove recipes from wslmod.toml and rebuild the image", setup_remove},
+        {"list", "List the recipes that can be added (project, user, shipped)", setup_recipe_list},
         {"inspect", "List the modules in an image with release and vermagic, or diff two images", setup_inspect},
         {"image pack", "Pack a modules folder into a reproducible, verified modules.vhdx",
          setup_image_pack},

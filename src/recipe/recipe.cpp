@@ -7,49 +7,15 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "recipe/toml_reader.h"
 #include "util/file.h"
 
 namespace wslmod::recipe {
 namespace {
 
-std::string list(std::initializer_list<const char*> keys) {
-    std::string out;
-    for (auto* k : keys) out += (out.empty() ? "" : ", ") + std::string(k);
-    return out;
-}
-
-class Parser {
+class Parser : public TomlReader {
   public:
-    explicit Parser(std::filesystem::path file) : file_(std::move(file)) {}
-
-    std::string at(const toml::source_region& r) const { return fmt::format("{}:{}", file_.string(), r.begin.line); }
-    std::string at(const toml::node& n) const { return at(n.source()); }
-
-    // Every key of `t` must be one of `known`.
-    util::Result<void> only(const toml::table& t, std::initializer_list<const char*> known, const std::string& where) {
-        for (auto&& [k, v] : t) {
-            bool ok = false;
-            for (auto* name : known) ok = ok || k.str() == name;
-            if (!ok)
-                return util::bad_input(fmt::format("unknown key '{}'{}", k.str(), where), at(k.source()),
-                                       "known keys here: " + list(known));
-        }
-        return {};
-    }
-
-    util::Result<std::string> string(const toml::node& n, const std::string& key) {
-        if (auto s = n.value<std::string>()) return *s;
-        return util::bad_input(fmt::format("'{}' must be a string", key), at(n), fmt::format("write {} = \"...\"", key));
-    }
-
-    util::Result<std::vector<std::string>> strings(const toml::node& n, const std::string& key) {
-        auto* arr = n.as_array();
-        if (!arr) return util::bad_input(fmt::format("'{}' must be an array of strings", key), at(n),
-                                         fmt::format("write {} = [\"...\"]", key));
-        std::vector<std::string> out;
-        for (auto&& item : *arr) out.push_back(WSLMOD_TRY(string(item, key + " item")));
-        return out;
-    }
+    explicit Parser(std::filesystem::path file) : TomlReader(std::move(file)) {}
 
     // A path inside the recipe folder that exists.
     util::Result<std::filesystem::path> inside(const toml::node& n, const std::string& key) {
@@ -288,8 +254,6 @@ class Parser {
         return r;
     }
 
-  private:
-    std::filesystem::path file_;
 };
 
 std::vector<long> numbers(std::string_view v) {
