@@ -8,12 +8,14 @@
 
 namespace wslmod::kernel {
 
+std::filesystem::path debian_packages_root() {
+    if (const char* f = std::getenv("WSLMOD_FIXTURES"); f && *f) return f;
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::filesystem::path(x) / "wslmod-fixtures";
+    return std::filesystem::path(std::getenv("HOME") ? std::getenv("HOME") : "/tmp") / ".cache/wslmod-fixtures";
+}
+
 util::Result<ProfileInputs> debian_profile(const std::string& series) {
-    std::filesystem::path root;
-    if (const char* f = std::getenv("WSLMOD_FIXTURES"); f && *f) root = f;
-    else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) root = std::filesystem::path(x) / "wslmod-fixtures";
-    else root = std::filesystem::path(std::getenv("HOME") ? std::getenv("HOME") : "/tmp") / ".cache/wslmod-fixtures";
-    auto dir = root / ("debian-" + series) / "current";
+    auto dir = debian_packages_root() / ("debian-" + series) / "current";
     std::ifstream in(dir / "fixture.env");
     if (!in)
         return util::bad_input(fmt::format("the Debian {} kernel packages are not here", series), dir.string(),
@@ -25,7 +27,9 @@ util::Result<ProfileInputs> debian_profile(const std::string& series) {
         env[line.substr(0, eq)] = line.substr(eq + 1);
     }
     ProfileInputs p;
+    p.root = dir;
     p.release = env["WSLMOD_FIXTURE_RELEASE"];
+    p.version = env["WSLMOD_FIXTURE_VERSION"];
     struct Field {
         const char* key;
         std::filesystem::path* out;

@@ -15,9 +15,15 @@
 namespace wslmod::kernel {
 
 struct ProfileInputs {
-    std::string release;
+    std::filesystem::path root; // debian: the unpacked packages' folder
+    std::string release, version; // version: the Debian package version
+    
     std::filesystem::path source, config, stock_kernel, stock_modules, symvers;
 };
+
+// Where scripts/setup unpacks the Debian packages: $WSLMOD_FIXTURES, else
+// $XDG_CACHE_HOME/wslmod-fixtures, else ~/.cache/wslmod-fixtures.
+std::filesystem::path debian_packages_root();
 
 // The unpacked Debian packages of `series`, or an error saying how to fetch them.
 util::Result<ProfileInputs> debian_profile(const std::string& series);

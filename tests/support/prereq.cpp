@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 
+#include "kernel/profile.h"
 #include "support/catch.h"
 #include "util/process.h"
 
@@ -26,12 +27,7 @@ void require_program(const std::string& program) {
 
 namespace {
 
-std::filesystem::path fixtures_base() {
-    const char* env = std::getenv("WSLMOD_FIXTURES");
-    if (env && *env) return env;
-    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "wslmod-fixtures";
-    return std::filesystem::path(std::getenv("HOME") ? std::getenv("HOME") : "/") / ".cache/wslmod-fixtures";
-}
+std::filesystem::path fixtures_base() { return kernel::debian_packages_root(); }
 
 } // namespace
 
@@ -45,29 +41,10 @@ std::filesystem::path dkms_source(const std::string& package) {
 }
 
 const DebianKernel& debian_kernel() {
-    static DebianKernel k = [] {
-        DebianKernel d;
-        d.root = fixtures_base() / "debian-6.12" / "current";
-        std::ifstream in(d.root / "fixture.env");
-        require(static_cast<bool>(in), "no stand-in kernel fixture at " + d.root.string() +
-                                           " (run scripts/setup --deps)");
-        std::map<std::string, std::string> kv;
-        for (std::string line; std::getline(in, line);) {
-            auto eq = line.find('=');
-            if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
-            kv[line.substr(0, eq)] = line.substr(eq + 1);
-        }
-        d.version = kv["WSLMOD_FIXTURE_VERSION"];
-        d.release = kv["WSLMOD_FIXTURE_RELEASE"];
-        d.kernel = d.root / kv["WSLMOD_FIXTURE_KERNEL"];
-        d.config = d.root / kv["WSLMOD_FIXTURE_CONFIG"];
-        d.modules = d.root / kv["WSLMOD_FIXTURE_MODULES"];
-        d.symvers = d.root / kv["WSLMOD_FIXTURE_SYMVERS"];
-        d.source = d.root / kv["WSLMOD_FIXTURE_SOURCE"];
-        return d;
-    }();
-    require(std::filesystem::exists(k.kernel) && std::filesystem::exists(k.modules),
-            "the kernel fixture at " + k.root.string() + " is incomplete (run scripts/setup --deps)");
+    static const auto found = kernel::debian_profile("6.12"); // what the debian profile reads
+    require(found.has_value(), found ? "" : found.error().message());
+    static const DebianKernel k{found->root, found->version, found->release, found->stock_kernel, found->config,
+                                found->stock_modules, found->symvers, found->source};
     return k;
 }
 
