@@ -5,12 +5,10 @@
 #include <atomic>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <sstream>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <thread>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -18,6 +16,7 @@
 
 #include "kernel/modinfo.h"
 #include "modules/module_info.h"
+#include "modules/stock.h"
 #include "util/parallel.h"
 
 namespace wslmod::modules {
@@ -139,28 +138,11 @@ util::Result<VerifyReport> verify_tree(const VerifySpec& spec) {
     std::vector<Ctx> ctxs;
     for (unsigned i = 0; i < jobs; ++i) ctxs.push_back(WSLMOD_TRY(open_ctx(spec.root)));
     std::atomic<size_t> deps{0};
-    // Each worker thread takes one context for the whole run: libkmod is not thread-safe.
-    std::mutex mutex;
-    std::vector<std::thread::id> owners(jobs);
-    auto ctx_for_thread = [&]() -> kmod_ctx* {
-        std::lock_guard lock(mutex);
-        auto id = std::this_thread::get_id();
-        for (unsigned i = 0; i < jobs; ++i)
-            if (owners[i] == id) return ctxs[i].ctx.get();
-        for (unsigned i = 0; i < jobs; ++i)
-            if (owners[i] == std::thread::id()) {
-                owners[i] = id;
-                return ctxs[i].ctx.get();
-            }
-        return nullptr; // parallel_for never runs more threads than jobs
-    };
-
-    WSLMOD_CHECK(util::parallel_for(paths.size(), jobs, [&](size_t i) -> util::Result<void> {
+    // One libkmod context per worker: libkmod is not thread-safe.
+    WSLMOD_CHECK(util::parallel_for_workers(paths.size(), jobs, [&](size_t i, unsigned worker) -> util::Result<void> {
         const auto& rel = paths[i];
-        auto* ctx = ctx_for_thread();
-        auto name = fs::path(rel).filename().string();
-        name = name.substr(0, name.find('.'));
-        std::replace(name.begin(), name.end(), '-', '_');
+        auto* ctx = ctxs[worker].ctx.get();
+        auto name = module_name(fs::path(rel).filename().string());
         auto found = WSLMOD_TRY(lookup(ctx, name));
         bool resolved = false;
         kmod_list* it = nullptr;
@@ -192,12 +174,11 @@ util::Result<VerifyReport> verify_tree(const VerifySpec& spec) {
         return {};
     }));
     report.dependencies = deps;
-    std::fill(owners.begin(), owners.end(), std::thread::id()); // new worker threads below
 
-    WSLMOD_CHECK(util::parallel_for(aliases.size(), jobs, [&](size_t i) -> util::Result<void> {
+    WSLMOD_CHECK(util::parallel_for_workers(aliases.size(), jobs, [&](size_t i, unsigned worker) -> util::Result<void> {
         const auto& [pattern, module] = aliases[i];
         auto instance = alias_instance(pattern);
-        auto found = WSLMOD_TRY(lookup(ctx_for_thread(), instance));
+        auto found = WSLMOD_TRY(lookup(ctxs[worker].ctx.get(), instance));
         kmod_list* it = nullptr;
         bool ok = false;
         std::string first;
@@ -209,9 +190,7 @@ util::Result<VerifyReport> verify_tree(const VerifySpec& spec) {
             if (n == module) ok = true;
         }
         // An alias spelled like another module's name finds that module first, as modprobe does.
-        std::string normalized = instance;
-        std::replace(normalized.begin(), normalized.end(), '-', '_');
-        if (!ok && first != normalized)
+        if (!ok && first != kernel_name(instance))
             return util::fail(fmt::format("alias {} of module {} does not resolve through libkmod", pattern, module),
                               (spec.root / "modules.alias").string(), "depmod's alias index is damaged; build again");
         return {};
