@@ -27,22 +27,12 @@ bool on_wsl() {
     return release.find("microsoft-standard-WSL2") != std::string::npos;
 }
 
-util::Result<void> write_atomically(const fs::path& path, const std::string& text) {
-    auto f = WSLMOD_TRY(util::AtomicFile::create(path));
-    {
-        std::ofstream out(f.temp_path(), std::ios::binary);
-        out << text;
-        if (!out) return util::fail("write failed", f.temp_path().string(), "check free disk space");
-    }
-    return f.commit();
-}
-
 // `add` and `remove`: edit the manifest text, build from the edited manifest, then write it.
 util::Result<int> rebuild_with(const Context& ctx, const std::string& text, const RecipeRunOptions& options) {
     auto file = fs::absolute(recipe::manifest_name);
     auto m = WSLMOD_TRY(recipe::parse_manifest(text, file));
     auto in = WSLMOD_TRY(inputs_from_manifest(m, options));
-    in.on_success = [file, text]() { return write_atomically(file, text); };
+    in.on_success = [file, text]() { return util::write_file_atomically(file, text); };
     return run_build(ctx, in);
 }
 
@@ -75,7 +65,7 @@ Action setup_init(CLI::App& app) {
         if (ec) return util::fail(fmt::format("cannot create: {}", ec.message()), (dir / "recipes").string());
         auto text = recipe::manifest_text(profile, opt->series);
         WSLMOD_TRY(recipe::parse_manifest(text, file)); // what init writes always parses
-        WSLMOD_CHECK(write_atomically(file, text));
+        WSLMOD_CHECK(util::write_file_atomically(file, text));
         if (ctx.json) {
             ctx.emit_json({{"manifest", file.string()}, {"profile", profile}, {"recipes", (dir / "recipes").string()}});
             return 0;

@@ -14,11 +14,6 @@ namespace wslmod::modules {
 namespace fs = std::filesystem;
 namespace {
 
-std::string kernel_name(std::string name) {
-    std::replace(name.begin(), name.end(), '-', '_');
-    return name;
-}
-
 util::Result<void> link_or_copy(const fs::path& from, const fs::path& to) {
     std::error_code ec;
     fs::create_hard_link(from, to, ec);
@@ -39,13 +34,7 @@ util::Result<fs::path> compressed_copy(const fs::path& file, Compression c, cons
     if (fs::exists(out, ec)) return out;
     fs::create_directories(out.parent_path(), ec);
     auto packed = WSLMOD_TRY(compress(bytes, c));
-    auto af = WSLMOD_TRY(util::AtomicFile::create(out));
-    {
-        std::ofstream o(af.temp_path(), std::ios::binary);
-        o.write(reinterpret_cast<const char*>(packed.data()), static_cast<std::streamsize>(packed.size()));
-        if (!o) return util::fail("write failed", af.temp_path().string(), "check free disk space");
-    }
-    WSLMOD_CHECK(af.commit());
+    WSLMOD_CHECK(util::write_file_atomically(out, std::string_view(reinterpret_cast<const char*>(packed.data()), packed.size())));
     return out;
 }
 

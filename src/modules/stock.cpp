@@ -15,6 +15,7 @@
 #include "util/decompress.h"
 #include "util/file.h"
 #include "util/parallel.h"
+#include "util/process.h"
 #include "util/sha256.h"
 
 namespace wslmod::modules {
@@ -136,14 +137,17 @@ util::Result<StockTree> read_entry(const fs::path& dir) {
 
 } // namespace
 
+std::string kernel_name(std::string name) {
+    std::replace(name.begin(), name.end(), '-', '_');
+    return name;
+}
+
 std::string module_name(const std::string& filename) {
     auto at = filename.rfind(".ko");
     if (at == std::string::npos || at == 0) return {};
     auto rest = filename.substr(at);
     if (rest != ".ko" && rest != ".ko.xz" && rest != ".ko.zst" && rest != ".ko.gz") return {};
-    auto name = filename.substr(0, at);
-    std::replace(name.begin(), name.end(), '-', '_');
-    return name;
+    return kernel_name(filename.substr(0, at));
 }
 
 util::Result<StockTree> open_stock(const fs::path& input, const fs::path& cache, unsigned jobs,
@@ -164,6 +168,7 @@ util::Result<StockTree> open_stock(const fs::path& input, const fs::path& cache,
     }
 
     fs::create_directories(entry.parent_path());
+    util::remove_stale_temporaries(entry.parent_path());
     auto tmp = entry.parent_path() / fmt::format(".tmp-{}-{}", key, ::getpid());
     fs::remove_all(tmp, ec);
     struct Cleanup {

@@ -38,6 +38,9 @@ struct StockTree {
     bool cache_hit = false;
 };
 
+// A module name as the kernel spells it: '-' read as '_' ("hid-multitouch" -> "hid_multitouch").
+std::string kernel_name(std::string name);
+
 // A module's kernel name from its file name: "hid-multitouch.ko.xz" -> "hid_multitouch";
 // empty when the name is not a module's (.ko with an optional .gz/.xz/.zst).
 std::string module_name(const std::string& filename);

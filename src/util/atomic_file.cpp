@@ -1,5 +1,7 @@
 #include "util/atomic_file.h"
 
+#include <fstream>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -63,6 +65,16 @@ Result<void> AtomicFile::commit(const std::filesystem::path& keep_previous) {
     committed_ = true;
     auto dir = destination_.parent_path().empty() ? std::filesystem::path(".") : destination_.parent_path();
     return fsync_path(dir);
+}
+
+Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view data) {
+    auto f = WSLMOD_TRY(AtomicFile::create(path));
+    {
+        std::ofstream out(f.temp_path(), std::ios::binary);
+        out.write(data.data(), static_cast<std::streamsize>(data.size()));
+        if (!out) return fail("write failed", f.temp_path().string(), "check free disk space");
+    }
+    return f.commit();
 }
 
 } // namespace wslmod::util

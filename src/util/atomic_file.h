@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string_view>
 
 #include "util/error.h"
 
@@ -30,6 +31,9 @@ class AtomicFile {
     std::filesystem::path destination_, temp_;
     bool committed_ = false;
 };
+
+// Writes `data` to `path` through an AtomicFile: the old contents, or the new ones whole.
+Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view data);
 
 // fsyncs a file or folder by path.
 Result<void> fsync_path(const std::filesystem::path& path);
