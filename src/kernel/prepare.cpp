@@ -1,7 +1,5 @@
 #include "kernel/prepare.h"
 
-#include <cerrno>
-#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -73,18 +71,6 @@ util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
     t.key = dir.filename().string();
     t.drift = drift_from_json(j.value("drift", nlohmann::json::array()));
     return t;
-}
-
-// Removes the temporary folders of prepares that were killed (their process is gone).
-void remove_stale_temporaries(const std::filesystem::path& trees) {
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(trees, ec)) {
-        auto name = e.path().filename().string();
-        if (!name.starts_with(".tmp-")) continue;
-        auto dash = name.rfind('-'), dot = name.find(".log");
-        pid_t pid = static_cast<pid_t>(std::atoi(name.substr(dash + 1, dot == std::string::npos ? std::string::npos : dot - dash - 1).c_str()));
-        if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove_all(e.path(), ec);
-    }
 }
 
 } // namespace
@@ -161,7 +147,7 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     }
 
     std::filesystem::create_directories(trees);
-    remove_stale_temporaries(trees);
+    util::remove_stale_temporaries(trees);
     auto tmp = trees / fmt::format(".tmp-{}-{}", hex, ::getpid());
     std::filesystem::remove_all(tmp);
     struct Cleanup {

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -15,16 +14,6 @@
 namespace wslmod::modules {
 namespace fs = std::filesystem;
 namespace {
-
-// Work folders of processes that no longer run.
-void remove_stale(const fs::path& dir) {
-    std::error_code ec;
-    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-        auto name = it->path().filename().string();
-        auto pid = std::atoi(name.c_str());
-        if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(it->path(), ec);
-    }
-}
 
 class Timer {
   public:
@@ -55,10 +44,10 @@ util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::Command
     say("staging");
     auto work_root = spec.cache / "staging";
     fs::create_directories(work_root);
-    remove_stale(work_root);
+    util::remove_stale_temporaries(work_root);
     static std::atomic<unsigned> counter{0};
     StageSpec ss{spec.stock, spec.release, spec.compression, spec.added, spec.replaces, spec.cache};
-    auto staging = WSLMOD_TRY(Staging::create(ss, work_root / fmt::format("{}-{}", ::getpid(), counter++)));
+    auto staging = WSLMOD_TRY(Staging::create(ss, work_root / fmt::format(".tmp-{}-{}", counter++, ::getpid())));
     timer.lap("stage");
 
     say("depmod");

@@ -1,6 +1,7 @@
 #include "util/process.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
@@ -149,6 +150,20 @@ Result<CommandOutput> SystemRunner::run(const Command& cmd) {
     if (out.timed_out) kill(-pid, SIGKILL); // leftovers of the group
     out.exit_code = decode_status(status);
     return out;
+}
+
+void remove_stale_temporaries(const std::filesystem::path& dir) {
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec)) {
+        auto name = it->path().filename().string();
+        if (!name.starts_with(".tmp-")) continue;
+        auto dash = name.rfind('-'), dot = name.find(".log");
+        pid_t pid = static_cast<pid_t>(
+            std::atoi(name.substr(dash + 1, dot == std::string::npos ? std::string::npos : dot - dash - 1).c_str()));
+        std::error_code rm;
+        if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove_all(it->path(), rm);
+    }
 }
 
 } // namespace wslmod::util

@@ -51,6 +51,10 @@ class SystemRunner final : public CommandRunner {
 // Looks `name` up in PATH (or returns it if it contains a slash and exists).
 std::optional<std::filesystem::path> find_program(const std::string& name);
 
+// Removes the entries of `dir` named ".tmp-<anything>-<pid>" (optionally followed by ".log")
+// whose process is gone: the temporaries of a killed wslmod.
+void remove_stale_temporaries(const std::filesystem::path& dir);
+
 // Renders argv as a shell-quoted line, for logs and error messages.
 std::string shell_quote(const std::vector<std::string>& argv);
 
