@@ -21,7 +21,8 @@ namespace wslmod::build {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* build_format = "wslmod-build-2";
+// 3: -ffile-prefix-map (steps.h), so builds from 2 embed this machine's paths
+constexpr const char* build_format = "wslmod-build-3";
 
 // SHA-256 over every file of `dir` (names, modes and contents), in sorted order.
 util::Result<std::string> folder_digest(const fs::path& dir) {

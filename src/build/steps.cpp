@@ -32,7 +32,16 @@ std::vector<std::string> launcher_overrides(const std::string& cc_launcher) {
     return {"CC=" + cc_launcher + " gcc"};
 }
 
+std::string reproducible_cflags(const recipe::Recipe& r, const StepContext& ctx) {
+    return fmt::format("-ffile-prefix-map={}=/usr/src/{}-{} -ffile-prefix-map={}=/usr/src/linux-headers-{}",
+                       ctx.build_dir.string(), r.name, r.version, ctx.tree.string(), ctx.release);
+}
+
 std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx) {
+    // KCFLAGS reaches Kbuild from the environment (a dkms.conf's own make line) or the command
+    // line (kernel-tree recipes); a recipe's own KCFLAGS comes after ours.
+    std::string kcflags = reproducible_cflags(r, ctx);
+    if (auto user = r.make_env.find("KCFLAGS"); user != r.make_env.end()) kcflags += " " + user->second;
     std::string extra;
     for (const auto& s : ctx.extra_symbols) extra += (extra.empty() ? "" : " ") + s.string();
 
@@ -45,6 +54,7 @@ std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx) {
             .with_env("MAKEFLAGS", ctx.makeflags);
         if (!extra.empty()) cmd.with_env("KBUILD_EXTRA_SYMBOLS", extra);
         for (const auto& [k, v] : r.make_env) cmd.with_env(k, v);
+        cmd.with_env("KCFLAGS", kcflags);
         return cmd;
     };
     auto shell = [&](const std::string& what, const std::string& script) {
@@ -64,9 +74,7 @@ std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx) {
                 if (selecting.count(sym)) argv.push_back(fmt::format("CONFIG_{}={}", sym, value));
             for (const auto& sym : selecting)
                 if (!r.kconfig.count(sym)) argv.push_back(fmt::format("CONFIG_{}=", sym));
-            std::string kcflags = "-include " + kconfig_header_path(ctx.build_dir).string();
-            if (auto user = r.make_env.find("KCFLAGS"); user != r.make_env.end()) kcflags += " " + user->second;
-            argv.push_back("KCFLAGS=" + kcflags);
+            argv.push_back("KCFLAGS=-include " + kconfig_header_path(ctx.build_dir).string() + " " + kcflags);
             argv.insert(argv.end(), r.make_args.begin(), r.make_args.end());
             argv.push_back("modules");
             steps.push_back({"build " + folder, with_env(util::Command(argv))});

@@ -5,7 +5,9 @@
 // Every step sees, like DKMS's: kernelver, kernel_source_dir, build_dir, arch; MAKEFLAGS
 // joining wslmod's jobserver (and carrying CC=<launcher> gcc as a command-line override when a
 // launcher is set); KBUILD_EXTRA_SYMBOLS naming the Module.symvers of the recipes it depends on;
-// and the recipe's [build] env.
+// and the recipe's [build] env; and KCFLAGS with -ffile-prefix-map for the build folder and the
+// tree (reproducible_cflags), so that no path of this machine, cache or process ends up in a
+// module's debug info or __FILE__: the same inputs give the same .ko for every user.
 //   pre-build    bash -c <pre-build> in the build folder
 //   build        bash -c <command> in the build folder, or Kbuild's
 //                make -C <tree> M=<build folder> <make-args> modules
@@ -53,6 +55,10 @@ std::filesystem::path kconfig_header_path(const std::filesystem::path& build_dir
 
 // The make variable overrides that put a compiler launcher in front of gcc ("CC=ccache gcc").
 std::vector<std::string> launcher_overrides(const std::string& cc_launcher);
+
+// -ffile-prefix-map=<build folder>=/usr/src/<name>-<version> (where DKMS would build it) and
+// -ffile-prefix-map=<tree>=/usr/src/linux-headers-<release>.
+std::string reproducible_cflags(const recipe::Recipe& r, const StepContext& ctx);
 
 std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx);
 

@@ -52,7 +52,7 @@ util::Result<PackReport> pack(const std::filesystem::path& dir, const std::files
         seconds.emplace_back(step, std::chrono::duration<double>(now - mark).count());
         mark = now;
     };
-    auto tree = WSLMOD_TRY(scan_tree(dir, {"build", "source"}));
+    auto tree = WSLMOD_TRY(scan_tree(dir, {"build", "source"}, o.canonical_modes ? Modes::canonical : Modes::as_on_disk));
     lap("scan");
     Ext4Options ext4;
     ext4.epoch = o.epoch;

@@ -23,6 +23,7 @@ struct PackOptions {
     int64_t epoch = Ext4Options{}.epoch;
     bool keep_previous = false;        // keep an existing output as <name>.prev
     bool hash_output = false;          // compute the image's SHA-256 (one more pass over it)
+    bool canonical_modes = false;      // tree.h Modes::canonical instead of the modes on disk
 };
 
 struct PackReport {

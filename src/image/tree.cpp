@@ -51,7 +51,7 @@ util::Result<void> scan_dir(const std::filesystem::path& root, const std::string
 
 } // namespace
 
-util::Result<Tree> scan_tree(const std::filesystem::path& root, const std::vector<std::string>& skip_top) {
+util::Result<Tree> scan_tree(const std::filesystem::path& root, const std::vector<std::string>& skip_top, Modes modes) {
     std::error_code ec;
     if (!std::filesystem::is_directory(root, ec))
         return util::bad_input("not a directory", root.string(), "pass the folder to pack");
@@ -60,6 +60,12 @@ util::Result<Tree> scan_tree(const std::filesystem::path& root, const std::vecto
     ::stat(root.c_str(), &st);
     tree.entries.push_back({"", TreeEntry::Type::directory, static_cast<uint32_t>(st.st_mode & 07777), 0, {}, root});
     WSLMOD_CHECK(scan_dir(root, "", skip_top, tree));
+    if (modes == Modes::canonical)
+        for (auto& e : tree.entries)
+            e.mode = e.type == TreeEntry::Type::directory ? 0755
+                   : e.type == TreeEntry::Type::symlink   ? 0777
+                   : (e.mode & 0111)                      ? 0755
+                                                          : 0644;
 
     util::Sha256 h;
     for (const auto& e : tree.entries)

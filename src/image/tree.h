@@ -29,8 +29,14 @@ struct Tree {
     std::array<std::byte, 32> listing_digest{};
 };
 
+// Permission bits as on disk, or canonical: directories 0755, files 0644 (0755 when any execute
+// bit is set), symlinks 0777, as a distribution's modules tree has them, whatever the umask of
+// whoever wrote the files (modules images: the same inputs give the same image for every user).
+enum class Modes { as_on_disk, canonical };
+
 // Scans `root`.  `skip_top` names top-level entries to leave out (e.g. "build", "source").
 // Device nodes, fifos and sockets are refused: a modules tree has none.
-util::Result<Tree> scan_tree(const std::filesystem::path& root, const std::vector<std::string>& skip_top = {});
+util::Result<Tree> scan_tree(const std::filesystem::path& root, const std::vector<std::string>& skip_top = {},
+                             Modes modes = Modes::as_on_disk);
 
 } // namespace wslmod::image

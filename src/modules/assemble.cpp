@@ -82,6 +82,7 @@ util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::Command
     auto po = spec.pack;
     po.keep_previous = true;
     po.hash_output = true;
+    po.canonical_modes = true; // the same image whatever the umask of whoever built it
     if (po.release.empty()) po.release = spec.release;
     bool had_previous = fs::exists(spec.output, ec);
     auto packed = WSLMOD_TRY(image::pack(staging.root(), spec.output, po));

@@ -82,9 +82,24 @@ TEST_CASE("build_steps of a path recipe is Kbuild's make -C <tree> M=<build> mod
                                                  "modules"});
     check_common_env(s, ctx);
     CHECK(env(s, "FOO") == "bar"); // [build] env
-    CHECK(env(s, "KCFLAGS") == "-g");
+    // The prefix maps first, the recipe's own flags after them.
+    CHECK(env(s, "KCFLAGS") == "-ffile-prefix-map=/cache/builds/.tmp-k-1/hello/1.0/build=/usr/src/hello-1.0 "
+                               "-ffile-prefix-map=/cache/trees/abc=/usr/src/linux-headers-" + ctx.release + " -g");
     CHECK_FALSE(env(s, "KBUILD_EXTRA_SYMBOLS")); // no dependencies
     CHECK(args_starting(s, "KCFLAGS=").empty());   // the kconfig header is for kernel-tree recipes only
+}
+
+TEST_CASE("reproducible_cflags maps the build folder and the tree to paths that are the same on every machine") {
+    auto r = path_recipe();
+    auto a = context(), b = context();
+    b.build_dir = "/home/someone/.cache/wslmod/builds/.tmp-k-999/hello/1.0/build";
+    b.tree = "/home/someone/.cache/wslmod/trees/abc";
+    CHECK(reproducible_cflags(r, a) != reproducible_cflags(r, b)); // the maps name each machine's folders
+    for (const auto& ctx : {a, b}) {
+        auto flags = reproducible_cflags(r, ctx);
+        CHECK(flags.find("-ffile-prefix-map=" + ctx.build_dir.string() + "=/usr/src/hello-1.0 ") == 0);
+        CHECK(flags.ends_with("-ffile-prefix-map=" + ctx.tree.string() + "=/usr/src/linux-headers-" + ctx.release));
+    }
 }
 
 TEST_CASE("build_steps of a command recipe runs it with bash in the build folder") {
@@ -184,7 +199,7 @@ TEST_CASE("build_steps of a kernel-tree recipe makes each folder with only its o
                                 "obj-$(CONFIG_USB_HID)\t\t+= usbhid/\n";
     auto steps = build_steps(r, ctx);
     REQUIRE(steps.size() == 2);
-    auto header = "KCFLAGS=-include " + kconfig_header_path(ctx.build_dir).string();
+    auto header = "KCFLAGS=-include " + kconfig_header_path(ctx.build_dir).string() + " " + reproducible_cflags(r, ctx);
 
     const auto& serial = steps[0];
     CHECK(serial.what == "build drivers/usb/serial");
@@ -220,7 +235,8 @@ TEST_CASE("build_steps of a kernel-tree recipe adds the recipe's own KCFLAGS aft
     REQUIRE(steps.size() == 1);
     auto kcflags = args_starting(steps[0], "KCFLAGS=");
     REQUIRE(kcflags.size() == 1);
-    CHECK(kcflags[0] == "KCFLAGS=-include " + kconfig_header_path(ctx.build_dir).string() + " -DDEBUG");
+    CHECK(kcflags[0] == "KCFLAGS=-include " + kconfig_header_path(ctx.build_dir).string() + " " +
+                            reproducible_cflags(r, ctx) + " -DDEBUG");
 }
 
 TEST_CASE("build_steps of a kernel-tree folder without a Kbuild text passes only the header") {

@@ -136,3 +136,37 @@ TEST_CASE("SOURCE_DATE_EPOCH sets the epoch and a malformed value is an input er
     ::unsetenv("SOURCE_DATE_EPOCH");
     CHECK(*source_date_epoch() == Ext4Options{}.epoch);
 }
+
+TEST_CASE("scan_tree with canonical modes gives the same listing whatever the umask that wrote the files") {
+    namespace fs = std::filesystem;
+    auto make = [](const std::string& name, fs::perms dir_mode, fs::perms file_mode, fs::perms exec_mode) {
+        auto root = test::scratch_dir(name);
+        fs::create_directories(root / "kernel/drivers");
+        std::ofstream(root / "kernel/drivers/a.ko") << "a";
+        std::ofstream(root / "kernel/run.sh") << "#!/bin/sh\n";
+        fs::create_symlink("drivers/a.ko", root / "kernel/link.ko");
+        fs::permissions(root / "kernel/drivers/a.ko", file_mode);
+        fs::permissions(root / "kernel/run.sh", exec_mode);
+        for (const auto& d : {root / "kernel/drivers", root / "kernel", root}) fs::permissions(d, dir_mode);
+        return root;
+    };
+    using P = fs::perms;
+    auto loose = make("modes-022", P(0755), P(0644), P(0755));
+    auto tight = make("modes-077", P(0700), P(0600), P(0700));
+    auto a = scan_tree(loose, {}, Modes::canonical), b = scan_tree(tight, {}, Modes::canonical);
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(a->listing_digest == b->listing_digest);
+    for (const auto& e : b->entries) {
+        INFO(e.path);
+        auto want = e.type == TreeEntry::Type::directory ? 0755u : e.type == TreeEntry::Type::symlink ? 0777u
+                  : e.path == "kernel/run.sh" ? 0755u : 0644u;
+        CHECK(e.mode == want);
+    }
+    // As on disk, they differ: the default keeps what `image pack` is given.
+    auto c = scan_tree(loose), d = scan_tree(tight);
+    REQUIRE(c);
+    REQUIRE(d);
+    CHECK(c->listing_digest != d->listing_digest);
+    for (const auto& p : {tight / "kernel/drivers", tight / "kernel", tight}) fs::permissions(p, P(0755)); // scratch cleanup
+}
