@@ -19,7 +19,9 @@
 #include "modules/assemble.h"
 #include "modules/stock.h"
 #include "recipe/catalog.h"
+#include "recipe/lockfile.h"
 #include "recipe/manifest.h"
+#include "util/atomic_file.h"
 #include "util/file.h"
 
 namespace wslmod::cli {
@@ -50,6 +52,7 @@ util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m, const 
     in.run = options;
     in.output = m.output.string();
     in.layout = m.layout;
+    in.lock_file = m.dir / recipe::lock_name;
     auto& s = in.spec;
     if (m.profile == "wsl")
         return util::bad_input("profile \"wsl\" needs the WSL integration, which is not there yet", m.file.string(),
@@ -105,9 +108,29 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
     unsigned jobs = ro.jobs ? ro.jobs : std::max(1u, std::thread::hardware_concurrency());
     bool tty = !ctx.json && isatty(2);
     auto progress = [&](const std::string& step) {
-    if (tty) *ctx.err << "\33[2K\r" << step << " ..." << std::flush;
+        if (tty) *ctx.err << "\33[2K\r" << step << " ..." << std::flush;
     };
     auto clear = [&] { if (tty) *ctx.err << "\33[2K\r" << std::flush; };
+
+    // The lock: what this build is made of, checked against wslmod.lock with --locked.
+    recipe::Lock now;
+    std::optional<recipe::Lock> locked;
+    if (in.locked) {
+        if (in.lock_file.empty())
+            return util::bad_input("--locked needs a project", "--locked", "run it where wslmod.toml and wslmod.lock are");
+        if (!fs::exists(in.lock_file))
+            return util::bad_input("there is no lock to build from", in.lock_file.string(),
+                                   "run `wslmod build` once without --locked to write it");
+        locked = WSLMOD_TRY(recipe::load_lock(in.lock_file));
+    }
+    auto refuse = [&](const std::vector<std::string>& diffs) -> util::Result<void> {
+        if (diffs.empty()) return {};
+        std::string list;
+        for (const auto& d : diffs) list += (list.empty() ? "" : "; ") + d;
+        return util::bad_input("the inputs differ from the lock: " + list, in.lock_file.string(),
+                               "restore them, or build without --locked to rebuild and rewrite the lock");
+    };
+    now.compiler = build::compiler_identity(*ctx.runner);
 
     // 1. The kernel tree.
     kernel::PreparedTree prepared;
@@ -118,6 +141,12 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
         for (auto sym : in.allow) spec.allow_drift.insert(sym.starts_with("CONFIG_") ? sym.substr(7) : sym);
         spec.cache = ro.cache;
         spec.jobs = jobs;
+        spec.gate = [&](const kernel::InputDigests& d) -> util::Result<void> {
+            now.release = d.release;
+            now.toolchain = d.toolchain;
+            for (const auto& [name, digest] : d.inputs) now.kernel[name] = digest;
+            return locked ? refuse(recipe::kernel_differences(*locked, now)) : util::Result<void>{};
+        };
         if (!in.stock.empty()) spec.stock_modules = in.stock;
         auto p = kernel::prepare_tree(spec, *ctx.runner, [&](const std::string& m) { progress("prepare: " + m); });
         clear();
@@ -145,6 +174,15 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
     // 3. The recipes.
     modules::AssembleSpec as;
     nlohmann::json builds = nlohmann::json::array(), failures = nlohmann::json::array();
+    ro.gate = [&](const build::Plan& plan) -> util::Result<void> {
+        for (const auto& p : plan.recipes) {
+            auto lr = WSLMOD_TRY(recipe::lock_recipe(p.recipe));
+            for (const auto& m : p.recipe.modules) lr.modules.push_back(m.dest + "/" + m.name);
+            now.recipes[p.recipe.name] = std::move(lr);
+        }
+        return locked ? refuse(recipe::recipe_differences(*locked, now)) : util::Result<void>{};
+    };
+    if (ro.names.empty() && locked) WSLMOD_CHECK(refuse(recipe::recipe_differences(*locked, now)));
     if (!ro.names.empty()) {
         auto run = WSLMOD_TRY(run_recipes(ctx, ro, tree));
         builds = run.builds;
@@ -183,17 +221,24 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
     }
     const auto& r = *assembled;
     if (in.on_success) WSLMOD_CHECK(in.on_success());
+    now.image = r.sha256;
+    std::vector<std::string> warnings = r.warnings;
+    if (locked && locked->image != r.sha256)
+        warnings.push_back(fmt::format("every input matches the lock, but the image's sha256 is {}, not the locked {}: "
+                                       "something in the build is not reproducible (please report it)", r.sha256, locked->image));
+    if (!in.lock_file.empty() && !locked) WSLMOD_CHECK(util::write_file_atomically(in.lock_file, recipe::lock_text(now)));
     auto kernel_win = in.spec.stock_kernel.empty() ? std::nullopt : windows_path(fs::absolute(in.spec.stock_kernel), *ctx.runner);
     auto image_win = windows_path(r.output, *ctx.runner);
     if (ctx.json) {
         auto doc = modules::to_json(r);
+        doc["warnings"] = warnings;
         ctx.emit_json({{"release", tree.release}, {"tree", tree.dir.string()}, {"builds", builds}, {"failed", failures},
-                       {"image", doc},
+                       {"image", doc}, {"lock", in.lock_file.empty() ? nlohmann::json() : nlohmann::json(in.lock_file.string())},
                        {"wslconfig", {{"kernel", kernel_win ? nlohmann::json(*kernel_win) : nlohmann::json()},
                                       {"kernelModules", image_win ? nlohmann::json(*image_win) : nlohmann::json()}}}});
         return 0;
     }
-    for (const auto& w : r.warnings) *ctx.err << "wslmod: warning: " << w << "\n";
+    for (const auto& w : warnings) *ctx.err << "wslmod: warning: " << w << "\n";
     auto& out = *ctx.out;
     out << r.output.string() << "\n";
     out << fmt::format("  release   {}\n  sha256    {}\n", r.release, r.sha256);
@@ -206,6 +251,7 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
     for (const auto& [step, sec] : r.seconds) steps += fmt::format("{}{} {:.2f} s", steps.empty() ? "" : ", ", step, sec);
     out << "  time      " << steps << "\n";
     if (!r.previous.empty()) out << "  previous  " << r.previous.string() << "\n";
+    if (!in.lock_file.empty()) out << "  lock      " << in.lock_file.string() << (locked ? " (matched)" : "") << "\n";
     out << "\nTo use it, set in %USERPROFILE%\\.wslconfig (WSL 2.5.1 or later), then run `wsl --shutdown`:\n"
         << "  [wsl2]\n"
         << "  kernel=" << (kernel_win ? *kernel_win : std::string("C:\\\\path\\\\to\\\\a\\\\copy\\\\of\\\\the\\\\stock\\\\kernel"))
@@ -234,14 +280,20 @@ Action setup_build(CLI::App& app) {
     stock->excludes(none);
     kernel_opt->excludes(source);
     add_recipe_options(app, opt->run);
+    app.add_flag("--locked", opt->locked, "Refuse to build unless every input matches wslmod.lock (and leave the lock "
+                                          "as it is)");
     return [opt](const Context& ctx) -> util::Result<int> {
         bool flags = !opt->tree.empty() || !opt->spec.source.empty();
+        if (opt->locked && (flags || !std::filesystem::exists(recipe::manifest_name)))
+            return util::bad_input("--locked builds a project from its lock", "--locked",
+                                   "run it in a folder with wslmod.toml and wslmod.lock, without kernel flags");
         if (!flags && std::filesystem::exists(recipe::manifest_name)) {
             if (!opt->run.names.empty())
                 return util::bad_input("recipes are named in wslmod.toml here", opt->run.names.front(),
                                        "add them with `wslmod add NAME`, or pass the kernel with flags");
             auto m = WSLMOD_TRY(recipe::load_manifest(recipe::manifest_name));
             auto in = WSLMOD_TRY(inputs_from_manifest(m, opt->run));
+            in.locked = opt->locked;
             return run_build(ctx, in);
         }
         return run_build(ctx, *opt);

@@ -4,6 +4,7 @@
 // it was.  Without kernel flags it reads wslmod.toml in the current folder (recipe/manifest.h).
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ struct BuildInputs {
     std::string stock;        // stock modules folder or image
     bool no_stock = false;
     std::string output = "modules.vhdx", layout = "flat";
+    // A project's build writes its lock (recipe/lockfile.h) once the image is in place;
+    // `locked` instead refuses, before anything is prepared or built, any input that differs.
+    std::filesystem::path lock_file;
+    bool locked = false;
     // Runs once the new image is in place (e.g. `add` writes the edited manifest); its error
     // fails the command.
     std::function<util::Result<void>()> on_success;

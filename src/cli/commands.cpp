@@ -9,6 +9,7 @@
 #include "cli/image_commands.h"
 #include "cli/inspect.h"
 #include "cli/project.h"
+#include "cli/status.h"
 #include "cli/kernel_info.h"
 #include "cli/kernel_prepare.h"
 #include "cli/kernel_symvers.h"
@@ -26,6 +27,8 @@ const std::vector<Subcommand>& subcommands() {
         {"add", "Add recipes to wslmod.toml and rebuild the image (only new recipes compile)", setup_add},
         {"remove", "Remove recipes from wslmod.toml and rebuild the image", setup_remove},
         {"list", "List the recipes that can be added (project, user, shipped)", setup_recipe_list},
+        {"status", "Does the image still match wslmod.toml, its recipes and the stock kernel? (exit 1 when not)",
+         setup_status},
         {"inspect", "List the modules in an image with release and vermagic, or diff two images", setup_inspect},
         {"image pack", "Pack a modules folder into a reproducible, verified modules.vhdx",
          setup_image_pack},

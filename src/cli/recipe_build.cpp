@@ -84,8 +84,12 @@ util::Result<RecipeRun> run_recipes(const Context& ctx, const RecipeRunOptions& 
     auto compiler = build::compiler_identity(*ctx.runner);
     auto plan = WSLMOD_TRY(build::plan_builds(requested, [&](const std::string& n) { return recipe::find_recipe(path, n); },
                                               tree, target, compiler, *ctx.runner));
+    if (opt.gate) WSLMOD_CHECK(opt.gate(plan));
     RecipeRun run;
-    for (const auto& p : plan.recipes) run.replaces[p.recipe.name] = p.recipe.replaces;
+    for (const auto& p : plan.recipes) {
+        run.replaces[p.recipe.name] = p.recipe.replaces;
+        run.planned.push_back(p.recipe);
+    }
 
     bool tty = !ctx.json && isatty(2);
     std::vector<std::string> active;

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "build/plan.h"
 #include "build/scheduler.h"
 #include "cli/commands.h"
 
@@ -23,11 +25,14 @@ struct RecipeRunOptions {
     std::filesystem::path cache; // resolved_cache(), set before run_recipes
     unsigned jobs = 0;
     bool keep_going = false;
+    // Called with the plan before anything is built; its error stops the run (`--locked`).
+    std::function<util::Result<void>(const build::Plan&)> gate;
     std::filesystem::path resolved_cache() const;
 };
 
 struct RecipeRun {
     build::RunResult result;
+    std::vector<recipe::Recipe> planned;                       // resolved, dependencies first
     std::map<std::string, std::vector<std::string>> replaces; // recipe -> replaces, for every planned recipe
     nlohmann::json builds, failures;                          // the JSON rows of `recipe build`
     bool all_bad_input = true;                                // every failure was bad input

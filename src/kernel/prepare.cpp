@@ -26,12 +26,6 @@ namespace {
 // 2: the release is pinned by localversion-wslmod; 3: drift classes spelled as the CLI prints them
 constexpr const char* tree_format = "wslmod-tree-3";
 
-util::Result<std::string> digest_of(const std::filesystem::path& p) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(p, ec)) return util::to_hex(WSLMOD_TRY(image::scan_tree(p)).listing_digest);
-    return util::to_hex(WSLMOD_TRY(util::sha256_file(p)));
-}
-
 std::string first_line(util::CommandRunner& runner, std::vector<std::string> argv) {
     auto out = runner.run(util::Command(argv));
     if (!out || out->exit_code != 0) return "none";
@@ -74,6 +68,12 @@ util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
 }
 
 } // namespace
+
+util::Result<std::string> input_digest(const std::filesystem::path& p) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec)) return util::to_hex(WSLMOD_TRY(image::scan_tree(p)).listing_digest);
+    return util::to_hex(WSLMOD_TRY(util::sha256_file(p)));
+}
 
 util::Result<PreparedTree> open_prepared_tree(const std::filesystem::path& dir) {
     if (!std::filesystem::exists(dir / ".complete"))
@@ -132,10 +132,15 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     auto compiler = first_line(runner, {"gcc", "--version"});
     auto toolchain = compiler + "|" + first_line(runner, {"make", "--version"}) + "|" +
                      first_line(runner, {"pahole", "--version"});
+    InputDigests digests{release, toolchain, {}};
+    const std::pair<const char*, std::filesystem::path> named[] = {{"source", source}, {"config", config},
+        {"stock-kernel", spec.stock_kernel}, {"stock-modules", spec.stock_modules}, {"symvers", spec.symvers}};
+    for (const auto& [name, p] : named)
+        digests.inputs.emplace_back(name, p.empty() ? std::string("-") : WSLMOD_TRY(input_digest(p)));
+    if (spec.gate) WSLMOD_CHECK(spec.gate(digests));
     util::Sha256 key;
     key.update(tree_format).update("|").update(release).update("|").update(toolchain);
-    for (const auto& p : {source, config, spec.stock_kernel, spec.stock_modules, spec.symvers})
-        key.update("|").update(p.empty() ? std::string("-") : WSLMOD_TRY(digest_of(p)));
+    for (const auto& [name, d] : digests.inputs) key.update("|").update(d);
     for (const auto& s : spec.allow_drift) key.update("|allow:").update(s);
     auto hex = util::to_hex(key.finish()).substr(0, 32);
     auto trees = spec.cache / "trees";
@@ -143,6 +148,7 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     if (std::filesystem::exists(entry / ".complete")) {
         auto t = WSLMOD_TRY(read_entry(entry));
         t.cache_hit = true;
+        t.digests = digests;
         return t;
     }
 
@@ -239,6 +245,7 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     std::filesystem::rename(log, entry.string() + ".log", ec);
     tree.dir = entry;
     tree.key = hex;
+    tree.digests = digests;
     return tree;
 }
 

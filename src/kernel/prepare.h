@@ -26,6 +26,15 @@
 
 namespace wslmod::kernel {
 
+// The digest of each input that goes into a tree's key, in a fixed order: "source", "config",
+// "stock-kernel", "stock-modules", "symvers" ("-" when not given), and the toolchain (gcc, make
+// and pahole versions).  A file's digest is its SHA-256; a folder's is its listing digest
+// (image::scan_tree: paths, types, modes, sizes and link targets).
+struct InputDigests {
+    std::string release, toolchain;
+    std::vector<std::pair<std::string, std::string>> inputs;
+};
+
 struct PrepareSpec {
     std::string source;                  // kernel source archive (tar.*), folder, or URL
     std::string source_sha256;           // required for a URL source
@@ -38,6 +47,9 @@ struct PrepareSpec {
     std::set<std::string> allow_drift;   // symbols without CONFIG_
     std::filesystem::path cache;         // e.g. ~/.cache/wslmod
     unsigned jobs = 2;
+    // Called with the digests before the cache is looked up or anything is extracted; its
+    // error stops the prepare (`wslmod build --locked`).
+    std::function<util::Result<void>(const InputDigests&)> gate;
 };
 
 struct PreparedTree {
@@ -48,7 +60,11 @@ struct PreparedTree {
     std::vector<std::string> warnings; // e.g. a compiler major that differs from the stock build
     bool cache_hit = false;
     std::string key;
+    InputDigests digests; // empty for open_prepared_tree
 };
+
+// A file's SHA-256 or a folder's listing digest, in hex, as InputDigests has them.
+util::Result<std::string> input_digest(const std::filesystem::path& p);
 
 // Progress messages ("extracting linux-6.12 ..."), for a TTY.
 using Progress = std::function<void(const std::string&)>;
