@@ -1,6 +1,7 @@
 #include "cli/build_command.h"
 
 #include <memory>
+#include <set>
 #include <ostream>
 #include <thread>
 #include <unistd.h>
@@ -198,6 +199,8 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
         for (const auto& o : run.result.outcomes)
             for (const auto& m : o.build->modules) as.added.push_back({o.recipe, m.name, m.dest, m.file});
         as.replaces = run.replaces;
+        for (const auto& r : run.planned)
+            if (r.source == recipe::SourceKind::kernel_tree) as.in_tree[r.name] = r.kernel_tree;
     }
 
     // 4. Stage, depmod, verify, pack.
@@ -244,7 +247,10 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
     out << fmt::format("  release   {}\n  sha256    {}\n", r.release, r.sha256);
     out << fmt::format("  modules   {} in all: {} stock unchanged, {} added, {} replaced\n", r.modules, r.unchanged,
                        r.added.size(), r.replaced.size());
-    for (const auto& a : r.added) out << fmt::format("  added     {:<24} {} ({})\n", a.name, a.path, a.recipe);
+    std::set<std::string> replacing;
+    for (const auto& x : r.replaced) replacing.insert(x.path);
+    for (const auto& a : r.added)
+        if (!replacing.count(a.path)) out << fmt::format("  added     {:<24} {} ({})\n", a.name, a.path, a.recipe);
     for (const auto& x : r.replaced)
         out << fmt::format("  replaced  {:<24} {} -> {} ({})\n", x.name, x.stock_path, x.path, x.recipe);
     std::string steps;

@@ -46,7 +46,7 @@ util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::Command
     fs::create_directories(work_root);
     util::remove_stale_temporaries(work_root);
     static std::atomic<unsigned> counter{0};
-    StageSpec ss{spec.stock, spec.release, spec.compression, spec.added, spec.replaces, spec.cache};
+    StageSpec ss{spec.stock, spec.release, spec.compression, spec.added, spec.replaces, spec.cache, spec.in_tree};
     auto staging = WSLMOD_TRY(Staging::create(ss, work_root / fmt::format(".tmp-{}-{}", counter++, ::getpid())));
     timer.lap("stage");
 

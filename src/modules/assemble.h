@@ -30,6 +30,7 @@ struct AssembleSpec {
     Compression compression = Compression::none;
     std::vector<AddedModule> added;
     std::map<std::string, std::vector<std::string>> replaces; // recipe -> stock modules
+    std::map<std::string, std::vector<std::string>> in_tree;  // kernel-tree recipe -> folders
     std::filesystem::path output;
     image::PackOptions pack;          // keep_previous and hash_output are always set
     std::filesystem::path cache;      // staging work folders and compressed modules

@@ -116,7 +116,15 @@ util::Result<Staging> Staging::create(const StageSpec& spec, const fs::path& wor
         std::set<std::string> allowed;
         if (auto r = spec.replaces.find(a.recipe); r != spec.replaces.end())
             for (const auto& n : r->second) allowed.insert(kernel_name(n));
-        if (!allowed.count(name))
+        auto rebuilt_in_tree = [&] {
+            auto folders = spec.in_tree.find(a.recipe);
+            if (folders == spec.in_tree.end()) return false;
+            return std::all_of(stock->second.begin(), stock->second.end(), [&](const std::string& p) {
+                return std::any_of(folders->second.begin(), folders->second.end(),
+                                   [&](const std::string& f) { return p.starts_with("kernel/" + f + "/"); });
+            });
+        };
+        if (!allowed.count(name) && !rebuilt_in_tree())
             return util::bad_input(fmt::format("recipe {} builds module {}, which the stock modules already have ({})", a.recipe,
                                                a.name, stock->second.front()),
                                    a.recipe,

@@ -10,7 +10,10 @@
 //   - an added module lands at <dest>/<file name>.ko<suffix> (dest defaults to extra/<recipe>/)
 //   - an added module named like a stock module (the kernel's name: '-' and '_' alike) is
 //     refused unless its recipe lists that name in `replaces`; then the stock file leaves the
-//     staging tree and the report names it
+//     staging tree and the report names it.  A kernel-tree recipe replaces without saying so
+//     the stock module it rebuilds from the same place in the kernel source (the stock path is
+//     kernel/<one of its folders>/...): the same driver from the same release's source, so
+//     nothing else can be shadowed (usbip-extra on a stock tree that already has its drivers)
 //   - two added modules with one name are refused
 //   - the stock depmod indexes are left out (depmod writes them again); the kernel-build
 //     inputs modules.order, modules.builtin and modules.builtin.modinfo stay (empty ones are
@@ -40,6 +43,7 @@ struct StageSpec {
     std::vector<AddedModule> added;
     std::map<std::string, std::vector<std::string>> replaces; // recipe -> stock module names
     std::filesystem::path cache;      // compressed modules are kept in <cache>/compressed/
+    std::map<std::string, std::vector<std::string>> in_tree;  // kernel-tree recipe -> its folders
 };
 
 struct StagedModule {

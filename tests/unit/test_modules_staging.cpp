@@ -99,6 +99,32 @@ TEST_CASE("a module named like a stock one is refused unless the recipe replaces
     CHECK(s->warnings[0].find("not_in_stock") != std::string::npos);
 }
 
+TEST_CASE("a kernel-tree recipe replaces the stock module it rebuilds from its own folder, and nothing else") {
+    auto dir = test::scratch_dir("staging-in-tree");
+    auto stock = fake_stock(dir / "stock");
+    write(dir / "built/dummy.ko", "our-dummy");
+    modules::StageSpec spec{&stock, stock.release, modules::Compression::none,
+                            {{"net-extra", "dummy", "extra/net-extra", dir / "built/dummy.ko"}}, {}, dir / "cache"};
+    // Another folder of the kernel source: still a clash.
+    spec.in_tree["net-extra"] = {"drivers/usb/serial", "drivers/net/ethernet"};
+    auto refused = modules::Staging::create(spec, dir / "work");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message().find("kernel/drivers/net/dummy.ko.xz") != std::string::npos);
+    // Its own folder: the same driver from the same source, replaced and reported.
+    spec.in_tree["net-extra"] = {"drivers/usb/serial", "drivers/net"};
+    auto s = modules::Staging::create(spec, dir / "work");
+    REQUIRE(s);
+    CHECK_FALSE(fs::exists(s->root() / "kernel/drivers/net/dummy.ko.xz"));
+    CHECK(slurp(s->root() / "extra/net-extra/dummy.ko") == "our-dummy");
+    REQUIRE(s->replaced.size() == 1);
+    CHECK(s->replaced[0].recipe == "net-extra");
+    CHECK(s->replaced[0].stock_path == "kernel/drivers/net/dummy.ko.xz");
+    CHECK(s->warnings.empty());
+    // A recipe that is not kernel-tree gets no such pass.
+    spec.in_tree.clear();
+    CHECK_FALSE(modules::Staging::create(spec, dir / "work"));
+}
+
 TEST_CASE("names clash across '-' and '_', and a dest may not leave the tree") {
     auto dir = test::scratch_dir("staging-names");
     write(dir / "built/hid-x.ko", "a");
