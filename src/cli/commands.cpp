@@ -9,6 +9,7 @@
 #include "cli/image_commands.h"
 #include "cli/inspect.h"
 #include "cli/project.h"
+#include "cli/publish.h"
 #include "cli/status.h"
 #include "cli/kernel_info.h"
 #include "cli/kernel_prepare.h"
@@ -29,6 +30,8 @@ const std::vector<Subcommand>& subcommands() {
         {"list", "List the recipes that can be added (project, user, shipped)", setup_recipe_list},
         {"status", "Does the image still match wslmod.toml, its recipes and the stock kernel? (exit 1 when not)",
          setup_status},
+        {"publish", "Write the files that hand an image to Windows machines: sha256, .wslconfig snippet, Scoop manifest",
+         setup_publish},
         {"inspect", "List the modules in an image with release and vermagic, or diff two images", setup_inspect},
         {"image pack", "Pack a modules folder into a reproducible, verified modules.vhdx",
          setup_image_pack},
