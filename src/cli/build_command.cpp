@@ -184,8 +184,10 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
         return locked ? refuse(recipe::recipe_differences(*locked, now)) : util::Result<void>{};
     };
     if (ro.names.empty() && locked) WSLMOD_CHECK(refuse(recipe::recipe_differences(*locked, now)));
+    std::vector<recipe::Recipe> planned_recipes;
     if (!ro.names.empty()) {
         auto run = WSLMOD_TRY(run_recipes(ctx, ro, tree));
+        planned_recipes = run.planned;
         builds = run.builds;
         failures = run.failures;
         if (run.result.failed) {
@@ -201,6 +203,10 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
         as.replaces = run.replaces;
         for (const auto& r : run.planned)
             if (r.source == recipe::SourceKind::kernel_tree) as.in_tree[r.name] = r.kernel_tree;
+    }
+
+    if (in.after_recipes) {
+        return in.after_recipes(planned_recipes, as.added);
     }
 
     // 4. Stage, depmod, verify, pack.

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/recipe_build.h"
 #include "kernel/prepare.h"
+#include "modules/staging.h"
 #include "recipe/manifest.h"
 
 namespace wslmod::cli {
@@ -31,6 +32,10 @@ struct BuildInputs {
     // `locked` instead refuses, before anything is prepared or built, any input that differs.
     std::filesystem::path lock_file;
     bool locked = false;
+    // When set, the build stops once the recipes are built (bundle export) and returns what
+    // this returns; nothing is staged or packed.
+    std::function<util::Result<int>(const std::vector<recipe::Recipe>& planned,
+                                    const std::vector<modules::AddedModule>& added)> after_recipes;
     // Runs once the new image is in place (e.g. `add` writes the edited manifest); its error
     // fails the command.
     std::function<util::Result<void>()> on_success;

@@ -9,6 +9,7 @@
 #include "cli/image_commands.h"
 #include "cli/inspect.h"
 #include "cli/project.h"
+#include "cli/bundle.h"
 #include "cli/publish.h"
 #include "cli/status.h"
 #include "cli/kernel_info.h"
@@ -32,6 +33,10 @@ const std::vector<Subcommand>& subcommands() {
          setup_status},
         {"publish", "Write the files that hand an image to Windows machines: sha256, .wslconfig snippet, Scoop manifest",
          setup_publish},
+        {"bundle export", "Write the project (manifest, lock, recipes, built modules) as one checked .wslmod.tar.zst",
+         setup_bundle_export},
+        {"bundle import", "Turn a bundle into a project and its image: no compiling when the kernel release matches",
+         setup_bundle_import},
         {"inspect", "List the modules in an image with release and vermagic, or diff two images", setup_inspect},
         {"image pack", "Pack a modules folder into a reproducible, verified modules.vhdx",
          setup_image_pack},
@@ -66,6 +71,7 @@ std::string table_help() {
 
 std::vector<std::pair<CLI::App*, Action>> register_subcommands(CLI::App& app) {
     static const std::map<std::string, std::string> group_help = {
+        {"bundle", "Bundles: a project and its built modules in one file, for another machine"},
         {"image", "Modules images: pack, list, extract, verify"},
         {"kernel", "Kernel inputs: release, config, devel tree, Module.symvers"},
         {"recipe", "Recipes: how each set of modules is built"},

@@ -1,0 +1,209 @@
+#include "recipe/bundle.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fmt/format.h>
+
+#include "util/atomic_file.h"
+#include "util/sha256.h"
+
+namespace wslmod::recipe {
+namespace {
+namespace fs = std::filesystem;
+
+constexpr const char* sums_name = "SHA256SUMS";
+constexpr uint64_t max_entries = 100000;
+constexpr uint64_t max_bytes = 4ull << 30;
+
+using Reader = std::unique_ptr<archive, decltype(&archive_read_free)>;
+using Writer = std::unique_ptr<archive, decltype(&archive_write_free)>;
+using Entry = std::unique_ptr<archive_entry, decltype(&archive_entry_free)>;
+
+util::Error refused(const fs::path& bundle, const std::string& what) {
+    return util::Error{fmt::format("refusing the bundle: {}", what), bundle.string(),
+                       "ask for a bundle made with `wslmod bundle export`; nothing was written", util::ExitCode::usage};
+}
+
+// A relative path whose every component is a plain name.
+bool plain_path(const std::string& p) {
+    if (p.empty() || p.front() == '/' || p.back() == '/') return false;
+    std::stringstream in(p);
+    for (std::string part; std::getline(in, part, '/');)
+        if (part.empty() || part == "." || part == "..") return false;
+    return true;
+}
+
+util::Result<void> add_entry(archive* a, const std::string& path, mode_t type, const std::string& data, const fs::path& out) {
+    Entry e(archive_entry_new(), archive_entry_free);
+    archive_entry_set_pathname(e.get(), path.c_str());
+    archive_entry_set_filetype(e.get(), type);
+    archive_entry_set_perm(e.get(), type == AE_IFDIR ? 0755 : 0644);
+    archive_entry_set_size(e.get(), type == AE_IFREG ? static_cast<la_int64_t>(data.size()) : 0);
+    archive_entry_set_mtime(e.get(), 0, 0);
+    archive_entry_set_uid(e.get(), 0);
+    archive_entry_set_gid(e.get(), 0);
+    if (archive_write_header(a, e.get()) != ARCHIVE_OK ||
+        (type == AE_IFREG && archive_write_data(a, data.data(), data.size()) != static_cast<la_ssize_t>(data.size())))
+        return util::fail(fmt::format("cannot write {}: {}", path, archive_error_string(a)), out.string());
+    return {};
+}
+
+util::Result<std::string> read_all(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) return util::fail("cannot read", p.string());
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+} // namespace
+
+util::Result<void> write_bundle(const fs::path& out, std::vector<BundleFile> files) {
+    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    for (size_t i = 0; i < files.size(); ++i)
+        if (!plain_path(files[i].path) || files[i].path == sums_name || (i && files[i].path == files[i - 1].path))
+            return util::fail(fmt::format("cannot bundle '{}'", files[i].path), files[i].source.string());
+    auto tmp = out.string() + fmt::format(".tmp-{}", ::getpid());
+    struct Cleanup {
+        fs::path p;
+        ~Cleanup() { std::error_code ec; if (!p.empty()) fs::remove(p, ec); }
+    } cleanup{tmp};
+    {
+        Writer a(archive_write_new(), archive_write_free);
+        archive_write_set_format_pax_restricted(a.get());
+        archive_write_add_filter_zstd(a.get());
+        if (archive_write_open_filename(a.get(), tmp.c_str()) != ARCHIVE_OK)
+            return util::fail(fmt::format("cannot write: {}", archive_error_string(a.get())), out.string());
+        std::string sums;
+        std::set<std::string> dirs;
+        for (const auto& f : files) {
+            // Folders first, once each, so that extraction never has to invent one.
+            for (auto slash = f.path.find('/'); slash != std::string::npos; slash = f.path.find('/', slash + 1))
+                if (dirs.insert(f.path.substr(0, slash)).second)
+                    WSLMOD_CHECK(add_entry(a.get(), f.path.substr(0, slash) + "/", AE_IFDIR, "", out));
+            auto data = WSLMOD_TRY(read_all(f.source));
+            util::Sha256 h;
+            h.update(data);
+            sums += util::to_hex(h.finish()) + "  " + f.path + "\n";
+            WSLMOD_CHECK(add_entry(a.get(), f.path, AE_IFREG, data, out));
+        }
+        WSLMOD_CHECK(add_entry(a.get(), sums_name, AE_IFREG, sums, out));
+        if (archive_write_close(a.get()) != ARCHIVE_OK)
+            return util::fail(fmt::format("cannot finish: {}", archive_error_string(a.get())), out.string());
+    }
+    WSLMOD_CHECK(util::fsync_path(tmp));
+    std::error_code ec;
+    fs::rename(tmp, out, ec);
+    if (ec) return util::fail(fmt::format("cannot rename into place: {}", ec.message()), out.string());
+    cleanup.p.clear();
+    return {};
+}
+
+util::Result<std::vector<std::string>> extract_bundle(const fs::path& bundle, const fs::path& dest) {
+    std::error_code ec;
+    if (fs::exists(dest, ec)) return util::fail("the extraction folder exists already", dest.string());
+    struct Cleanup {
+        fs::path p;
+        ~Cleanup() { std::error_code e; if (!p.empty()) fs::remove_all(p, e); }
+    } cleanup{dest};
+    fs::create_directories(dest, ec);
+    if (ec) return util::fail(fmt::format("cannot create: {}", ec.message()), dest.string());
+
+    Reader a(archive_read_new(), archive_read_free);
+    archive_read_support_filter_zstd(a.get());
+    archive_read_support_format_tar(a.get());
+    if (archive_read_open_filename(a.get(), bundle.c_str(), 1 << 20) != ARCHIVE_OK)
+        return tl::unexpected(refused(bundle, fmt::format("not a zstd tar: {}", archive_error_string(a.get()))));
+    std::map<std::string, std::string> digests; // path -> sha256 of what was extracted
+    std::set<std::string> folders;
+    std::string sums;
+    bool have_sums = false;
+    uint64_t entries = 0, bytes = 0;
+    archive_entry* e = nullptr;
+    for (;;) {
+        int rc = archive_read_next_header(a.get(), &e);
+        if (rc == ARCHIVE_EOF) break;
+        if (rc != ARCHIVE_OK)
+            return tl::unexpected(refused(bundle, fmt::format("damaged: {}", archive_error_string(a.get()))));
+        if (++entries > max_entries) return tl::unexpected(refused(bundle, "more than 100,000 entries"));
+        std::string name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+        auto type = archive_entry_filetype(e);
+        bool folder = type == AE_IFDIR;
+        auto path = folder && name.ends_with("/") ? name.substr(0, name.size() - 1) : name;
+        if (!plain_path(path)) return tl::unexpected(refused(bundle, fmt::format("entry '{}' is not a plain relative path", name)));
+        if (archive_entry_hardlink(e)) return tl::unexpected(refused(bundle, fmt::format("entry '{}' is a hard link", name)));
+        if (!folder && type != AE_IFREG)
+            return tl::unexpected(refused(bundle, fmt::format("entry '{}' is not a file or folder (a link or a device)", name)));
+        if (digests.count(path) || folders.count(path) || (path == sums_name && have_sums))
+            return tl::unexpected(refused(bundle, fmt::format("entry '{}' appears twice", name)));
+        auto target = dest / path;
+        if (folder) {
+            folders.insert(path);
+            fs::create_directories(target, ec);
+            if (ec) return util::fail(fmt::format("cannot create: {}", ec.message()), target.string());
+            continue;
+        }
+        // Every parent must be a folder this bundle made (never a file of it).
+        for (auto p = fs::path(path).parent_path(); !p.empty(); p = p.parent_path())
+            if (digests.count(p.generic_string()))
+                return tl::unexpected(refused(bundle, fmt::format("entry '{}' is below a file", name)));
+        fs::create_directories(target.parent_path(), ec);
+        std::ofstream out(target, std::ios::binary | std::ios::trunc);
+        if (!out) return util::fail("cannot write", target.string());
+        util::Sha256 h;
+        std::string content;
+        const void* buf = nullptr;
+        size_t size = 0;
+        la_int64_t offset = 0;
+        while ((rc = archive_read_data_block(a.get(), &buf, &size, &offset)) == ARCHIVE_OK) {
+            bytes += size;
+            if (bytes > max_bytes) return tl::unexpected(refused(bundle, "more than 4 GiB of contents"));
+            auto chunk = std::string_view(static_cast<const char*>(buf), size);
+            h.update(chunk);
+            out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+            if (path == sums_name) content += chunk;
+        }
+        if (rc != ARCHIVE_EOF)
+            return tl::unexpected(refused(bundle, fmt::format("damaged at '{}': {}", name, archive_error_string(a.get()))));
+        out.close();
+        if (!out) return util::fail("cannot write", target.string());
+        if (path == sums_name) {
+            have_sums = true;
+            sums = content;
+            fs::remove(target, ec);
+        } else {
+            digests[path] = util::to_hex(h.finish());
+        }
+    }
+    if (!have_sums) return tl::unexpected(refused(bundle, "it has no SHA256SUMS"));
+    std::map<std::string, std::string> listed;
+    std::istringstream in(sums);
+    for (std::string line; std::getline(in, line);) {
+        auto sep = line.find("  ");
+        if (sep != 64 || line.size() <= 66)
+            return tl::unexpected(refused(bundle, fmt::format("SHA256SUMS line '{}' is not '<sha256>  <path>'", line)));
+        auto path = line.substr(66);
+        if (!listed.emplace(path, line.substr(0, 64)).second)
+            return tl::unexpected(refused(bundle, fmt::format("SHA256SUMS lists '{}' twice", path)));
+    }
+    for (const auto& [path, digest] : digests) {
+        auto l = listed.find(path);
+        if (l == listed.end()) return tl::unexpected(refused(bundle, fmt::format("'{}' is not in SHA256SUMS", path)));
+        if (l->second != digest)
+            return tl::unexpected(refused(bundle, fmt::format("'{}' does not match its SHA-256 in SHA256SUMS", path)));
+    }
+    for (const auto& [path, digest] : listed)
+        if (!digests.count(path)) return tl::unexpected(refused(bundle, fmt::format("SHA256SUMS lists '{}', which is missing", path)));
+    cleanup.p.clear();
+    std::vector<std::string> out;
+    for (const auto& [path, digest] : digests) out.push_back(path);
+    return out;
+}
+
+} // namespace wslmod::recipe

@@ -1,0 +1,211 @@
+// Bundles on the Debian stand-in: export, then import into a clean folder with `make` broken on
+// PATH gives the identical image; and hostile or corrupted bundles are refused with the entry
+// named, leaving the folder empty and nothing written outside it.
+#include <fstream>
+#include <memory>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <nlohmann/json.hpp>
+
+#include "support/catch.h"
+#include "support/devel_tree.h"
+#include "support/prereq.h"
+#include "support/run.h"
+#include "util/file.h"
+#include "util/sha256.h"
+
+using namespace wslmod;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Entry {
+    std::string path;
+    mode_t type = AE_IFREG;
+    std::string data; // contents, or a link target
+    bool hardlink = false;
+};
+
+std::vector<Entry> read_entries(const fs::path& bundle) {
+    std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
+    archive_read_support_filter_all(a.get());
+    archive_read_support_format_all(a.get());
+    REQUIRE(archive_read_open_filename(a.get(), bundle.c_str(), 1 << 16) == ARCHIVE_OK);
+    std::vector<Entry> out;
+    archive_entry* e = nullptr;
+    while (archive_read_next_header(a.get(), &e) == ARCHIVE_OK) {
+        Entry x{archive_entry_pathname(e), archive_entry_filetype(e), ""};
+        std::string buf(static_cast<size_t>(archive_entry_size(e)), '\0');
+        if (!buf.empty()) REQUIRE(archive_read_data(a.get(), buf.data(), buf.size()) == static_cast<la_ssize_t>(buf.size()));
+        x.data = buf;
+        out.push_back(x);
+    }
+    return out;
+}
+
+std::string sha_hex(const std::string& data) {
+    util::Sha256 h;
+    h.update(data);
+    return util::to_hex(h.finish());
+}
+
+// Writes `entries` as a zstd tar; with `resum`, SHA256SUMS is rewritten to match the files.
+fs::path write_entries(const fs::path& out, std::vector<Entry> entries, bool resum = true) {
+    if (resum) {
+        std::string sums;
+        for (const auto& e : entries)
+            if (e.type == AE_IFREG && !e.hardlink && e.path != "SHA256SUMS") sums += sha_hex(e.data) + "  " + e.path + "\n";
+        for (auto& e : entries)
+            if (e.path == "SHA256SUMS") e.data = sums;
+    }
+    std::unique_ptr<archive, decltype(&archive_write_free)> a(archive_write_new(), archive_write_free);
+    archive_write_set_format_pax_restricted(a.get());
+    archive_write_add_filter_zstd(a.get());
+    REQUIRE(archive_write_open_filename(a.get(), out.c_str()) == ARCHIVE_OK);
+    for (const auto& e : entries) {
+        std::unique_ptr<archive_entry, decltype(&archive_entry_free)> en(archive_entry_new(), archive_entry_free);
+        archive_entry_set_pathname(en.get(), e.path.c_str());
+        archive_entry_set_filetype(en.get(), e.type);
+        archive_entry_set_perm(en.get(), e.type == AE_IFDIR ? 0755 : 0644);
+        if (e.hardlink) archive_entry_set_hardlink(en.get(), e.data.c_str());
+        else if (e.type == AE_IFLNK) archive_entry_set_symlink(en.get(), e.data.c_str());
+        if (e.type == AE_IFCHR) archive_entry_set_rdev(en.get(), 0x0501);
+        bool content = e.type == AE_IFREG && !e.hardlink;
+        archive_entry_set_size(en.get(), content ? static_cast<la_int64_t>(e.data.size()) : 0);
+        REQUIRE(archive_write_header(a.get(), en.get()) == ARCHIVE_OK);
+        if (content) archive_write_data(a.get(), e.data.data(), e.data.size());
+    }
+    archive_write_close(a.get());
+    return out;
+}
+
+Entry& find(std::vector<Entry>& entries, const std::string& prefix) {
+    for (auto& e : entries)
+        if (e.path.starts_with(prefix)) return e;
+    FAIL("no entry " << prefix);
+    return entries.front();
+}
+
+std::string sha_of(const fs::path& p) { return util::to_hex(*util::sha256_file(p)); }
+
+size_t entries_in(const fs::path& dir) {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("bundle export then import on the same release gives the identical image with no make run") {
+    test::prepared_tree();
+    auto root = test::scratch_dir("cli-bundle");
+    auto project = root / "project";
+    fs::create_directories(project);
+    auto cache = (fs::path(WSLMOD_BINARY_DIR) / "tests/cache").string();
+    auto wslmod = [&](const fs::path& dir, std::vector<std::string> args) {
+        args.insert(args.begin(), test::wslmod_binary().string());
+        return test::run_tool(args, dir);
+    };
+    REQUIRE(wslmod(project, {"init", "--profile", "debian"}).exit_code == 0);
+    auto added = wslmod(project, {"add", "hello", "usbip-extra", "--cache", cache});
+    INFO(added.output);
+    REQUIRE(added.exit_code == 0);
+    auto exported = wslmod(project, {"--json", "bundle", "export", "-o", (root / "team.wslmod.tar.zst").string(), "--cache", cache});
+    INFO(exported.output);
+    REQUIRE(exported.exit_code == 0);
+    auto bundle = root / "team.wslmod.tar.zst";
+    // The same project gives the same bundle, byte for byte.
+    REQUIRE(wslmod(project, {"bundle", "export", "-o", (root / "again.wslmod.tar.zst").string(), "--cache", cache}).exit_code == 0);
+    CHECK(sha_of(bundle) == sha_of(root / "again.wslmod.tar.zst"));
+
+    // Import in a clean folder, with a `make` that fails (and leaves a mark) first on PATH.
+    auto clean = root / "clean";
+    auto fakebin = root / "fakebin";
+    fs::create_directories(clean);
+    fs::create_directories(fakebin);
+    std::ofstream(fakebin / "make") << "#!/bin/sh\ntouch " << (root / "make-ran").string() << "\nexit 1\n";
+    fs::permissions(fakebin / "make", fs::perms::owner_all);
+    const char* path = std::getenv("PATH");
+    auto imported = test::run_tool({"env", "PATH=" + fakebin.string() + ":" + (path ? path : "/usr/bin:/bin"),
+                                    test::wslmod_binary().string(), "--json", "bundle", "import", bundle.string(),
+                                    "--cache", (root / "other-cache").string()},
+                                   clean);
+    INFO(imported.output);
+    REQUIRE(imported.exit_code == 0);
+    CHECK_FALSE(fs::exists(root / "make-ran"));
+    auto doc = nlohmann::json::parse(imported.output.substr(imported.output.find('{')));
+    CHECK(doc["identical"] == true);
+    CHECK(doc["compiled"] == false);
+    CHECK(sha_of(clean / "modules.vhdx") == sha_of(project / "modules.vhdx"));
+    CHECK(fs::exists(clean / "wslmod.lock"));
+    CHECK(fs::exists(clean / "recipes/usbip-extra/recipe.toml"));
+    // The imported project is a project: status says current.
+    auto status = test::run_tool({test::wslmod_binary().string(), "status"}, clean);
+    INFO(status.output);
+    CHECK(status.exit_code == 0);
+    // A second import into it is refused: a project is already there.
+    CHECK(wslmod(clean, {"bundle", "import", bundle.string()}).exit_code == 2);
+
+    // Hostile and corrupted bundles.
+    auto good = read_entries(bundle);
+    struct Case {
+        std::string name, expect;
+        std::function<void(std::vector<Entry>&)> edit;
+        bool resum = true;
+    };
+    std::string hello_ko = "modules/hello/extra/hello/hello.ko";
+    std::vector<Case> cases{
+        {"bad checksum", "does not match its SHA-256", [&](auto& e) { find(e, hello_ko).data += "x"; }, false},
+        {"traversal", "not a plain relative path", [](auto& e) { e.push_back({"recipes/../../escape", AE_IFREG, "x"}); }},
+        {"absolute", "not a plain relative path", [](auto& e) { e.push_back({"/tmp/wslmod-bundle-escape", AE_IFREG, "x"}); }},
+        {"symlink out", "not a file or folder", [](auto& e) { e.insert(e.begin(), {"recipes/evil", AE_IFLNK, "/etc"}); }},
+        {"hard link out", "hard link", [](auto& e) { e.insert(e.begin(), {"passwd", AE_IFREG, "/etc/passwd", true}); }},
+        {"device", "not a file or folder", [](auto& e) { e.insert(e.begin(), {"dev", AE_IFCHR, ""}); }},
+        {"unlisted file", "not in SHA256SUMS", [](auto& e) { e.insert(e.begin(), {"extra.txt", AE_IFREG, "x"}); }, false},
+        {"listed but missing", "which is missing", [&](auto& e) { std::erase_if(e, [&](auto& x) { return x.path == hello_ko; }); }, false},
+        {"duplicate entry", "appears twice", [&](auto& e) { auto copy = find(e, "wslmod.toml"); e.insert(e.begin(), copy); }},
+        {"no SHA256SUMS", "no SHA256SUMS", [](auto& e) { std::erase_if(e, [](auto& x) { return x.path == "SHA256SUMS"; }); }, false},
+        {"no lock", "no wslmod.lock", [](auto& e) { std::erase_if(e, [](auto& x) { return x.path == "wslmod.lock"; }); }},
+        {"module missing from a locked recipe", "module extra/hello/hello of recipe hello is missing",
+         [&](auto& e) { std::erase_if(e, [&](auto& x) { return x.path == hello_ko; }); }},
+        {"recipe edited after the lock", "recipe hello: files/hello.c changed",
+         [](auto& e) { find(e, "recipes/hello/files/hello.c").data += "\n// edited\n"; }},
+        {"wrong release in a module", "vermagic", [&](auto& e) {
+             auto& ko = find(e, hello_ko).data;
+             auto at = ko.find("vermagic=6.12.117+deb12-amd64");
+             REQUIRE(at != std::string::npos);
+             ko[at + std::string("vermagic=6.12.117+deb12-amd").size()] = '9'; // amd64 -> amd94
+         }},
+        {"below a file", "below a file", [](auto& e) { e.push_back({"wslmod.toml/x", AE_IFREG, "x"}); }},
+    };
+    for (const auto& c : cases) {
+        {
+            INFO("hostile bundle: " << c.name);
+            auto entries = good;
+            c.edit(entries);
+            auto hostile = write_entries(root / ("hostile-" + std::to_string(&c - cases.data()) + ".wslmod.tar.zst"), entries, c.resum);
+            auto dir = test::scratch_dir("cli-bundle-hostile");
+            auto r = test::run_tool({test::wslmod_binary().string(), "bundle", "import", hostile.string(), "--cache", cache}, dir);
+            INFO(r.output);
+            CHECK(r.exit_code != 0);
+            CHECK(r.output.find(c.expect) != std::string::npos);
+            CHECK(r.output.find('\n') == r.output.size() - 1); // one line
+            CHECK(entries_in(dir) == 0);                       // nothing written, not even a temporary
+            CHECK_FALSE(fs::exists("/tmp/wslmod-bundle-escape"));
+            CHECK_FALSE(fs::exists(dir.parent_path() / "escape"));
+        }
+    }
+    // A truncated bundle.
+    auto bytes = util::read_bytes(bundle);
+    REQUIRE(bytes);
+    auto truncated = root / "truncated.wslmod.tar.zst";
+    std::ofstream(truncated, std::ios::binary).write(reinterpret_cast<const char*>(bytes->data()),
+                                                      static_cast<std::streamsize>(bytes->size() / 2));
+    auto dir = test::scratch_dir("cli-bundle-truncated");
+    auto r = test::run_tool({test::wslmod_binary().string(), "bundle", "import", truncated.string()}, dir);
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("refusing the bundle") != std::string::npos);
+    CHECK(entries_in(dir) == 0);
+}
