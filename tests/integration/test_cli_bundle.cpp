@@ -196,6 +196,25 @@ TEST_CASE("bundle export then import on the same release gives the identical ima
             CHECK_FALSE(fs::exists(dir.parent_path() / "escape"));
         }
     }
+    // A bundle for another release: its recipes are built for this kernel, and the new lock says so.
+    {
+        auto entries = good;
+        auto& lock = find(entries, "wslmod.lock").data;
+        auto at = lock.find(test::debian_kernel().release);
+        REQUIRE(at != std::string::npos);
+        lock.replace(at, test::debian_kernel().release.size(), "6.12.1-other");
+        auto other = write_entries(root / "other-release.wslmod.tar.zst", entries);
+        auto dir = test::scratch_dir("cli-bundle-other-release");
+        auto r = test::run_tool({test::wslmod_binary().string(), "bundle", "import", other.string(), "--cache", cache}, dir);
+        INFO(r.output);
+        REQUIRE(r.exit_code == 0);
+        CHECK(r.output.find("the bundle is for 6.12.1-other, this kernel is " + test::debian_kernel().release +
+                            ": building its recipes") != std::string::npos);
+        auto relock = nlohmann::json::parse(std::ifstream(dir / "wslmod.lock"));
+        CHECK(relock["release"] == test::debian_kernel().release);
+        CHECK(relock["image"] == sha_of(dir / "modules.vhdx"));
+    }
+
     // A truncated bundle.
     auto bytes = util::read_bytes(bundle);
     REQUIRE(bytes);
