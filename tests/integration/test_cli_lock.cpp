@@ -64,7 +64,7 @@ void write_patched_recipe(const fs::path& project, const std::string& greeting, 
 
 } // namespace
 
-TEST_CASE("a project build writes wslmod.lock; --locked and status name an edited patch and a changed stock kernel") {
+TEST_CASE("a project build writes wslmod.lock, and --locked and status name an edited patch and a changed stock kernel") {
     test::prepared_tree(); // the debian profile prepares this same tree
     auto dir = test::scratch_dir("cli-lock");
     REQUIRE(wslmod_in(dir, {"init", "--profile", "debian"}).exit_code == 0);
