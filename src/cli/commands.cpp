@@ -10,6 +10,8 @@
 #include "cli/inspect.h"
 #include "cli/project.h"
 #include "cli/bundle.h"
+#include "cli/doctor.h"
+#include "cli/install.h"
 #include "cli/publish.h"
 #include "cli/status.h"
 #include "cli/kernel_info.h"
@@ -37,6 +39,12 @@ const std::vector<Subcommand>& subcommands() {
          setup_bundle_export},
         {"bundle import", "Turn a bundle into a project and its image: no compiling when the kernel release matches",
          setup_bundle_import},
+        {"install", "Install an image for WSL: copies it and the stock kernel, sets kernel= and kernelModules= in .wslconfig",
+         setup_install},
+        {"rollback", "Go back to the previously installed image (the one left is marked bad)", setup_rollback},
+        {"uninstall", "Restore .wslconfig as it was before the first install and remove wslmod's files", setup_uninstall},
+        {"doctor", "Check the toolchain, WSL's version, .wslconfig and the installed image, with a fix for each problem",
+         setup_doctor},
         {"inspect", "List the modules in an image with release and vermagic, or diff two images", setup_inspect},
         {"image pack", "Pack a modules folder into a reproducible, verified modules.vhdx",
          setup_image_pack},

@@ -8,6 +8,7 @@
 
 #include "cli/build_command.h"
 #include "cli/recipe_commands.h"
+#include "cli/windows_options.h"
 #include "image/file_source.h"
 #include "kernel/bzimage.h"
 #include "recipe/catalog.h"
@@ -34,6 +35,7 @@ util::Result<std::map<std::string, std::string>> kernel_now(const BuildInputs& i
     for (const auto& [name, p] : named) {
         if (p.empty()) out[name] = "-";
         else if (util::is_url(p)) continue; // fetched by digest: the lock's own value holds
+        else if (p.starts_with("source:")) out[name] = p; // a file of the source, which its digest covers
         else if (!fs::exists(p)) out[name] = "missing";
         else out[name] = WSLMOD_TRY(kernel::input_digest(p));
     }
@@ -109,12 +111,46 @@ util::Result<Status> project_status(const recipe::Manifest& m, const std::option
     return st;
 }
 
+// What is installed for WSL, when the Windows side can be reached (inside WSL 2, or with
+// --windows-root): the current generation, whether it is this image, and the images marked bad.
+struct Installed {
+    std::optional<wsl::Generation> current;
+    bool this_image = false;
+    std::vector<wsl::BadImage> bad;
+};
+
+std::optional<Installed> installed_state(const wsl::WindowsOptions& options, util::CommandRunner& runner,
+                                         const std::string& image_sha256, Status& st) {
+    if (options.root.empty() && !wsl::detect(options).wsl2() && !util::find_program("wslpath")) return std::nullopt;
+    wsl::Windows windows(options, runner);
+    auto target = install_target(windows);
+    if (!target) return std::nullopt;
+    auto state = wsl::read_state(*target);
+    if (!state || !state->exists) return std::nullopt;
+    Installed out;
+    out.bad = state->bad;
+    for (const auto& b : state->bad)
+        if (b.image_sha256 == image_sha256)
+            st.outdated.push_back(fmt::format("this image was rolled back from on {} (marked bad): rebuild, or install with --force", b.at));
+    if (!state->current) return out;
+    out.current = state->generations[static_cast<size_t>(*state->current)];
+    out.this_image = out.current->image_sha256 == image_sha256;
+    if (auto tools = windows.tools(); tools && fs::exists(*tools / "kernel")) {
+        auto sha = util::sha256_file(*tools / "kernel");
+        if (sha && util::to_hex(*sha) != out.current->kernel_sha256)
+            st.stale.push_back(fmt::format("WSL's stock kernel {} changed since generation {} was installed (a WSL update?)",
+                                           (*tools / "kernel").string(), out.current->id));
+    }
+    return out;
+}
+
 } // namespace
 
 Action setup_status(CLI::App& app) {
     auto opt = std::make_shared<RecipeRunOptions>();
     app.add_option("--recipes", opt->extra, "Extra recipe folder searched first (repeatable)");
-    return [opt](const Context& ctx) -> util::Result<int> {
+    auto win = add_windows_options(app);
+    return [opt, win](const Context& ctx) -> util::Result<int> {
         if (!fs::exists(recipe::manifest_name))
             return util::bad_input("no wslmod.toml in this folder", fs::current_path().string(), "run `wslmod init` first");
         auto m = WSLMOD_TRY(recipe::load_manifest(recipe::manifest_name));
@@ -125,19 +161,36 @@ Action setup_status(CLI::App& app) {
         std::optional<recipe::Lock> lock;
         if (fs::exists(in.lock_file)) lock = WSLMOD_TRY(recipe::load_lock(in.lock_file));
         auto st = WSLMOD_TRY(project_status(m, lock, in, recipe_path(opt->extra)));
+        auto installed = installed_state(*win, *ctx.runner, st.image_sha256, st);
         std::string state = !st.stale.empty() ? "stale" : !st.outdated.empty() ? "outdated" : "current";
         if (ctx.json) {
             auto recipes = nlohmann::json::array();
             for (const auto& r : m.recipes) recipes.push_back({{"name", r.name}, {"version", r.version}});
-            ctx.emit_json({{"manifest", m.file.string()}, {"state", state}, {"release", st.release},
+            nlohmann::json doc({{"manifest", m.file.string()}, {"state", state}, {"release", st.release},
                            {"image", {{"path", in.output}, {"sha256", st.image_sha256}}},
                            {"recipes", recipes}, {"outdated", st.outdated}, {"stale", st.stale}});
+            if (installed) {
+                auto bad = nlohmann::json::array();
+                for (const auto& b : installed->bad)
+                    bad.push_back({{"image_sha256", b.image_sha256}, {"generation", b.generation}, {"at", b.at}});
+                doc["installed"] = {{"generation", installed->current ? nlohmann::json(installed->current->id) : nlohmann::json()},
+                                    {"release", installed->current ? installed->current->release : ""},
+                                    {"this_image", installed->this_image}, {"bad", bad}};
+            }
+            ctx.emit_json(doc);
         } else {
             auto& out = *ctx.out;
             out << fmt::format("{}: {}\n", m.file.string(), state);
             if (!st.release.empty()) out << fmt::format("  release   {}\n", st.release);
             out << fmt::format("  image     {}{}\n", in.output, st.image_sha256.empty() ? "" : "  sha256 " + st.image_sha256);
             for (const auto& r : m.recipes) out << fmt::format("  recipe    {} {}\n", r.name, r.version);
+            if (installed && installed->current)
+                out << fmt::format("  installed generation {} for {}{}\n", installed->current->id, installed->current->release,
+                                   installed->this_image ? " (this image)" : " (another image: run `wslmod install`)");
+            if (installed)
+                for (const auto& b : installed->bad)
+                    out << fmt::format("  bad       {} (generation {}, rolled back on {})\n", b.image_sha256.substr(0, 12),
+                                       b.generation, b.at);
             for (const auto& s : st.stale) out << "  stale     " << s << "\n";
             for (const auto& o : st.outdated) out << "  outdated  " << o << "\n";
             if (state != "current") out << "Run `wslmod build` to bring the image up to date.\n";

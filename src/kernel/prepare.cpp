@@ -46,12 +46,6 @@ util::Result<std::string> make(util::CommandRunner& runner, const std::filesyste
     return out.output;
 }
 
-std::string gcc_major(const std::string& text) {
-    std::smatch m;
-    static const std::regex version(R"((\d+)\.\d+\.\d+)");
-    return std::regex_search(text, m, version) ? m[1].str() : "";
-}
-
 util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
     std::ifstream in(dir / ".wslmod-tree.json");
     auto j = nlohmann::json::parse(in, nullptr, false);
@@ -68,6 +62,12 @@ util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
 }
 
 } // namespace
+
+std::string gcc_major(const std::string& text) {
+    std::smatch m;
+    static const std::regex version(R"((\d+)\.\d+\.\d+)");
+    return std::regex_search(text, m, version) ? m[1].str() : "";
+}
 
 util::Result<std::string> input_digest(const std::filesystem::path& p) {
     std::error_code ec;
@@ -116,7 +116,7 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     }
 
     // Sources and config may be URLs: fetched once into the cache, by digest.
-    if (util::is_url(spec.source) && spec.source_sha256.empty())
+    if (util::is_url(spec.source) && spec.source_sha256.empty() && !spec.pin_on_first_use)
         return util::bad_input("a source URL needs its SHA-256", spec.source, "pass --source-sha256");
     auto source = WSLMOD_TRY(util::fetch(spec.source, spec.source_sha256, spec.cache, runner));
     std::string config_location = spec.config;
@@ -126,7 +126,12 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
                                    "pass the published config (WSL: arch/x86/configs/config-wsl at the release tag)");
         config_location = "/proc/config.gz";
     }
-    auto config = WSLMOD_TRY(util::fetch(config_location, "", spec.cache, runner));
+    // "source:<path>": the config is a file of the source itself (WSL's config-wsl), which the
+    // source's digest already covers.
+    std::string config_in_source;
+    if (config_location.starts_with("source:")) config_in_source = config_location.substr(7);
+    auto config = config_in_source.empty() ? WSLMOD_TRY(util::fetch(config_location, "", spec.cache, runner))
+                                           : std::filesystem::path();
 
     // The cache key covers everything that can change the prepared tree.
     auto compiler = first_line(runner, {"gcc", "--version"});
@@ -136,7 +141,10 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     const std::pair<const char*, std::filesystem::path> named[] = {{"source", source}, {"config", config},
         {"stock-kernel", spec.stock_kernel}, {"stock-modules", spec.stock_modules}, {"symvers", spec.symvers}};
     for (const auto& [name, p] : named)
-        digests.inputs.emplace_back(name, p.empty() ? std::string("-") : WSLMOD_TRY(input_digest(p)));
+        digests.inputs.emplace_back(name, std::string(name) == "config" && !config_in_source.empty()
+                                              ? "source:" + config_in_source
+                                          : p.empty() ? std::string("-")
+                                                      : WSLMOD_TRY(input_digest(p)));
     if (spec.gate) WSLMOD_CHECK(spec.gate(digests));
     util::Sha256 key;
     key.update(tree_format).update("|").update(release).update("|").update(toolchain);
@@ -172,6 +180,12 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     }
 
     say("configuring");
+    if (!config_in_source.empty()) {
+        config = tmp / config_in_source;
+        if (!std::filesystem::exists(config))
+            return util::bad_input(fmt::format("the source has no {}", config_in_source), source.string(),
+                                   "pass the published config with --config (or config = \"...\" in wslmod.toml)");
+    }
     auto published_text = WSLMOD_TRY(util::read_text_decompressed(config));
     auto published = WSLMOD_TRY(parse_config(published_text, config_location));
     std::ofstream(tmp / ".config") << published_text;

@@ -38,8 +38,12 @@ struct InputDigests {
 struct PrepareSpec {
     std::string source;                  // kernel source archive (tar.*), folder, or URL
     std::string source_sha256;           // required for a URL source
-    std::string config;                  // published config (plain or .gz), or URL; default
+    std::string config;                  // published config (plain or .gz), or URL, or
+                                         // "source:<path>" for a file of the source (WSL's
+                                         // arch/x86/configs/config-wsl); default
                                          // /proc/config.gz when the running kernel has one
+    bool pin_on_first_use = false;       // a URL source without source_sha256 is fetched and
+                                         // its digest recorded (wslmod.lock pins it afterwards)
     std::filesystem::path stock_kernel;  // bzImage; gives the release (or pass `release`)
     std::filesystem::path stock_modules; // folder or image; optional
     std::filesystem::path symvers;       // Module.symvers to use as is; optional
@@ -65,6 +69,9 @@ struct PreparedTree {
 
 // A file's SHA-256 or a folder's listing digest, in hex, as InputDigests has them.
 util::Result<std::string> input_digest(const std::filesystem::path& p);
+
+// The major version in a compiler's version text ("gcc (GCC) 13.2.0" -> "13"); empty if none.
+std::string gcc_major(const std::string& version_text);
 
 // Progress messages ("extracting linux-6.12 ..."), for a TTY.
 using Progress = std::function<void(const std::string&)>;

@@ -1,0 +1,20 @@
+#include "cli/windows_options.h"
+
+namespace wslmod::cli {
+
+std::shared_ptr<wsl::WindowsOptions> add_windows_options(CLI::App& app) {
+    auto o = std::make_shared<wsl::WindowsOptions>(wsl::WindowsOptions::from_env());
+    app.add_option("--windows-root", o->root,
+                   "A folder that stands for C:\\ (no wslpath needed); default $WSLMOD_WINDOWS_ROOT, else wslpath");
+    return o;
+}
+
+util::Result<wsl::Target> install_target(const wsl::Windows& windows) {
+    wsl::Target t;
+    t.wslconfig = WSLMOD_TRY(windows.wslconfig());
+    t.root = WSLMOD_TRY(windows.install_root());
+    t.windows_path = [&windows](const std::filesystem::path& p) { return windows.to_windows(p); };
+    return t;
+}
+
+} // namespace wslmod::cli

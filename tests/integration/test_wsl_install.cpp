@@ -1,0 +1,308 @@
+// `wslmod install`, `rollback`, `uninstall` and `doctor` against a fake Windows side
+// (support/fake_windows.h): the .wslconfig switch, byte-identical rollback and uninstall, a
+// SIGKILL at every write step leaving the old state or the new, the WSL < 2.5.1 refusal, and a
+// changed stock kernel reported as stale.  The images are tiny real ones (two Debian modules),
+// checked with qemu-img compare once installed.
+#include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "support/catch.h"
+#include "support/fake_windows.h"
+#include "support/prereq.h"
+#include "support/run.h"
+#include "util/sha256.h"
+
+using namespace wslmod;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void spit(const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
+
+std::string sha(const fs::path& p) {
+    auto d = util::sha256_file(p);
+    REQUIRE(d);
+    return util::to_hex(*d);
+}
+
+// A small modules image for the Debian release: isofs, and cdrom too when `both`.
+fs::path make_image(const fs::path& dir, const std::string& name, bool both) {
+    const auto& k = test::debian_kernel();
+    auto tree = dir / (name + ".tree");
+    fs::create_directories(tree / "kernel/fs/isofs");
+    fs::copy_file(k.modules / "kernel/fs/isofs/isofs.ko.xz", tree / "kernel/fs/isofs/isofs.ko.xz");
+    std::string dep = "kernel/fs/isofs/isofs.ko.xz:\n";
+    if (both) {
+        fs::create_directories(tree / "kernel/drivers/cdrom");
+        fs::copy_file(k.modules / "kernel/drivers/cdrom/cdrom.ko.xz", tree / "kernel/drivers/cdrom/cdrom.ko.xz");
+        dep += "kernel/drivers/cdrom/cdrom.ko.xz:\n";
+    }
+    spit(tree / "modules.dep", dep);
+    auto out = dir / (name + ".vhdx");
+    auto r = test::run_wslmod({"image", "pack", tree.string(), "--output", out.string()});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    return out;
+}
+
+// A .wslconfig a user might have: a BOM, CRLF, comments, another section, a [wsl2] with keys.
+const std::string original = "\xEF\xBB\xBF# my WSL settings\r\n[wsl2]\r\nmemory=8GB   ; half of it\r\nprocessors = 4\r\n"
+                             "\r\n[experimental]\r\nautoMemoryReclaim=gradual\r\n";
+
+std::string escaped(const std::string& windows_path) {
+    std::string out;
+    for (char c : windows_path) out += c == '\\' ? std::string("\\\\") : std::string(1, c);
+    return out;
+}
+
+// Every file below `dir` (relative names), for "nothing left behind" checks.
+std::set<std::string> files_below(const fs::path& dir) {
+    std::set<std::string> out;
+    if (!fs::exists(dir)) return out;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        if (!e.is_directory()) out.insert(fs::relative(e.path(), dir).string());
+    return out;
+}
+
+nlohmann::json json_of(const util::CommandOutput& r) {
+    auto j = nlohmann::json::parse(r.output, nullptr, false);
+    INFO(r.output);
+    REQUIRE_FALSE(j.is_discarded());
+    return j;
+}
+
+} // namespace
+
+TEST_CASE("install writes both keys and copies both files, rollback and uninstall restore .wslconfig byte for byte", "[wsl]") {
+    const auto& k = test::debian_kernel();
+    auto dir = test::scratch_dir("wsl-install");
+    test::FakeWindows win(dir);
+    auto a = make_image(dir, "a", false), b = make_image(dir, "b", true);
+    spit(win.wslconfig(), original);
+
+    auto first = win.wslmod({"--json", "install", a.string()});
+    INFO(first.output);
+    REQUIRE(first.exit_code == 0);
+    auto j = json_of(first);
+    auto gen1 = win.install_root() / k.release / "1";
+    std::string win_dir = "C:\\Users\\Ann Lee\\AppData\\Local\\wslmod\\" + k.release + "\\1\\";
+    CHECK(j["installed"]["kernel"] == win_dir + "kernel");
+    CHECK(j["installed"]["modules"] == win_dir + "modules.vhdx");
+    CHECK(j["next"] == "wsl --shutdown");
+    auto after_a = slurp(win.wslconfig());
+    // Both keys, escaped, in [wsl2] after its last key; every other byte as it was.
+    CHECK(after_a == "\xEF\xBB\xBF# my WSL settings\r\n[wsl2]\r\nmemory=8GB   ; half of it\r\nprocessors = 4\r\n"
+                     "kernel=" + escaped(win_dir + "kernel") + "\r\nkernelModules=" + escaped(win_dir + "modules.vhdx") +
+                     "\r\n\r\n[experimental]\r\nautoMemoryReclaim=gradual\r\n");
+    CHECK(sha(gen1 / "kernel") == sha(k.kernel));
+    CHECK(sha(gen1 / "modules.vhdx") == sha(a));
+    test::run_ok({"qemu-img", "compare", "-f", "vhdx", "-F", "vhdx", a.string(), (gen1 / "modules.vhdx").string()});
+    test::run_ok({"qemu-img", "check", "-f", "vhdx", (gen1 / "modules.vhdx").string()});
+
+    // The text form tells the user what to do next.
+    auto again = win.wslmod({"install", a.string()});
+    CHECK(again.exit_code == 0);
+    CHECK(again.output.find("already installed") != std::string::npos);
+    CHECK(slurp(win.wslconfig()) == after_a);
+
+    auto second = win.wslmod({"install", b.string(), "--load", "isofs"});
+    INFO(second.output);
+    REQUIRE(second.exit_code == 0);
+    CHECK(second.output.find("wsl --shutdown") != std::string::npos);
+    auto after_b = slurp(win.wslconfig());
+    CHECK(after_b.find("kernelModules=" + escaped("C:\\Users\\Ann Lee\\AppData\\Local\\wslmod\\" + k.release +
+                                                  "\\2\\modules.vhdx") + "\r\nloadKernelModules=isofs\r\n") != std::string::npos);
+    CHECK(sha(win.install_root() / k.release / "2/modules.vhdx") == sha(b));
+
+    auto st = json_of(win.wslmod({"--json", "doctor"}, {}, {{"WSLMOD_KERNEL_RELEASE", k.release}}));
+    std::map<std::string, std::string> status;
+    for (const auto& c : st["checks"]) status[c["name"]] = c["status"];
+    CHECK(status["wsl-version"] == "ok");
+    CHECK(status["wslconfig"] == "ok");
+    CHECK(status["installed"] == "ok");
+    CHECK(st["stale"] == false);
+
+    auto back = win.wslmod({"--json", "rollback"});
+    INFO(back.output);
+    REQUIRE(back.exit_code == 0);
+    CHECK(slurp(win.wslconfig()) == after_a); // the previous .wslconfig, byte for byte
+    CHECK(json_of(back)["marked_bad"] == sha(b));
+    CHECK_FALSE(fs::exists(win.install_root() / k.release / "2"));
+    CHECK(sha(gen1 / "modules.vhdx") == sha(a));
+
+    // The image rolled back from is marked bad: installing it again needs --force.
+    auto refused = win.wslmod({"install", b.string()});
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.output.find("marked bad") != std::string::npos);
+    CHECK(refused.output.find("--force") != std::string::npos);
+    CHECK(slurp(win.wslconfig()) == after_a);
+    auto forced = win.wslmod({"install", b.string(), "--force"});
+    INFO(forced.output);
+    REQUIRE(forced.exit_code == 0);
+
+    // Rolling back twice reaches the .wslconfig from before the first install.
+    REQUIRE(win.wslmod({"rollback"}).exit_code == 0);
+    CHECK(slurp(win.wslconfig()) == after_a);
+    REQUIRE(win.wslmod({"rollback"}).exit_code == 0);
+    CHECK(slurp(win.wslconfig()) == original);
+
+    REQUIRE(win.wslmod({"install", a.string(), "--force"}).exit_code == 0);
+    auto un = win.wslmod({"uninstall"});
+    INFO(un.output);
+    REQUIRE(un.exit_code == 0);
+    CHECK(slurp(win.wslconfig()) == original);
+    CHECK_FALSE(fs::exists(win.install_root()));
+    CHECK(files_below(win.profile) == std::set<std::string>{".wslconfig"});
+}
+
+TEST_CASE("install with no .wslconfig and --windows-root instead of wslpath and cmd.exe; uninstall removes the file again", "[wsl]") {
+    const auto& k = test::debian_kernel();
+    auto dir = test::scratch_dir("wsl-install-root");
+    test::FakeWindows win(dir);
+    auto a = make_image(dir, "a", false);
+    fs::remove(win.bin / "wslpath");
+    fs::remove(win.bin / "cmd.exe");
+    std::vector<std::pair<std::string, std::string>> env = {
+        {"WSLMOD_USERPROFILE", "C:\\Users\\Ann Lee"}, {"WSLMOD_INSTALL_DIR", "C:\\wslmod"},
+        {"WSLMOD_WSL_EXE", (win.bin / "wsl.exe").string()}};
+    auto r = win.wslmod({"install", a.string(), "--windows-root", win.root.string()}, {}, env);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    std::string win_dir = "C:\\\\wslmod\\\\" + k.release + "\\\\1\\\\";
+    CHECK(sha(win.root / "wslmod" / k.release / "1/modules.vhdx") == sha(a));
+    CHECK(slurp(win.wslconfig()) == "[wsl2]\nkernel=" + win_dir + "kernel\nkernelModules=" + win_dir + "modules.vhdx\n");
+    // Without the overrides and without wslpath, the Windows side cannot be found: a clear error.
+    auto lost = win.wslmod({"uninstall"});
+    CHECK(lost.exit_code != 0);
+    CHECK(lost.output.find("--windows-root") != std::string::npos);
+    auto un = win.wslmod({"uninstall", "--windows-root", win.root.string()}, {}, env);
+    INFO(un.output);
+    REQUIRE(un.exit_code == 0);
+    CHECK_FALSE(fs::exists(win.wslconfig()));
+    CHECK(files_below(win.root / "Users").empty());
+    CHECK_FALSE(fs::exists(win.root / "wslmod"));
+}
+
+TEST_CASE("install refuses WSL older than 2.5.1 with the Invalid boolean value explanation and changes nothing", "[wsl]") {
+    auto dir = test::scratch_dir("wsl-install-old");
+    test::FakeWindows win(dir);
+    win.wsl_version = "2.4.13.0";
+    auto a = make_image(dir, "a", false);
+    spit(win.wslconfig(), original);
+    auto r = win.wslmod({"install", a.string()});
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("2.4.13.0") != std::string::npos);
+    CHECK(r.output.find("Invalid boolean value") != std::string::npos);
+    CHECK(r.output.find("wsl --update") != std::string::npos);
+    CHECK(slurp(win.wslconfig()) == original);
+    CHECK_FALSE(fs::exists(win.install_root()));
+    auto doc = json_of(win.wslmod({"--json", "doctor"}));
+    bool failed_version = false;
+    for (const auto& c : doc["checks"]) failed_version = failed_version || (c["name"] == "wsl-version" && c["status"] == "fail");
+    CHECK(failed_version);
+}
+
+TEST_CASE("a SIGKILL at every write step of install leaves the old state or the new, never a mix", "[wsl]") {
+    const auto& k = test::debian_kernel();
+    auto dir = test::scratch_dir("wsl-install-kill");
+    auto a = make_image(dir, "a", false), b = make_image(dir, "b", true);
+    auto kernel_sha = sha(k.kernel), a_sha = sha(a), b_sha = sha(b);
+
+    // The two states: the .wslconfig after installing a, and after installing b on top.
+    std::string old_conf, new_conf;
+    {
+        test::FakeWindows ref(dir / "reference");
+        spit(ref.wslconfig(), original);
+        REQUIRE(ref.wslmod({"install", a.string()}).exit_code == 0);
+        old_conf = slurp(ref.wslconfig());
+        REQUIRE(ref.wslmod({"install", b.string()}).exit_code == 0);
+        new_conf = slurp(ref.wslconfig());
+        REQUIRE(old_conf != new_conf);
+    }
+
+    int kills = 0;
+    std::set<std::string> steps;
+    for (int step = 1; step < 100; ++step) {
+        auto run_dir = dir / ("run" + std::to_string(step));
+        test::FakeWindows win(run_dir);
+        spit(win.wslconfig(), original);
+        REQUIRE(win.wslmod({"install", a.string()}).exit_code == 0);
+        auto r = win.wslmod({"install", b.string()}, {}, {{"WSLMOD_KILL_AT", std::to_string(step)}});
+        INFO("step " << step << ": " << r.output);
+        if (r.exit_code == 0) {
+            CHECK(r.output.find("fault injection") == std::string::npos);
+            break; // past the last fault point: the install ran to the end
+        }
+        REQUIRE(r.exit_code == 128 + 9);
+        auto at = r.output.find("killed at step");
+        REQUIRE(at != std::string::npos);
+        steps.insert(r.output.substr(at, r.output.find('\n', at) - at));
+        ++kills;
+
+        // .wslconfig is one state or the other, and what it names is whole.
+        auto conf = slurp(win.wslconfig());
+        bool is_old = conf == old_conf, is_new = conf == new_conf;
+        CHECK((is_old || is_new));
+        auto gen = win.install_root() / k.release / (is_new ? "2" : "1");
+        CHECK(sha(gen / "kernel") == kernel_sha);
+        CHECK(sha(gen / "modules.vhdx") == (is_new ? b_sha : a_sha));
+        // No installed file under its final name is partial.
+        for (const auto& f : files_below(win.install_root())) {
+            if (f.find(".tmp.") != std::string::npos || f.find(".partial/") != std::string::npos) continue;
+            auto name = fs::path(f).filename();
+            if (name == "modules.vhdx") CHECK((sha(win.install_root() / f) == a_sha || sha(win.install_root() / f) == b_sha));
+            if (name == "kernel") CHECK(sha(win.install_root() / f) == kernel_sha);
+            if (name == "state.json")
+                CHECK_FALSE(nlohmann::json::parse(slurp(win.install_root() / f), nullptr, false).is_discarded());
+        }
+
+        // The next run recovers: it finishes the install, leaves nothing behind, and rollback
+        // still returns to the old .wslconfig byte for byte.
+        auto again = win.wslmod({"install", b.string()});
+        INFO(again.output);
+        REQUIRE(again.exit_code == 0);
+        CHECK(slurp(win.wslconfig()) == new_conf);
+        for (const auto& f : files_below(win.root))
+            CHECK((f.find(".tmp.") == std::string::npos && f.find(".partial") == std::string::npos));
+        auto back = win.wslmod({"rollback"});
+        INFO(back.output);
+        REQUIRE(back.exit_code == 0);
+        CHECK(slurp(win.wslconfig()) == old_conf);
+        fs::remove_all(run_dir);
+    }
+    CHECK(kills >= 10);
+    CHECK(steps.size() == static_cast<size_t>(kills));
+}
+
+TEST_CASE("a changed stock kernel in WSL's tools folder makes doctor report the install stale", "[wsl]") {
+    const auto& k = test::debian_kernel();
+    auto dir = test::scratch_dir("wsl-doctor-stale");
+    test::FakeWindows win(dir);
+    auto a = make_image(dir, "a", false);
+    REQUIRE(win.wslmod({"install", a.string()}).exit_code == 0);
+    std::vector<std::pair<std::string, std::string>> running = {{"WSLMOD_KERNEL_RELEASE", k.release}};
+    auto fresh = json_of(win.wslmod({"--json", "doctor"}, {}, running));
+    CHECK(fresh["stale"] == false);
+    // A WSL update replaces tools\kernel.
+    std::ofstream(win.tools / "kernel", std::ios::app | std::ios::binary) << "another build";
+    auto r = win.wslmod({"--json", "doctor"}, {}, running);
+    INFO(r.output);
+    CHECK(r.exit_code == 1);
+    auto doc = json_of(r);
+    CHECK(doc["stale"] == true);
+    bool named = false;
+    for (const auto& c : doc["checks"])
+        if (c["name"] == "installed") {
+            named = c["status"] == "fail" && c["message"].get<std::string>().find("changed since generation 1") != std::string::npos &&
+                    c["fix"].get<std::string>().find("wslmod build && wslmod install") != std::string::npos;
+        }
+    CHECK(named);
+}
