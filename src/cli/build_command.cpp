@@ -24,6 +24,7 @@
 #include "recipe/manifest.h"
 #include "util/atomic_file.h"
 #include "util/file.h"
+#include "wsl/profile.h"
 
 namespace wslmod::cli {
 namespace {
@@ -55,9 +56,29 @@ util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m, const 
     in.layout = m.layout;
     in.lock_file = m.dir / recipe::lock_name;
     auto& s = in.spec;
-    if (m.profile == "wsl")
-        return util::bad_input("profile \"wsl\" needs the WSL integration, which is not there yet", m.file.string(),
-                               "use profile = \"debian\", or \"custom\" with source, config, stock-kernel and stock-modules");
+    if (m.profile == "wsl") {
+        util::SystemRunner runner;
+        wsl::Windows windows(wsl::WindowsOptions::from_env(), runner);
+        auto w = WSLMOD_TRY(wsl::wsl_profile(windows, m.release));
+        s.source = w.source_url;
+        s.config = w.config;
+        s.stock_kernel = w.stock_kernel;
+        s.release = w.release;
+        in.stock = w.stock_modules.string();
+        // The tag archive is pinned by the lock once it was fetched.
+        s.pin_on_first_use = true;
+        if (m.source.empty() && fs::exists(in.lock_file))
+            if (auto lock = recipe::load_lock(in.lock_file); lock && lock->kernel.count("source") &&
+                                                              lock->kernel.at("source").size() == 64)
+                s.source_sha256 = lock->kernel.at("source");
+        if (m.source.empty() && s.source.empty())
+            return util::bad_input(fmt::format("the stock kernel {} is not a WSL release, so its source tag is unknown", w.release),
+                                   m.file.string(), "name source = \"...\" and config = \"...\" in [kernel]");
+        if ((m.stock_kernel.empty() && s.stock_kernel.empty()) || (m.stock_modules.empty() && in.stock.empty()))
+            return util::bad_input(fmt::format("release {} is not the installed WSL kernel, so its stock kernel and modules "
+                                               "are not in WSL's tools folder", w.release),
+                                   m.file.string(), "name stock-kernel and stock-modules in [kernel]");
+    }
     if (m.profile == "debian") {
         auto d = WSLMOD_TRY(kernel::debian_profile(m.series));
         s.source = d.source;

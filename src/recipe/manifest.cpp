@@ -144,7 +144,13 @@ std::string manifest_text(const std::string& profile, const std::string& series)
                              "profile = \"debian\"\nseries = \"{}\"\n",
                              series, series);
     else if (profile == "wsl")
-        kernel = "# The kernel WSL runs: release, source tag, config, tools\\kernel and tools\\modules.vhd.\nprofile = \"wsl\"\n";
+        kernel = "# The kernel WSL runs: its release from tools\\kernel, the source from the tag\n"
+                 "# linux-msft-wsl-<version> of microsoft/WSL2-Linux-Kernel (pinned in wslmod.lock), the config\n"
+                 "# from that source, the stock modules from tools\\modules.vhd.\nprofile = \"wsl\"\n"
+                 "# release = \"6.6.87.2-microsoft-standard-WSL2\"  # another published WSL kernel (name its\n"
+                 "#                                                 # stock-kernel and stock-modules too)\n"
+                 "# source = \"linux-msft-wsl-6.6.87.2.tar.gz\"     # offline: the tag archive, not fetched\n"
+                 "# config = \"config-wsl\"                         # offline: instead of the source's own\n";
     else
         kernel = "profile = \"custom\"\nsource = \"linux.tar.xz\"          # the source of the stock kernel's release\n"
                  "config = \"config\"                 # its published config\n"
