@@ -285,15 +285,19 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
     out << "  time      " << steps << "\n";
     if (!r.previous.empty()) out << "  previous  " << r.previous.string() << "\n";
     if (!in.lock_file.empty()) out << "  lock      " << in.lock_file.string() << (locked ? " (matched)" : "") << "\n";
+    if (image_win || util::find_program("wslpath")) {
+        // On WSL: install does the copying, both keys and the rollback generation.
+        out << "\nTo use it: `wslmod install" << (in.lock_file.empty() ? " " + r.output.string() : std::string())
+            << "`, then `wsl --shutdown` from PowerShell.\n";
+        return 0;
+    }
     out << "\nTo use it, set in %USERPROFILE%\\.wslconfig (WSL 2.5.1 or later), then run `wsl --shutdown`:\n"
         << "  [wsl2]\n"
-        << "  kernel=" << (kernel_win ? *kernel_win : std::string("C:\\\\path\\\\to\\\\a\\\\copy\\\\of\\\\the\\\\stock\\\\kernel"))
-        << "\n"
-        << "  kernelModules=" << (image_win ? *image_win : std::string("C:\\\\path\\\\to\\\\") + r.output.filename().string())
-        << "\n";
-    if (!image_win)
-        out << "(copy " << r.output.filename().string()
-            << " and the stock kernel to Windows first; WSL needs both keys, kernelModules alone is refused)\n";
+        << "  kernel=C:\\\\path\\\\to\\\\a\\\\copy\\\\of\\\\the\\\\stock\\\\kernel\n"
+        << "  kernelModules=C:\\\\path\\\\to\\\\" << r.output.filename().string() << "\n"
+        << "(copy " << r.output.filename().string()
+        << " and the stock kernel to Windows first; WSL needs both keys, kernelModules alone is refused; "
+           "on WSL, `wslmod install` does all of it)\n";
     return 0;
 }
 
