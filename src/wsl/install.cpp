@@ -344,7 +344,7 @@ util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
 util::Result<RollbackReport> rollback(const Target& t) {
     auto s = WSLMOD_TRY(recover(t));
     if (!s.exists || s.generations.empty())
-        return util::bad_input("nothing to roll back: wslmod has not installed anything here", t.root.string(),
+        return util::bad_input("nothing to roll back: no wslmod image is installed", t.root.string(),
                                "run `wslmod install` first");
     if (!s.current)
         return util::bad_input(".wslconfig does not name an image wslmod installed, so there is no generation to leave",
@@ -355,6 +355,15 @@ util::Result<RollbackReport> rollback(const Target& t) {
     if (ci > 0) report.to = s.generations[ci - 1];
     auto gen_dir = t.root / report.from.dir;
     auto before = saved_file(gen_dir / "wslconfig.before", gen_dir / "wslconfig.before-absent");
+    if (!report.to) {
+        // The first kept generation: its "before" names an older wslmod generation only when
+        // that one was pruned, and going back to it would name files that are gone.
+        auto prior = get_value(before.value_or(""), section, "kernelModules");
+        auto root = WSLMOD_TRY(t.windows_path(t.root));
+        if (prior && prior->size() > root.size() && same_windows_path(prior->substr(0, root.size() + 1), root + "\\"))
+            return util::bad_input("no earlier generation is kept (wslmod keeps two)", report.from.dir,
+                                   "`wslmod uninstall` restores the .wslconfig from before the first install");
+    }
     auto now = read_if_exists(t.wslconfig);
     std::optional<std::string> next;
     if (now && sha_of(*now) == report.from.wslconfig_sha256) {

@@ -1,0 +1,134 @@
+// Install generations on small temporary files (no kernel, no image): what rollback and
+// uninstall do when the user edited .wslconfig after the install (only wslmod's keys go back,
+// the edit stays), pruning to two generations, and which generation is current.
+#include <fstream>
+
+#include "support/catch.h"
+#include "support/prereq.h"
+#include "wsl/install.h"
+#include "wsl/wslconfig.h"
+
+using namespace wslmod;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+struct Side {
+    fs::path dir;
+    wsl::Target target;
+    explicit Side(const std::string& name) : dir(test::scratch_dir(name)) {
+        fs::create_directories(dir / "c/Users/u");
+        target.wslconfig = dir / "c/Users/u/.wslconfig";
+        target.root = dir / "c/wslmod";
+        auto root = dir / "c";
+        target.windows_path = [root](const fs::path& p) -> util::Result<std::string> {
+            auto rel = p.lexically_relative(root).string();
+            for (auto& c : rel) c = c == '/' ? '\\' : c;
+            return "C:\\" + rel;
+        };
+    }
+    wsl::InstallRequest request(const std::string& image_bytes) const {
+        std::ofstream(dir / "kernel") << "a stock kernel";
+        auto image = dir / ("image-" + std::to_string(std::hash<std::string>{}(image_bytes)));
+        std::ofstream(image) << image_bytes;
+        return {image, dir / "kernel", "6.6.87.2-microsoft-standard-WSL2", std::nullopt, false};
+    }
+};
+
+const std::string original = "[wsl2]\nkernel=C:\\\\old\\\\bzImage\nmemory=4GB\n";
+
+} // namespace
+
+TEST_CASE("rollback after the user edited .wslconfig puts back only wslmod's keys and keeps the edit", "[wsl]") {
+    Side s("wsl-install-edited");
+    std::ofstream(s.target.wslconfig) << original;
+    auto g1 = wsl::install(s.target, s.request("one"));
+    REQUIRE(g1);
+    auto g2 = wsl::install(s.target, s.request("two"));
+    REQUIRE(g2);
+    auto edited = slurp(s.target.wslconfig) + "\n[experimental]\nsparseVhd=true\n";
+    std::ofstream(s.target.wslconfig) << edited;
+
+    auto r = wsl::rollback(s.target);
+    REQUIRE(r);
+    CHECK_FALSE(r->byte_identical);
+    REQUIRE(r->to);
+    CHECK(r->to->id == g1->generation.id);
+    auto now = slurp(s.target.wslconfig);
+    CHECK(now.find("sparseVhd=true") != std::string::npos);
+    CHECK(wsl::get_value(now, "wsl2", "kernelModules") == g1->generation.modules);
+    CHECK(wsl::get_value(now, "wsl2", "kernel") == g1->generation.kernel);
+    auto state = wsl::read_state(s.target);
+    REQUIRE(state);
+    REQUIRE(state->current);
+    CHECK(state->generations[static_cast<size_t>(*state->current)].id == g1->generation.id);
+    REQUIRE(state->bad.size() == 1);
+    CHECK(state->bad[0].generation == g2->generation.id);
+
+    // uninstall, also after an edit: the original kernel= comes back, the edit stays.
+    auto u = wsl::uninstall(s.target);
+    REQUIRE(u);
+    CHECK_FALSE(u->restored_bytes);
+    now = slurp(s.target.wslconfig);
+    CHECK(wsl::get_value(now, "wsl2", "kernel") == "C:\\old\\bzImage");
+    CHECK_FALSE(wsl::get_value(now, "wsl2", "kernelModules"));
+    CHECK(now.find("sparseVhd=true") != std::string::npos);
+    CHECK(now.find("memory=4GB") != std::string::npos);
+    CHECK_FALSE(fs::exists(s.target.root));
+}
+
+TEST_CASE("a third install keeps two generations, and the same image twice is no new generation", "[wsl]") {
+    Side s("wsl-install-prune");
+    for (const char* img : {"one", "two", "three"}) REQUIRE(wsl::install(s.target, s.request(img)));
+    auto state = wsl::read_state(s.target);
+    REQUIRE(state);
+    REQUIRE(state->generations.size() == 2);
+    CHECK(state->generations[0].id == 2);
+    CHECK(state->generations[1].id == 3);
+    CHECK_FALSE(fs::exists(s.target.root / "6.6.87.2-microsoft-standard-WSL2/1"));
+    auto again = wsl::install(s.target, s.request("three"));
+    REQUIRE(again);
+    CHECK(again->unchanged);
+    CHECK(again->generation.id == 3);
+    // One rollback reaches generation 2; the one before it was pruned, so a second refuses
+    // rather than name files that are gone.
+    auto back = wsl::rollback(s.target);
+    REQUIRE(back);
+    REQUIRE(back->to);
+    CHECK(back->to->id == 2);
+    auto kept = slurp(s.target.wslconfig);
+    auto none = wsl::rollback(s.target);
+    REQUIRE_FALSE(none);
+    CHECK(none.error().message().find("no earlier generation is kept") != std::string::npos);
+    CHECK(none.error().message().find("wslmod uninstall") != std::string::npos);
+    CHECK(slurp(s.target.wslconfig) == kept);
+}
+
+TEST_CASE("rolling back the first install returns to no .wslconfig when there was none", "[wsl]") {
+    Side s("wsl-install-first");
+    REQUIRE(wsl::install(s.target, s.request("one")));
+    REQUIRE(fs::exists(s.target.wslconfig));
+    auto r = wsl::rollback(s.target);
+    REQUIRE(r);
+    CHECK_FALSE(r->to);
+    CHECK(r->byte_identical);
+    CHECK_FALSE(fs::exists(s.target.wslconfig));
+    auto none = wsl::rollback(s.target);
+    REQUIRE_FALSE(none);
+    CHECK(none.error().message().find("nothing to roll back") != std::string::npos);
+}
+
+TEST_CASE("a UTF-16 .wslconfig is refused, not rewritten", "[wsl]") {
+    Side s("wsl-install-utf16");
+    std::string utf16("\xFF\xFE[\0w\0s\0l\0\x32\0]\0\n\0", 16);
+    std::ofstream(s.target.wslconfig, std::ios::binary) << utf16;
+    auto r = wsl::install(s.target, s.request("one"));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message().find("UTF-16") != std::string::npos);
+    CHECK(slurp(s.target.wslconfig) == utf16);
+}
