@@ -131,6 +131,10 @@ Report diagnose(const wsl::WindowsOptions& options, util::CommandRunner& runner)
         out.push_back({"wsl-version", "fail",
                        fmt::format("WSL {} reads kernelModules= as a boolean (\"Invalid boolean value\")", version->text),
                        "`wsl --update` to 2.5.1 or later"});
+    else if (wsl::may_deny_vhds_under_users(*version))
+        out.push_back({"wsl-version", "warn", fmt::format("WSL {} may refuse a modules image under C:\\Users "
+                                                          "(HCS/E_ACCESSDENIED, microsoft/WSL#40482)", version->text),
+                       "`wsl --update`, or install with WSLMOD_INSTALL_DIR=C:\\wslmod"});
     else
         out.push_back({"wsl-version", "ok", fmt::format("WSL {}{}", version->text,
                                                          version->kernel.empty() ? "" : ", kernel " + version->kernel), ""});
@@ -145,7 +149,11 @@ Report diagnose(const wsl::WindowsOptions& options, util::CommandRunner& runner)
     std::string conf(std::istreambuf_iterator<char>(in), {});
     auto kernel = wsl::get_value(conf, "wsl2", "kernel"), modules = wsl::get_value(conf, "wsl2", "kernelModules");
     auto state = wsl::read_state(*target);
-    if (!modules) {
+    if (wsl::is_utf16(conf)) {
+        out.push_back({"wslconfig", "warn", fmt::format("{} is UTF-16: WSL reads it, wslmod cannot edit it",
+                                                        target->wslconfig.string()),
+                       "save it as UTF-8 (Notepad: Save as, Encoding UTF-8)"});
+    } else if (!modules) {
         out.push_back({"wslconfig", "ok", fmt::format("{}: no kernelModules= (WSL uses its own modules)", target->wslconfig.string()),
                        ""});
     } else if (!kernel) {

@@ -94,8 +94,13 @@ Action setup_install(CLI::App& app) {
         wsl::InstallRequest req{fs::absolute(image), fs::absolute(kernel), release, std::nullopt, opt->force};
         if (!opt->load.empty()) req.load_modules = opt->load;
         auto r = WSLMOD_TRY(wsl::install(target, req));
+        if (wsl::may_deny_vhds_under_users(version) && r.generation.modules.find("\\Users\\") != std::string::npos)
+            r.warnings.push_back(fmt::format("WSL {} may refuse a modules image under C:\\Users (HCS/E_ACCESSDENIED, "
+                                             "microsoft/WSL#40482): if WSL then fails to start, `wsl --update`, or set "
+                                             "WSLMOD_INSTALL_DIR=C:\\wslmod and install again", version.text));
+        for (const auto& w : r.warnings) *ctx.err << "wslmod: warning: " << w << "\n";
         if (ctx.json) {
-            ctx.emit_json({{"installed", generation_json(r.generation)}, {"unchanged", r.unchanged},
+            ctx.emit_json({{"installed", generation_json(r.generation)}, {"unchanged", r.unchanged}, {"warnings", r.warnings},
                            {"wslconfig", target.wslconfig.string()}, {"wsl_version", version.text},
                            {"pruned", r.pruned}, {"next", "wsl --shutdown"}});
             return 0;
@@ -119,6 +124,7 @@ Action setup_rollback(CLI::App& app) {
         wsl::Windows windows(*win, *ctx.runner);
         auto target = WSLMOD_TRY(install_target(windows));
         auto r = WSLMOD_TRY(wsl::rollback(target));
+        for (const auto& w : r.warnings) *ctx.err << "wslmod: warning: " << w << "\n";
         if (ctx.json) {
             ctx.emit_json({{"from", generation_json(r.from)}, {"to", r.to ? generation_json(*r.to) : nlohmann::json()},
                            {"byte_identical", r.byte_identical}, {"marked_bad", r.from.image_sha256}});
@@ -144,17 +150,24 @@ Action setup_uninstall(CLI::App& app) {
         wsl::Windows windows(*win, *ctx.runner);
         auto target = WSLMOD_TRY(install_target(windows));
         auto r = WSLMOD_TRY(wsl::uninstall(target));
+        for (const auto& w : r.warnings) *ctx.err << "wslmod: warning: " << w << "\n";
         if (ctx.json) {
-            ctx.emit_json({{"restored_bytes", r.restored_bytes}, {"original_absent", r.original_absent},
+            ctx.emit_json({{"restored_bytes", r.restored_bytes}, {"original_absent", r.original_absent}, {"leftovers", r.leftovers},
                            {"generations_removed", r.generations_removed}, {"wslconfig", target.wslconfig.string()}});
             return 0;
         }
         auto& out = *ctx.out;
-        out << (r.original_absent ? "removed .wslconfig (there was none before wslmod)\n"
-                                  : "restored .wslconfig as it was before the first install\n");
+        if (r.leftovers) {
+            out << "removed what an interrupted uninstall left in " << target.root.string() << "\n";
+            return 0;
+        }
         if (!r.restored_bytes)
-            *ctx.err << "note: .wslconfig was edited since the install, so only kernel=, kernelModules= and "
-                        "loadKernelModules= were put back\n";
+            out << "put back kernel=, kernelModules= and loadKernelModules= as they were before the first install "
+                   "(the rest of .wslconfig was edited since, and stays)\n";
+        else if (r.original_absent)
+            out << "removed .wslconfig (there was none before wslmod)\n";
+        else
+            out << "restored .wslconfig as it was before the first install\n";
         out << fmt::format("removed {} generation(s) and {}\n", r.generations_removed, target.root.string());
         out << shutdown_hint << ".\n";
         return 0;

@@ -19,8 +19,23 @@ Result<void> fsync_path(const std::filesystem::path& path) {
     int rc = ::fsync(fd);
     int saved = errno;
     ::close(fd);
-    if (rc != 0) return fail(fmt::format("fsync failed: {}", strerror(saved)), path.string());
-    return {};
+    if (rc == 0) return {};
+    // WSL's drvfs (/mnt/c) turns fsync into FlushFileBuffers, which Windows refuses on a handle
+    // opened read-only, and on folders altogether.  A file is flushed again through a writable
+    // handle; a folder's flush is best effort there (its entries are Windows' to keep).
+    bool refused = saved == EINVAL || saved == EACCES || saved == EPERM || saved == EBADF || saved == ENOTSUP;
+    std::error_code ec;
+    if (refused && std::filesystem::is_directory(path, ec)) return {};
+    if (refused) {
+        fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            rc = ::fsync(fd);
+            saved = errno;
+            ::close(fd);
+            if (rc == 0) return {};
+        }
+    }
+    return fail(fmt::format("fsync failed: {}", strerror(saved)), path.string());
 }
 
 Result<AtomicFile> AtomicFile::create(const std::filesystem::path& destination) {

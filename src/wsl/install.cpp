@@ -6,6 +6,12 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <sstream>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <thread>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -122,17 +128,18 @@ util::Result<void> copy_atomically(const fs::path& from, const fs::path& to, con
 
 util::Result<InstallState> load(const Target& t) {
     InstallState s;
-    auto text = read_if_exists(t.root / "state.json");
+    auto file = t.root / "state.json";
+    auto text = read_if_exists(file);
     if (text) {
         json j;
         try {
             j = json::parse(*text);
         } catch (const std::exception& e) {
-            return util::fail(fmt::format("install state is not JSON: {}", e.what()), (t.root / "state.json").string(),
-                              "`wslmod uninstall --forget` drops wslmod's install records");
+            return util::fail(fmt::format("wslmod's install record is not JSON: {}", e.what()), file.string(),
+                              "check that .wslconfig is as you want it, then delete " + t.root.string());
         }
         if (j.value("format", "") != format_name)
-            return util::fail("install state has an unknown format", (t.root / "state.json").string(),
+            return util::fail("wslmod's install record has an unknown format", file.string(),
                               "a newer wslmod wrote it; use that one");
         s.exists = true;
         s.next_id = j.value("next_id", 1);
@@ -162,8 +169,22 @@ util::Result<InstallState> load(const Target& t) {
     return s;
 }
 
+bool is_bad(const InstallState& s, const std::string& image_sha256) {
+    return std::any_of(s.bad.begin(), s.bad.end(), [&](const BadImage& b) { return b.image_sha256 == image_sha256; });
+}
+
+// Removes `dir`, adding a warning when Windows keeps something in it (a running WSL holds its
+// image open).
+void remove_folder(const fs::path& dir, std::vector<std::string>& warnings) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    if (ec)
+        warnings.push_back(fmt::format("could not remove {} ({}); it goes on the next run, or after `wsl --shutdown`",
+                                       dir.string(), ec.message()));
+}
+
 // Removes what a killed run left behind and brings state.json in line with .wslconfig.
-util::Result<InstallState> recover(const Target& t) {
+util::Result<InstallState> recover(const Target& t, std::vector<std::string>& warnings) {
     auto s = WSLMOD_TRY(load(t));
     std::error_code ec;
     auto is_temp = [](const std::string& name) { return name.find(".tmp.") != std::string::npos && name[0] == '.'; };
@@ -174,7 +195,7 @@ util::Result<InstallState> recover(const Target& t) {
             if (!e.is_directory()) continue;
             for (const auto& g : fs::directory_iterator(e.path(), ec))
                 if (g.path().extension() == ".partial" || is_temp(g.path().filename().string()))
-                    fs::remove_all(g.path(), ec);
+                    remove_folder(g.path(), warnings);
         }
     }
     if (fs::is_directory(t.wslconfig.parent_path(), ec))
@@ -182,17 +203,20 @@ util::Result<InstallState> recover(const Target& t) {
             if (e.path().filename().string().starts_with("." + t.wslconfig.filename().string() + ".tmp."))
                 fs::remove(e.path(), ec); // util::AtomicFile's temporary
     if (!s.exists) return s;
+    // Kept: up to the current generation, applied and not marked bad.  After the current one
+    // come only generations rolled back from or never switched to.
     bool changed = false;
     std::vector<Generation> keep;
     for (size_t i = 0; i < s.generations.size(); ++i) {
         auto g = s.generations[i];
         bool is_current = s.current && static_cast<size_t>(*s.current) == i;
+        bool after_current = s.current && i > static_cast<size_t>(*s.current);
         if (is_current && !g.applied) {
             g.applied = true; // killed between the switch and the record of it
             changed = true;
         }
-        if (!g.applied) { // listed, never switched to
-            fs::remove_all(t.root / g.dir, ec);
+        if (!is_current && (!g.applied || after_current || is_bad(s, g.image_sha256))) {
+            remove_folder(t.root / g.dir, warnings);
             changed = true;
             continue;
         }
@@ -228,6 +252,16 @@ std::string keys_as_in(std::string_view text, std::string_view before) {
     return out;
 }
 
+// What going back to `before` writes: its very bytes when the file now differs from it only in
+// wslmod's keys (nothing the user changed is lost), else only wslmod's keys put back.
+std::optional<std::string> going_back(const std::optional<std::string>& now, const std::optional<std::string>& before,
+                                      bool& byte_identical) {
+    auto keys_back = keys_as_in(now.value_or(""), before.value_or(""));
+    byte_identical = keys_back == before.value_or("");
+    if (byte_identical) return before;
+    return keys_back;
+}
+
 std::optional<std::string> saved_file(const fs::path& file, const fs::path& absent_mark) {
     if (fs::exists(absent_mark)) return std::nullopt;
     return read_if_exists(file);
@@ -243,6 +277,79 @@ util::Result<void> save_marked(const fs::path& file, const fs::path& absent_mark
     return util::write_file_atomically(absent_mark, "");
 }
 
+// Whether `windows_path` lies below the install root `root` (both Windows paths).
+bool below(const std::string& windows_path, const std::string& root) {
+    return windows_path.size() > root.size() + 1 && same_windows_path(windows_path.substr(0, root.size() + 1), root + "\\");
+}
+
+// Renames, retrying a few times: on Windows a virus scanner or the indexer briefly holds a
+// fresh folder open, and the rename fails (microsoft/WSL#12897).
+util::Result<void> rename_retrying(const fs::path& from, const fs::path& to) {
+    for (int attempt = 0;; ++attempt) {
+        if (::rename(from.c_str(), to.c_str()) == 0) return {};
+        if (attempt == 10)
+            return util::fail(fmt::format("cannot rename {} into place: {}", from.filename().string(), std::strerror(errno)),
+                              to.string(), "a virus scanner may hold the new folder open; try again in a moment");
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+}
+
+// The install lock: <root>/.lock, created with O_EXCL, holding "<distro> <boot id> <pid> <time>".
+class InstallLock {
+  public:
+    static util::Result<InstallLock> take(const fs::path& root) {
+        auto path = root / ".lock";
+        auto me = identity();
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            if (fd >= 0) {
+                auto line = fmt::format("{} {} {}\n", me, ::getpid(), std::time(nullptr));
+                bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+                ::close(fd);
+                if (!ok) return util::fail("cannot write the install lock", path.string(), "check free disk space");
+                return InstallLock(path);
+            }
+            if (errno != EEXIST) return util::fail(fmt::format("cannot create the install lock: {}", std::strerror(errno)), path.string());
+            auto held = read_if_exists(path).value_or("");
+            if (!stale(held, me)) {
+                while (!held.empty() && held.back() == '\n') held.pop_back();
+                return util::fail(fmt::format("another wslmod is installing ({})", held), path.string(),
+                                  "wait for it; if none is running, delete the lock file");
+            }
+            std::error_code ec;
+            fs::remove(path, ec);
+        }
+        return util::fail("cannot take the install lock", path.string(), "delete it if no wslmod is running");
+    }
+    InstallLock(InstallLock&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+    InstallLock& operator=(InstallLock&&) = delete;
+    ~InstallLock() {
+        std::error_code ec;
+        if (!path_.empty()) fs::remove(path_, ec);
+    }
+
+  private:
+    explicit InstallLock(fs::path p) : path_(std::move(p)) {}
+    // Which Linux this is: the distro and the boot (distros share a VM and its boot id but not
+    // their process ids).
+    static std::string identity() {
+        const char* distro = std::getenv("WSL_DISTRO_NAME");
+        auto boot = read_if_exists("/proc/sys/kernel/random/boot_id").value_or("-");
+        while (!boot.empty() && boot.back() == '\n') boot.pop_back();
+        return fmt::format("{} {}", distro && *distro ? distro : "-", boot.empty() ? "-" : boot);
+    }
+    static bool stale(const std::string& held, const std::string& me) {
+        std::istringstream in(held);
+        std::string distro, boot;
+        long pid = 0, when = 0;
+        if (!(in >> distro >> boot >> pid >> when)) return true; // half-written by a killed run
+        if (std::time(nullptr) - when > 3600) return true;
+        if (distro + " " + boot == me) return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+        return false;
+    }
+    fs::path path_;
+};
+
 } // namespace
 
 util::Result<InstallState> read_state(const Target& target) { return load(target); }
@@ -250,38 +357,36 @@ util::Result<InstallState> read_state(const Target& target) { return load(target
 util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
     auto image_sha = WSLMOD_TRY(sha_of_file(r.image));
     auto kernel_sha = WSLMOD_TRY(sha_of_file(r.stock_kernel));
-    std::error_code ec;
-    fs::create_directories(t.root, ec);
-    if (ec) return util::fail(fmt::format("cannot create the install folder: {}", ec.message()), t.root.string());
     if (!fs::is_directory(t.wslconfig.parent_path()))
         return util::bad_input("the folder of .wslconfig does not exist", t.wslconfig.parent_path().string(),
                                "check %USERPROFILE% (WSLMOD_USERPROFILE)");
-    auto s = WSLMOD_TRY(recover(t));
+    std::error_code ec;
+    fs::create_directories(t.root, ec);
+    if (ec) return util::fail(fmt::format("cannot create the install folder: {}", ec.message()), t.root.string());
+    auto lock = WSLMOD_TRY(InstallLock::take(t.root));
+    InstallReport report;
+    auto s = WSLMOD_TRY(recover(t, report.warnings));
     util::fault_point("recovered");
 
-    auto bad = std::find_if(s.bad.begin(), s.bad.end(), [&](const BadImage& b) { return b.image_sha256 == image_sha; });
-    if (bad != s.bad.end() && !r.force)
+    if (is_bad(s, image_sha) && !r.force) {
+        auto bad = *std::find_if(s.bad.begin(), s.bad.end(), [&](const BadImage& b) { return b.image_sha256 == image_sha; });
         return util::bad_input(fmt::format("this image was rolled back from on {} (generation {}), so it is marked bad",
-                                           bad->at, bad->generation),
+                                           bad.at, bad.generation),
                                r.image.string(), "rebuild it, or pass --force to install it anyway");
-    if (s.current) {
-        const auto& c = s.generations[static_cast<size_t>(*s.current)];
-        auto conf = read_if_exists(t.wslconfig).value_or("");
-        bool load_same = !r.load_modules || get_value(conf, section, "loadKernelModules") == r.load_modules;
-        if (c.image_sha256 == image_sha && c.kernel_sha256 == kernel_sha && c.release == r.release &&
-            same_windows_path(s.wslconfig_kernel, c.kernel) && load_same)
-            return InstallReport{c, true, {}};
     }
-
-    // The .wslconfig before any install: saved once, while state.json does not exist yet (a
-    // crash before state.json is written leaves .wslconfig untouched, so saving again is right).
-    auto before = read_if_exists(t.wslconfig);
-    if (before && is_utf16(*before))
+    auto conf = read_if_exists(t.wslconfig);
+    if (conf && is_utf16(*conf))
         return util::bad_input(".wslconfig is UTF-16, which wslmod cannot edit byte for byte", t.wslconfig.string(),
                                "save it as UTF-8 (Notepad: Save as, Encoding UTF-8), then install again");
-    if (!s.exists) {
-        WSLMOD_CHECK(save_marked(t.root / "original.wslconfig", t.root / "original.absent", before));
-        util::fault_point("original saved");
+    if (s.current) {
+        const auto& c = s.generations[static_cast<size_t>(*s.current)];
+        bool load_same = !r.load_modules || get_value(conf.value_or(""), section, "loadKernelModules") == r.load_modules;
+        if (c.image_sha256 == image_sha && c.kernel_sha256 == kernel_sha && c.release == r.release &&
+            same_windows_path(s.wslconfig_kernel, c.kernel) && load_same) {
+            report.generation = c;
+            report.unchanged = true;
+            return report;
+        }
     }
 
     Generation g;
@@ -291,138 +396,165 @@ util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
     g.image_sha256 = image_sha;
     g.kernel_sha256 = kernel_sha;
     g.installed_at = now_utc();
+    auto root_win = WSLMOD_TRY(t.windows_path(t.root));
+    g.kernel = fmt::format("{}\\{}\\{}\\kernel", root_win, r.release, g.id);
+    g.modules = fmt::format("{}\\{}\\{}\\modules.vhdx", root_win, r.release, g.id);
+    if (!is_representable(g.modules))
+        return util::bad_input("WSL cannot read this path from .wslconfig (it keeps one byte of each character, so "
+                               "non-ASCII letters are lost)", g.modules, "install elsewhere: set WSLMOD_INSTALL_DIR=C:\\wslmod");
+    // A kernel= that wslmod did not write is the user's own kernel: replacing it silently would
+    // boot another kernel than they chose.
+    auto their_kernel = get_value(conf.value_or(""), section, "kernel");
+    if (their_kernel && !below(*their_kernel, root_win) && !r.force)
+        return util::bad_input(fmt::format(".wslconfig already names a kernel wslmod did not install: kernel={}", *their_kernel),
+                               t.wslconfig.string(), fmt::format("the image is for WSL's stock kernel {}; pass --force to "
+                                                                 "replace it (`wslmod uninstall` puts it back)", r.release));
+
     auto final_dir = t.root / g.dir;
     auto partial = fs::path(final_dir.string() + ".partial");
-    fs::remove_all(final_dir, ec); // a leftover of a generation that state.json forgot
+    remove_folder(final_dir, report.warnings); // a leftover of a generation that state.json forgot
     fs::create_directories(partial, ec);
     if (ec) return util::fail(fmt::format("cannot create: {}", ec.message()), partial.string());
     util::fault_point("generation folder created");
     WSLMOD_CHECK(copy_atomically(r.stock_kernel, partial / "kernel", "kernel half copied", "kernel copied"));
     WSLMOD_CHECK(copy_atomically(r.image, partial / "modules.vhdx", "image half copied", "image copied"));
+
+    // .wslconfig is read again now, after the long copies, so that edits made meanwhile stay.
+    auto before = read_if_exists(t.wslconfig);
+    if (before && is_utf16(*before))
+        return util::bad_input(".wslconfig is UTF-16, which wslmod cannot edit byte for byte", t.wslconfig.string(),
+                               "save it as UTF-8, then install again");
+    if (!s.exists) {
+        // Saved while state.json does not exist: a crash before state.json is written leaves
+        // .wslconfig untouched, so saving it again on the next run is right.
+        WSLMOD_CHECK(save_marked(t.root / "original.wslconfig", t.root / "original.absent", before));
+        util::fault_point("original saved");
+    }
     WSLMOD_CHECK(save_marked(partial / "wslconfig.before", partial / "wslconfig.before-absent", before));
     util::fault_point(".wslconfig before saved");
     WSLMOD_CHECK(util::fsync_path(partial));
-    if (::rename(partial.c_str(), final_dir.c_str()) != 0)
-        return util::fail(fmt::format("cannot rename into place: {}", std::strerror(errno)), final_dir.string());
+    WSLMOD_CHECK(rename_retrying(partial, final_dir));
     WSLMOD_CHECK(util::fsync_path(final_dir.parent_path()));
     util::fault_point("generation published");
 
-    g.kernel = WSLMOD_TRY(t.windows_path(final_dir / "kernel"));
-    g.modules = WSLMOD_TRY(t.windows_path(final_dir / "modules.vhdx"));
-    if (!is_representable(g.kernel) || !is_representable(g.modules))
-        return util::bad_input("WSL cannot read this path from .wslconfig (it keeps one byte of each character, so "
-                               "non-ASCII letters are lost)", g.modules, "install elsewhere: set WSLMOD_INSTALL_DIR=C:\\wslmod");
     auto after = with_generation(before.value_or(""), g, r.load_modules);
     g.wslconfig_sha256 = sha_of(after);
     s.generations.push_back(g);
     s.next_id = g.id + 1;
-    if (bad != s.bad.end()) s.bad.erase(bad); // --force
+    if (r.force) s.bad.erase(std::remove_if(s.bad.begin(), s.bad.end(), [&](const BadImage& b) { return b.image_sha256 == image_sha; }),
+                             s.bad.end());
     WSLMOD_CHECK(write_state(t, s));
     util::fault_point("state lists the generation");
 
     WSLMOD_CHECK(write_wslconfig(t.wslconfig, after, ".wslconfig switched"));
 
-    s.generations.back().applied = true;
-    // Keep the current and the previous applied generation; older ones go.
-    InstallReport report{s.generations.back(), false, {}};
+    // Kept: this generation and the one rollback returns to (the one `before` names).
+    auto prior = get_value(before.value_or(""), section, "kernelModules");
     std::vector<Generation> keep, drop;
-    for (size_t i = 0; i < s.generations.size(); ++i)
-        (i + 2 >= s.generations.size() ? keep : drop).push_back(s.generations[i]);
+    for (auto& x : s.generations) {
+        if (x.id == g.id) x.applied = true;
+        bool kept = x.id == g.id || (prior && same_windows_path(x.modules, *prior));
+        (kept ? keep : drop).push_back(x);
+    }
     s.generations = keep;
     WSLMOD_CHECK(write_state(t, s));
     util::fault_point("state marks it applied");
     for (const auto& d : drop) {
-        fs::remove_all(t.root / d.dir, ec);
+        remove_folder(t.root / d.dir, report.warnings);
         report.pruned.push_back(d.dir);
         util::fault_point("old generation pruned");
     }
     for (const auto& e : fs::directory_iterator(t.root, ec))
         if (e.is_directory() && fs::is_empty(e.path(), ec)) fs::remove(e.path(), ec);
+    report.generation = s.generations.back();
+    for (const auto& x : s.generations)
+        if (x.id == g.id) report.generation = x;
     return report;
 }
 
 util::Result<RollbackReport> rollback(const Target& t) {
-    auto s = WSLMOD_TRY(recover(t));
-    if (!s.exists || s.generations.empty())
-        return util::bad_input("nothing to roll back: no wslmod image is installed", t.root.string(),
-                               "run `wslmod install` first");
+    if (!fs::exists(t.root / "state.json"))
+        return util::bad_input("nothing to roll back: no wslmod image is installed", t.root.string(), "run `wslmod install` first");
+    auto lock = WSLMOD_TRY(InstallLock::take(t.root));
+    RollbackReport report;
+    auto s = WSLMOD_TRY(recover(t, report.warnings));
+    if (s.generations.empty())
+        return util::bad_input("nothing to roll back: no wslmod image is installed", t.root.string(), "run `wslmod install` first");
     if (!s.current)
         return util::bad_input(".wslconfig does not name an image wslmod installed, so there is no generation to leave",
                                t.wslconfig.string(), "`wslmod install` or `wslmod uninstall`");
     auto ci = static_cast<size_t>(*s.current);
-    RollbackReport report;
     report.from = s.generations[ci];
-    if (ci > 0) report.to = s.generations[ci - 1];
     auto gen_dir = t.root / report.from.dir;
     auto before = saved_file(gen_dir / "wslconfig.before", gen_dir / "wslconfig.before-absent");
-    if (!report.to) {
-        // The first kept generation: its "before" names an older wslmod generation only when
-        // that one was pruned, and going back to it would name files that are gone.
-        auto prior = get_value(before.value_or(""), section, "kernelModules");
-        auto root = WSLMOD_TRY(t.windows_path(t.root));
-        if (prior && prior->size() > root.size() && same_windows_path(prior->substr(0, root.size() + 1), root + "\\"))
-            return util::bad_input("no earlier generation is kept (wslmod keeps two)", report.from.dir,
+    // Where rollback goes is what .wslconfig named before this generation: a kept generation,
+    // or something that is not wslmod's (the state before the first install).
+    auto prior = get_value(before.value_or(""), section, "kernelModules");
+    auto root_win = WSLMOD_TRY(t.windows_path(t.root));
+    if (prior) {
+        for (const auto& g : s.generations)
+            if (g.id != report.from.id && same_windows_path(g.modules, *prior)) report.to = g;
+        if (!report.to && below(*prior, root_win))
+            return util::bad_input("the generation before this one is no longer kept (wslmod keeps two)", report.from.dir,
                                    "`wslmod uninstall` restores the .wslconfig from before the first install");
     }
-    auto now = read_if_exists(t.wslconfig);
-    std::optional<std::string> next;
-    if (now && sha_of(*now) == report.from.wslconfig_sha256) {
-        next = before; // untouched since the install: the previous file, byte for byte
-    } else {
-        report.byte_identical = false;
-        auto text = keys_as_in(now.value_or(""), before.value_or(""));
-        if (report.to) {
-            text = set_value(text, section, "kernel", report.to->kernel);
-            text = set_value(text, section, "kernelModules", report.to->modules);
-        }
-        next = text;
-    }
-    // Mark first: a crash after it and before the switch leaves the image marked but still
-    // current, which the next rollback finishes.
-    s.bad.push_back({report.from.image_sha256, report.from.release, now_utc(), report.from.id});
+    auto next = going_back(read_if_exists(t.wslconfig), before, report.byte_identical);
+    // Marked first: a crash after it and before the switch leaves the image marked but still
+    // current; the next rollback finishes the job.
+    if (!is_bad(s, report.from.image_sha256)) s.bad.push_back({report.from.image_sha256, report.from.release, now_utc(), report.from.id});
     WSLMOD_CHECK(write_state(t, s));
     util::fault_point("rollback: image marked bad");
     WSLMOD_CHECK(write_wslconfig(t.wslconfig, next, "rollback: .wslconfig switched"));
-    s.generations.erase(s.generations.begin() + static_cast<long>(ci), s.generations.end());
+    s.generations.erase(s.generations.begin() + static_cast<long>(ci));
     WSLMOD_CHECK(write_state(t, s));
-    std::error_code ec;
-    fs::remove_all(gen_dir, ec);
+    util::fault_point("rollback: generation forgotten");
+    remove_folder(gen_dir, report.warnings);
     return report;
 }
 
 util::Result<UninstallReport> uninstall(const Target& t) {
-    auto s = WSLMOD_TRY(recover(t));
-    if (!s.exists)
-        return util::bad_input("nothing to uninstall: wslmod has not installed anything here", t.root.string(), "");
     UninstallReport report;
+    if (!fs::exists(t.root))
+        return util::bad_input("nothing to uninstall: wslmod has no files here", t.root.string(),
+                               "WSLMOD_INSTALL_DIR names another install folder, if you set it then");
+    std::error_code ec;
+    if (!fs::exists(t.root / "state.json")) {
+        // What an uninstall killed after removing state.json left: .wslconfig is restored already.
+        report.leftovers = true;
+        fs::remove_all(t.root, ec);
+        if (ec)
+            return util::fail(fmt::format("cannot remove wslmod's files: {}", ec.message()), t.root.string(),
+                              "run `wsl --shutdown` from Windows so that WSL lets go of the image, then uninstall again");
+        return report;
+    }
+    auto lock = WSLMOD_TRY(InstallLock::take(t.root));
+    auto s = WSLMOD_TRY(recover(t, report.warnings));
     auto original = saved_file(t.root / "original.wslconfig", t.root / "original.absent");
     if (!original && !fs::exists(t.root / "original.absent"))
         return util::fail("the saved original .wslconfig is missing", (t.root / "original.wslconfig").string(),
-                          "edit .wslconfig by hand: remove kernel= and kernelModules= under [wsl2]");
+                          "edit .wslconfig by hand: remove kernel= and kernelModules= under [wsl2], then delete " +
+                              t.root.string());
     report.original_absent = !original;
-    auto now = read_if_exists(t.wslconfig);
-    bool untouched = (!now && s.generations.empty()) ||
-                     (now && s.current && sha_of(*now) == s.generations[static_cast<size_t>(*s.current)].wslconfig_sha256) ||
-                     (now && original && *now == *original) || (!now && !original);
-    std::optional<std::string> next = original;
-    if (!untouched) {
-        report.restored_bytes = false;
-        next = keys_as_in(now.value_or(""), original.value_or(""));
-    }
+    auto next = going_back(read_if_exists(t.wslconfig), original, report.restored_bytes);
     WSLMOD_CHECK(write_wslconfig(t.wslconfig, next, "uninstall: .wslconfig restored"));
     report.generations_removed = static_cast<int>(s.generations.size());
-    std::error_code ec;
-    // state.json goes last, so a failed removal (an image a running WSL holds open) can be retried.
-    for (const auto& e : fs::directory_iterator(t.root, ec))
-        if (e.path().filename() != "state.json" && e.path().filename() != "original.wslconfig" &&
-            e.path().filename() != "original.absent")
-            fs::remove_all(e.path(), ec);
-    if (ec)
-        return util::fail(fmt::format("cannot remove wslmod's files: {}", ec.message()), t.root.string(),
-                          "run `wsl --shutdown` from Windows so that WSL lets go of the image, then uninstall again");
-    fs::remove(t.root / "original.wslconfig", ec);
-    fs::remove(t.root / "original.absent", ec);
+    // state.json goes first: without it the rest is leftovers, which a second uninstall removes.
     fs::remove(t.root / "state.json", ec);
+    if (ec) return util::fail(fmt::format("cannot remove: {}", ec.message()), (t.root / "state.json").string());
+    WSLMOD_CHECK(util::fsync_path(t.root));
+    util::fault_point("uninstall: state removed");
+    std::vector<std::string> failed;
+    for (const auto& e : fs::directory_iterator(t.root, ec)) {
+        if (e.path().filename() == ".lock") continue;
+        std::error_code one;
+        fs::remove_all(e.path(), one);
+        if (one) failed.push_back(fmt::format("{} ({})", e.path().string(), one.message()));
+        util::fault_point("uninstall: files removed");
+    }
+    if (!failed.empty())
+        return util::fail(fmt::format("cannot remove wslmod's files: {}", fmt::join(failed, ", ")), t.root.string(),
+                          "run `wsl --shutdown` from Windows so that WSL lets go of the image, then uninstall again");
+    { auto released = std::move(lock); }
     fs::remove(t.root, ec);
     return report;
 }

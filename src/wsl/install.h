@@ -27,14 +27,24 @@
 //                     one of them again needs --force (WSL marks its own kernel.rollback alike)
 //   next_id
 //
-// The write order makes every crash leave the old state or the new one:
-//   save the original (first time) -> copy into <id>.partial/ -> rename to <id>/ -> state.json
-//   lists it (applied: false) -> .wslconfig renamed into place (the switch) -> state.json marks
-//   it applied -> older generations pruned (current and previous are kept).
+// The write order makes every crash leave the old state or the new:
+//   install    copy into <id>.partial/ -> read .wslconfig (late, so edits made during the copy
+//              are kept) -> save the original (first time only, while state.json does not
+//              exist) -> rename to <id>/ -> state.json lists it (applied: false) -> .wslconfig
+//              renamed into place (the switch) -> state.json marks it applied and forgets the
+//              generations it no longer keeps -> their folders removed
+//   rollback   the image marked bad in state.json -> .wslconfig switched -> state.json forgets
+//              the generation -> its folder removed
+//   uninstall  .wslconfig restored -> state.json removed -> everything else removed (a root
+//              without state.json is leftovers, which the next uninstall removes)
 // Which generation is current is read from .wslconfig itself (kernelModules= names its image),
 // so state.json can never disagree with what WSL will boot.  Every run first recovers: it
-// removes *.partial folders and temporaries, marks a generation applied when .wslconfig names
-// it, and forgets one that was listed but never switched to.
+// removes *.partial folders and temporaries, marks the current generation applied, and forgets
+// any generation listed after the current one (rolled back from, or never switched to) and any
+// marked bad.  Kept: the current generation and the one its .wslconfig.before names (where
+// rollback goes).  A lock file (.lock, O_EXCL) keeps two runs (two distros share one Windows
+// profile) from sweeping each other's work; a lock whose process is gone, or older than an
+// hour, is taken over.
 #pragma once
 
 #include <filesystem>
@@ -81,13 +91,15 @@ struct InstallRequest {
     std::filesystem::path image, stock_kernel;
     std::string release;
     std::optional<std::string> load_modules; // loadKernelModules=, when asked
-    bool force = false;                     // install an image that was rolled back from
+    bool force = false;                     // install an image that was rolled back from, or
+                                            // replace a kernel= that wslmod did not set
 };
 
 struct InstallReport {
     Generation generation;
     bool unchanged = false; // the same image and kernel were already current
-    std::vector<std::string> pruned; // generation folders removed
+    std::vector<std::string> pruned;   // generation folders removed
+    std::vector<std::string> warnings; // e.g. a folder Windows would not let go of
 };
 
 util::Result<InstallReport> install(const Target& target, const InstallRequest& request);
@@ -96,6 +108,7 @@ struct RollbackReport {
     Generation from;
     std::optional<Generation> to; // none: back to the .wslconfig before the first install
     bool byte_identical = true;   // false: .wslconfig was edited since, so only wslmod's keys changed
+    std::vector<std::string> warnings;
 };
 
 util::Result<RollbackReport> rollback(const Target& target);
@@ -104,6 +117,8 @@ struct UninstallReport {
     bool restored_bytes = true; // false: .wslconfig was edited since, so only wslmod's keys were restored
     bool original_absent = false;
     int generations_removed = 0;
+    bool leftovers = false; // only files of an interrupted uninstall were there
+    std::vector<std::string> warnings;
 };
 
 util::Result<UninstallReport> uninstall(const Target& target);

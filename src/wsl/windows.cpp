@@ -122,7 +122,12 @@ util::Result<std::string> Windows::variable(const std::string& name) const {
     if (!util::find_program("cmd.exe"))
         return util::fail(fmt::format("cannot read %{}%: cmd.exe is not here (no WSL interop)", name), name,
                           fmt::format("set WSLMOD_{} to its Windows value, or {}", name, no_windows_hint));
-    auto out = WSLMOD_TRY(runner_->run(util::Command({"cmd.exe", "/d", "/u", "/c", "echo %" + name + "%"})));
+    // Started in a Windows folder: from a Linux one cmd.exe first complains on stderr, in the
+    // console's code page, that UNC paths are not supported, and that would be mixed into the
+    // UTF-16 answer (the runner keeps one stream).
+    util::Command cmd({"cmd.exe", "/d", "/u", "/c", "echo %" + name + "%"});
+    if (auto c = to_linux("C:\\"); c && fs::is_directory(*c)) cmd.in(*c);
+    auto out = WSLMOD_TRY(runner_->run(cmd));
     auto value = last_line(console_text(out.output));
     if (out.exit_code != 0 || value.empty() || value == "%" + name + "%")
         return util::fail(fmt::format("cmd.exe did not give %{}%", name), value, fmt::format("set WSLMOD_{}", name));

@@ -154,6 +154,8 @@ std::strong_ordering compare(const WslVersion& a, const WslVersion& b) {
 
 bool operator<(const WslVersion& a, const WslVersion& b) { return compare(a, b) < 0; }
 
+bool may_deny_vhds_under_users(const WslVersion& v) { return v.major == 2 && v.minor == 7 && v.patch >= 3; }
+
 bool supports_kernel_modules(const WslVersion& v) { return compare(v, WslVersion{2, 5, 1, 0, {}, {}}) >= 0; }
 
 } // namespace wslmod::wsl

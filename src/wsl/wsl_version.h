@@ -35,6 +35,10 @@ util::Result<WslVersion> parse_wsl_version(std::string_view output, const std::s
 // Whether WSL `v` reads [wsl2] kernelModules= (2.5.1 or newer).
 bool supports_kernel_modules(const WslVersion& v);
 
+// Whether WSL `v` may refuse to attach a VHD stored under C:\Users (HCS/E_ACCESSDENIED): the
+// 2.7 releases from 2.7.3 (microsoft/WSL#40482; the fix grants the VM access, HcsGrantVmAccess).
+bool may_deny_vhds_under_users(const WslVersion& v);
+
 // Orders `a` and `b` by their numbers (major, minor, patch, build); text and kernel do not count.
 std::strong_ordering compare(const WslVersion& a, const WslVersion& b);
 bool operator<(const WslVersion& a, const WslVersion& b);

@@ -4,7 +4,12 @@
 // changed stock kernel reported as stale.  The images are tiny real ones (two Debian modules),
 // checked with qemu-img compare once installed.
 #include <fstream>
+#include <algorithm>
+#include <functional>
+#include <optional>
 #include <set>
+
+#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +18,7 @@
 #include "support/prereq.h"
 #include "support/run.h"
 #include "util/sha256.h"
+#include "wsl/wslconfig.h"
 
 using namespace wslmod;
 namespace fs = std::filesystem;
@@ -32,13 +38,15 @@ std::string sha(const fs::path& p) {
     return util::to_hex(*d);
 }
 
-// A small modules image for the Debian release: isofs, and cdrom too when `both`.
-fs::path make_image(const fs::path& dir, const std::string& name, bool both) {
+// A small modules image for the Debian release: isofs, and cdrom too when `both`; `extra`
+// makes another image with the same modules.
+fs::path make_image(const fs::path& dir, const std::string& name, bool both, const std::string& extra = "") {
     const auto& k = test::debian_kernel();
     auto tree = dir / (name + ".tree");
     fs::create_directories(tree / "kernel/fs/isofs");
     fs::copy_file(k.modules / "kernel/fs/isofs/isofs.ko.xz", tree / "kernel/fs/isofs/isofs.ko.xz");
     std::string dep = "kernel/fs/isofs/isofs.ko.xz:\n";
+    if (!extra.empty()) spit(tree / "modules.order", extra);
     if (both) {
         fs::create_directories(tree / "kernel/drivers/cdrom");
         fs::copy_file(k.modules / "kernel/drivers/cdrom/cdrom.ko.xz", tree / "kernel/drivers/cdrom/cdrom.ko.xz");
@@ -210,76 +218,152 @@ TEST_CASE("install refuses WSL older than 2.5.1 with the Invalid boolean value e
     CHECK(failed_version);
 }
 
-TEST_CASE("a SIGKILL at every write step of install leaves the old state or the new, never a mix", "[wsl]") {
-    const auto& k = test::debian_kernel();
-    auto dir = test::scratch_dir("wsl-install-kill");
-    auto a = make_image(dir, "a", false), b = make_image(dir, "b", true);
-    auto kernel_sha = sha(k.kernel), a_sha = sha(a), b_sha = sha(b);
+namespace {
 
-    // The two states: the .wslconfig after installing a, and after installing b on top.
-    std::string old_conf, new_conf;
+std::optional<std::string> slurp_if(const fs::path& p) {
+    if (!fs::exists(p)) return std::nullopt;
+    return slurp(p);
+}
+
+// One write command killed at each of its fault points in turn (WSLMOD_KILL_AT=1, 2, ...), each
+// time on a fresh fake Windows side brought to the same old state by `setup`.  After each kill
+// .wslconfig must be the old one or the new one, whatever it names must be whole, and no file
+// under its final name may be partial; `settle` then runs the commands a user would, and the
+// new state must result with nothing left behind.  Returns the names of the steps killed.
+struct KillScenario {
+    std::string name;
+    std::function<void(const test::FakeWindows&)> setup;
+    std::vector<std::string> command;
+    std::function<void(const test::FakeWindows&, bool is_new)> settle;
+};
+
+std::vector<std::string> kill_at_every_step(const fs::path& dir, const KillScenario& sc, const std::set<std::string>& image_shas) {
+    const auto& k = test::debian_kernel();
+    auto kernel_sha = sha(k.kernel);
+    std::optional<std::string> old_conf, new_conf;
     {
-        test::FakeWindows ref(dir / "reference");
-        spit(ref.wslconfig(), original);
-        REQUIRE(ref.wslmod({"install", a.string()}).exit_code == 0);
-        old_conf = slurp(ref.wslconfig());
-        REQUIRE(ref.wslmod({"install", b.string()}).exit_code == 0);
-        new_conf = slurp(ref.wslconfig());
+        test::FakeWindows ref(dir / (sc.name + "-reference"));
+        sc.setup(ref);
+        old_conf = slurp_if(ref.wslconfig());
+        auto r = ref.wslmod(sc.command);
+        INFO(r.output);
+        REQUIRE(r.exit_code == 0);
+        new_conf = slurp_if(ref.wslconfig());
         REQUIRE(old_conf != new_conf);
     }
-
-    int kills = 0;
-    std::set<std::string> steps;
+    std::vector<std::string> steps;
     for (int step = 1; step < 100; ++step) {
-        auto run_dir = dir / ("run" + std::to_string(step));
+        auto run_dir = dir / fmt::format("{}-{}", sc.name, step);
         test::FakeWindows win(run_dir);
-        spit(win.wslconfig(), original);
-        REQUIRE(win.wslmod({"install", a.string()}).exit_code == 0);
-        auto r = win.wslmod({"install", b.string()}, {}, {{"WSLMOD_KILL_AT", std::to_string(step)}});
-        INFO("step " << step << ": " << r.output);
+        sc.setup(win);
+        auto r = win.wslmod(sc.command, {}, {{"WSLMOD_KILL_AT", std::to_string(step)}});
+        INFO(sc.name << " step " << step << ": " << r.output);
         if (r.exit_code == 0) {
             CHECK(r.output.find("fault injection") == std::string::npos);
-            break; // past the last fault point: the install ran to the end
+            break; // past the last fault point: the command ran to the end
         }
         REQUIRE(r.exit_code == 128 + 9);
-        auto at = r.output.find("killed at step");
+        auto at = r.output.find(fmt::format("killed at step {} (", step));
         REQUIRE(at != std::string::npos);
-        steps.insert(r.output.substr(at, r.output.find('\n', at) - at));
-        ++kills;
+        auto open = r.output.find('(', at);
+        steps.push_back(r.output.substr(open + 1, r.output.find(')', open) - open - 1));
 
         // .wslconfig is one state or the other, and what it names is whole.
-        auto conf = slurp(win.wslconfig());
+        auto conf = slurp_if(win.wslconfig());
         bool is_old = conf == old_conf, is_new = conf == new_conf;
         CHECK((is_old || is_new));
-        auto gen = win.install_root() / k.release / (is_new ? "2" : "1");
-        CHECK(sha(gen / "kernel") == kernel_sha);
-        CHECK(sha(gen / "modules.vhdx") == (is_new ? b_sha : a_sha));
-        // No installed file under its final name is partial.
+        for (const char* key : {"kernel", "kernelModules"}) {
+            auto v = conf ? wsl::get_value(*conf, "wsl2", key) : std::nullopt;
+            if (!v) continue;
+            auto rel = v->substr(3);
+            for (auto& c : rel) c = c == '\\' ? '/' : c;
+            auto file = win.root / rel;
+            REQUIRE(fs::exists(file));
+            if (std::string(key) == "kernel") CHECK(sha(file) == kernel_sha);
+            else CHECK(image_shas.count(sha(file)));
+        }
+        // No file under its final name is partial.
         for (const auto& f : files_below(win.install_root())) {
             if (f.find(".tmp.") != std::string::npos || f.find(".partial/") != std::string::npos) continue;
             auto name = fs::path(f).filename();
-            if (name == "modules.vhdx") CHECK((sha(win.install_root() / f) == a_sha || sha(win.install_root() / f) == b_sha));
+            if (name == "modules.vhdx") CHECK(image_shas.count(sha(win.install_root() / f)));
             if (name == "kernel") CHECK(sha(win.install_root() / f) == kernel_sha);
             if (name == "state.json")
                 CHECK_FALSE(nlohmann::json::parse(slurp(win.install_root() / f), nullptr, false).is_discarded());
         }
-
-        // The next run recovers: it finishes the install, leaves nothing behind, and rollback
-        // still returns to the old .wslconfig byte for byte.
-        auto again = win.wslmod({"install", b.string()});
-        INFO(again.output);
-        REQUIRE(again.exit_code == 0);
-        CHECK(slurp(win.wslconfig()) == new_conf);
+        sc.settle(win, is_new);
+        CHECK(slurp_if(win.wslconfig()) == new_conf);
         for (const auto& f : files_below(win.root))
-            CHECK((f.find(".tmp.") == std::string::npos && f.find(".partial") == std::string::npos));
-        auto back = win.wslmod({"rollback"});
-        INFO(back.output);
-        REQUIRE(back.exit_code == 0);
-        CHECK(slurp(win.wslconfig()) == old_conf);
+            CHECK((f.find(".tmp.") == std::string::npos && f.find(".partial") == std::string::npos &&
+                   f.find(".lock") == std::string::npos));
         fs::remove_all(run_dir);
     }
-    CHECK(kills >= 10);
-    CHECK(steps.size() == static_cast<size_t>(kills));
+    return steps;
+}
+
+void ok(const test::FakeWindows& win, std::vector<std::string> args) {
+    auto r = win.wslmod(std::move(args));
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+}
+
+} // namespace
+
+TEST_CASE("a SIGKILL at every write step of install, rollback and uninstall leaves the old state or the new, never a mix", "[wsl]") {
+    auto dir = test::scratch_dir("wsl-install-kill");
+    auto a = make_image(dir, "a", false), b = make_image(dir, "b", true), c = make_image(dir, "c", true, "c\n");
+    std::set<std::string> images{sha(a), sha(b), sha(c)};
+    auto installed = [&](std::vector<fs::path> imgs) {
+        return [=](const test::FakeWindows& w) {
+            spit(w.wslconfig(), original);
+            for (const auto& i : imgs) ok(w, {"install", i.string()});
+        };
+    };
+
+    // install on top of one generation: the usual case; every step but the first install's.
+    auto over_one = kill_at_every_step(dir, {"over-one", installed({a}), {"install", b.string()},
+        [&](const test::FakeWindows& w, bool) { ok(w, {"install", b.string()}); }}, images);
+    CHECK(over_one.size() >= 10);
+    CHECK(std::set<std::string>(over_one.begin(), over_one.end()).size() == over_one.size()); // each a different step
+
+    // install on top of two: the oldest generation is pruned.
+    auto over_two = kill_at_every_step(dir, {"over-two", installed({a, b}), {"install", c.string()},
+        [&](const test::FakeWindows& w, bool) { ok(w, {"install", c.string()}); }}, images);
+    CHECK(std::count(over_two.begin(), over_two.end(), "old generation pruned") == 1);
+
+    // the first install, with no .wslconfig yet: the original (none) is recorded.
+    auto first = kill_at_every_step(dir, {"first", [](const test::FakeWindows&) {}, {"install", a.string()},
+        [&](const test::FakeWindows& w, bool) { ok(w, {"install", a.string()}); }}, images);
+    CHECK(std::count(first.begin(), first.end(), "original saved") == 1);
+
+    // rollback from b to a.
+    auto back = kill_at_every_step(dir, {"rollback", installed({a, b}), {"rollback"},
+        [&](const test::FakeWindows& w, bool is_new) {
+            if (!is_new) ok(w, {"rollback"});
+            ok(w, {"install", a.string()}); // already installed: only recovers
+            CHECK(w.wslmod({"install", b.string()}).exit_code == 2); // b stays marked bad
+        }}, images);
+    CHECK(back.size() >= 3);
+
+    // uninstall after two installs.
+    auto un = kill_at_every_step(dir, {"uninstall", installed({a, b}), {"uninstall"},
+        [&](const test::FakeWindows& w, bool) {
+            ok(w, {"uninstall"});
+            CHECK_FALSE(fs::exists(w.install_root()));
+        }}, images);
+    CHECK(un.size() >= 3);
+}
+
+TEST_CASE("install on WSL 2.7.3 warns that an image under C:\\Users may be refused, and names the way out", "[wsl]") {
+    auto dir = test::scratch_dir("wsl-install-2.7.3");
+    test::FakeWindows win(dir);
+    win.wsl_version = "2.7.3.0";
+    auto a = make_image(dir, "a", false);
+    auto r = win.wslmod({"install", a.string()});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("microsoft/WSL#40482") != std::string::npos);
+    CHECK(r.output.find("WSLMOD_INSTALL_DIR=C:\\wslmod") != std::string::npos);
 }
 
 TEST_CASE("a changed stock kernel in WSL's tools folder makes doctor report the install stale", "[wsl]") {

@@ -34,17 +34,21 @@ FakeWindows::FakeWindows(const fs::path& dir) {
 *) echo "wslpath: unknown option $1" >&2; exit 1 ;;
 esac
 )SH");
-    // cmd.exe /d /u /c "echo %NAME%": UTF-16LE, CRLF, after the complaint real cmd.exe prints when
-    // started in a UNC folder (also UTF-16LE under /u).
-    script(bin / "cmd.exe", R"SH(#!/bin/sh
-eval last=\${$#}
+    // cmd.exe /d /u /c "echo %NAME%": UTF-16LE with CRLF.  Started outside a Windows folder it
+    // first complains on stderr, in the console code page (plain bytes, not UTF-16), as the
+    // real one does.
+    script(bin / "cmd.exe", "#!/bin/sh\nroot='" + root.string() + "'\n" + R"SH(eval last=\${$#}
 case "$last" in
   *%USERPROFILE%*) v='C:\Users\Ann Lee' ;;
   *%LOCALAPPDATA%*) v='C:\Users\Ann Lee\AppData\Local' ;;
   *) v=$(printf '%s' "$last" | sed 's/^echo //') ;;
 esac
-printf '%s\r\n' "'\\\\wsl.localhost\\Debian\\tmp'" "CMD.EXE was started with the above path as the current directory." \
-  "UNC paths are not supported.  Defaulting to Windows directory." | iconv -f UTF-8 -t UTF-16LE >&2
+case "$(pwd)/" in
+  "$root"/*) ;;
+  *) printf '%s\r\n' "'\\\\wsl.localhost\\Debian$(pwd | sed 's/\//\\/g')'" \
+       "CMD.EXE was started with the above path as the current directory." \
+       "UNC paths are not supported.  Defaulting to Windows directory." >&2 ;;
+esac
 printf '%s\r\n' "$v" | iconv -f UTF-8 -t UTF-16LE
 )SH");
     script(bin / "wsl.exe", R"SH(#!/bin/sh

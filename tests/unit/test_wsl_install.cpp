@@ -1,6 +1,7 @@
 // Install generations on small temporary files (no kernel, no image): what rollback and
 // uninstall do when the user edited .wslconfig after the install (only wslmod's keys go back,
 // the edit stays), pruning to two generations, and which generation is current.
+#include <ctime>
 #include <fstream>
 
 #include "support/catch.h"
@@ -47,7 +48,15 @@ const std::string original = "[wsl2]\nkernel=C:\\\\old\\\\bzImage\nmemory=4GB\n"
 TEST_CASE("rollback after the user edited .wslconfig puts back only wslmod's keys and keeps the edit", "[wsl]") {
     Side s("wsl-install-edited");
     std::ofstream(s.target.wslconfig) << original;
-    auto g1 = wsl::install(s.target, s.request("one"));
+    // The original names a kernel of the user's own: replaced only with force.
+    auto refused = wsl::install(s.target, s.request("one"));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message().find("kernel=C:\\old\\bzImage") != std::string::npos);
+    CHECK(refused.error().message().find("--force") != std::string::npos);
+    CHECK(slurp(s.target.wslconfig) == original);
+    auto forced = s.request("one");
+    forced.force = true;
+    auto g1 = wsl::install(s.target, forced);
     REQUIRE(g1);
     auto g2 = wsl::install(s.target, s.request("two"));
     REQUIRE(g2);
@@ -104,7 +113,7 @@ TEST_CASE("a third install keeps two generations, and the same image twice is no
     auto kept = slurp(s.target.wslconfig);
     auto none = wsl::rollback(s.target);
     REQUIRE_FALSE(none);
-    CHECK(none.error().message().find("no earlier generation is kept") != std::string::npos);
+    CHECK(none.error().message().find("the generation before this one is no longer kept") != std::string::npos);
     CHECK(none.error().message().find("wslmod uninstall") != std::string::npos);
     CHECK(slurp(s.target.wslconfig) == kept);
 }
@@ -131,4 +140,17 @@ TEST_CASE("a UTF-16 .wslconfig is refused, not rewritten", "[wsl]") {
     REQUIRE_FALSE(r);
     CHECK(r.error().message().find("UTF-16") != std::string::npos);
     CHECK(slurp(s.target.wslconfig) == utf16);
+}
+
+TEST_CASE("a live lock of another distro stops an install; a lock over an hour old is taken over", "[wsl]") {
+    Side s("wsl-install-lock");
+    fs::create_directories(s.target.root);
+    std::ofstream(s.target.root / ".lock") << "Ubuntu-24.04 0d1e-boot 4242 " << std::time(nullptr) << "\n";
+    auto r = wsl::install(s.target, s.request("one"));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message().find("another wslmod is installing (Ubuntu-24.04 0d1e-boot 4242") != std::string::npos);
+    CHECK_FALSE(fs::exists(s.target.wslconfig));
+    std::ofstream(s.target.root / ".lock") << "Ubuntu-24.04 0d1e-boot 4242 " << std::time(nullptr) - 7200 << "\n";
+    REQUIRE(wsl::install(s.target, s.request("one")));
+    CHECK_FALSE(fs::exists(s.target.root / ".lock")); // released
 }

@@ -126,3 +126,16 @@ TEST_CASE("console_text decodes UTF-16LE by hand", "[wsl]") {
     CHECK(wsl::console_text(std::string("\xFF\xFE\x00\xD8 \x00", 6)) == "\xEF\xBF\xBD "); // a lone surrogate
     CHECK(wsl::console_text("plain") == "plain");
 }
+
+TEST_CASE("WSL 2.7.3 and later 2.7 releases may refuse a VHD under C:\\Users, others do not", "[wsl]") {
+    auto v = [](const char* text) {
+        auto r = wsl::parse_wsl_version(std::string("WSL version: ") + text + "\n", "test");
+        REQUIRE(r);
+        return *r;
+    };
+    CHECK(wsl::may_deny_vhds_under_users(v("2.7.3.0")));
+    CHECK(wsl::may_deny_vhds_under_users(v("2.7.11.0")));
+    CHECK_FALSE(wsl::may_deny_vhds_under_users(v("2.7.2.0")));
+    CHECK_FALSE(wsl::may_deny_vhds_under_users(v("2.6.3.0")));
+    CHECK_FALSE(wsl::may_deny_vhds_under_users(v("2.8.0.0")));
+}
