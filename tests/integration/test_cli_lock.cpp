@@ -183,10 +183,11 @@ TEST_CASE("two builds from one lock, in other folders, caches, users, umasks and
     auto a = project("a"), b = project("a-different/place/b");
 
     // A: this user, umask 022, -j2, the shared test cache.
-    auto first = test::run_tool({"sh", "-c", "umask 022; exec \"$0\" \"$@\"", (inputs / "wslmod").string(), "build", "-j", "2",
-                                 "--cache", shared_cache().string()}, a);
+    auto first = test::run_tool({"sh", "-c", "umask 022; exec \"$0\" \"$@\"", (inputs / "wslmod").string(), "--json", "build",
+                                 "-j", "2", "--cache", shared_cache().string()}, a);
     INFO(first.output);
     REQUIRE(first.exit_code == 0);
+    fs::path tree = json_of(first)["tree"].get<std::string>();
     fs::copy_file(a / "wslmod.lock", b / "wslmod.lock");
 
     // B: from A's lock, with a cache of its own, umask 077, -j1, and as nobody when we are root.
@@ -204,6 +205,11 @@ TEST_CASE("two builds from one lock, in other folders, caches, users, umasks and
         if (!other_user) WARN("nobody cannot reach " << inputs << ": B runs as this user");
         else argv = as_nobody;
     }
+    // B's cache starts with A's prepared tree at B's own path (hard links: a prepared tree is
+    // never written again, and B, running as nobody, could not write into root's files anyway),
+    // so the tree's path differs as with a cold prepare, without the minute one takes.
+    fs::create_directories(cache_b / "trees");
+    test::run_ok({"cp", "-a", "--link", tree.string(), (cache_b / "trees" / tree.filename()).string()});
     argv.insert(argv.end(), {"env", "HOME=" + cache_b.string(), "sh", "-c", "umask 077; exec \"$0\" \"$@\"",
                              (inputs / "wslmod").string(), "--json", "build", "--locked", "-j", "1", "--cache",
                              cache_b.string()});
@@ -212,6 +218,7 @@ TEST_CASE("two builds from one lock, in other folders, caches, users, umasks and
     REQUIRE(second.exit_code == 0);
     auto doc = json_of(second);
     for (const auto& build : doc["builds"]) CHECK(build["cached"] == false); // really built again, in B's cache
+    CHECK(doc["tree"] == (cache_b / "trees" / tree.filename()).string());     // against the tree at B's path
     CHECK(doc["image"]["warnings"].empty());
     CHECK(sha_of(b / "modules.vhdx") == sha_of(a / "modules.vhdx"));
     CHECK(doc["image"]["sha256"] == nlohmann::json::parse(slurp(a / "wslmod.lock"))["image"]);
