@@ -170,7 +170,7 @@ TEST_CASE("install writes both keys and copies both files, rollback and uninstal
     CHECK(files_below(win.profile) == std::set<std::string>{".wslconfig"});
 }
 
-TEST_CASE("install with no .wslconfig and --windows-root instead of wslpath and cmd.exe; uninstall removes the file again", "[wsl]") {
+TEST_CASE("install with no .wslconfig and --windows-root instead of wslpath and cmd.exe, and uninstall removes the file again", "[wsl]") {
     const auto& k = test::debian_kernel();
     auto dir = test::scratch_dir("wsl-install-root");
     test::FakeWindows win(dir);
@@ -354,7 +354,7 @@ TEST_CASE("a SIGKILL at every write step of install, rollback and uninstall leav
     CHECK(un.size() >= 3);
 }
 
-TEST_CASE("install on WSL 2.7.3 warns that an image under C:\\Users may be refused, and names the way out", "[wsl]") {
+TEST_CASE("install on WSL 2.7.3 warns that an image under the Users folder may be refused, and names the way out", "[wsl]") {
     auto dir = test::scratch_dir("wsl-install-2.7.3");
     test::FakeWindows win(dir);
     win.wsl_version = "2.7.3.0";

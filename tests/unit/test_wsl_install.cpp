@@ -142,7 +142,7 @@ TEST_CASE("a UTF-16 .wslconfig is refused, not rewritten", "[wsl]") {
     CHECK(slurp(s.target.wslconfig) == utf16);
 }
 
-TEST_CASE("a live lock of another distro stops an install; a lock over an hour old is taken over", "[wsl]") {
+TEST_CASE("a live lock of another distro stops an install, and a lock over an hour old is taken over", "[wsl]") {
     Side s("wsl-install-lock");
     fs::create_directories(s.target.root);
     std::ofstream(s.target.root / ".lock") << "Ubuntu-24.04 0d1e-boot 4242 " << std::time(nullptr) << "\n";

@@ -127,7 +127,7 @@ TEST_CASE("console_text decodes UTF-16LE by hand", "[wsl]") {
     CHECK(wsl::console_text("plain") == "plain");
 }
 
-TEST_CASE("WSL 2.7.3 and later 2.7 releases may refuse a VHD under C:\\Users, others do not", "[wsl]") {
+TEST_CASE("WSL 2.7.3 and later 2.7 releases may refuse a VHD under the Users folder, others do not", "[wsl]") {
     auto v = [](const char* text) {
         auto r = wsl::parse_wsl_version(std::string("WSL version: ") + text + "\n", "test");
         REQUIRE(r);

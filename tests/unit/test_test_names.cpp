@@ -1,0 +1,28 @@
+// A lint on the test suite itself: catch_discover_tests hands each test name to ctest, which
+// splits a name at ';' into two names that match nothing, and a '\' reaches Catch's filter as an
+// escape.  Either turns a test into a failure in CI that passed when run by hand.
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "support/catch.h"
+
+namespace fs = std::filesystem;
+
+TEST_CASE("no test name holds a semicolon or a backslash, which ctest and Catch's filter would mangle") {
+    static const std::regex test_case(R"re(TEST_CASE\("((?:[^"\\]|\\.)*)")re");
+    int names = 0;
+    for (const auto& e : fs::recursive_directory_iterator(fs::path(WSLMOD_SOURCE_DIR) / "tests")) {
+        if (e.path().extension() != ".cpp") continue;
+        std::ifstream in(e.path());
+        std::string text(std::istreambuf_iterator<char>(in), {});
+        for (std::sregex_iterator it(text.begin(), text.end(), test_case), end; it != end; ++it) {
+            auto name = (*it)[1].str();
+            ++names;
+            INFO(e.path().filename().string() << ": " << name);
+            CHECK(name.find(';') == std::string::npos);
+            CHECK(name.find('\\') == std::string::npos);
+        }
+    }
+    CHECK(names > 100); // the pattern really found the suite's tests
+}
