@@ -12,6 +12,7 @@
 #include "cli/kernel_prepare.h"
 #include "cli/recipe_build.h"
 #include "cli/recipe_commands.h"
+#include "cli/verify.h"
 #include "image/ext4_writer.h"
 #include "kernel/config.h"
 #include "kernel/facts.h"
@@ -125,6 +126,12 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
         return util::bad_input("no stock modules: WSL mounts one modules image, so it must hold the stock modules too",
                                "--stock-modules", "pass WSL's tools\\modules.vhd (or a modules folder), or "
                                                   "--no-stock-modules for an image with only the added modules");
+    if (in.verify && in.spec.stock_kernel.empty())
+        return util::bad_input("--verify boots the stock kernel, and none is named", "--verify",
+                               "pass --stock-kernel (with --kernel TREE too), or build a project");
+    if (in.verify && !util::find_program("qemu-system-x86_64"))
+        return util::bad_input("--verify boots the image under QEMU, and qemu-system-x86_64 is not here", "--verify",
+                               "apt install qemu-system-x86, or build without --verify");
     auto ro = in.run;
     ro.cache = ro.resolved_cache();
     unsigned jobs = ro.jobs ? ro.jobs : std::max(1u, std::thread::hardware_concurrency());
@@ -250,6 +257,31 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
         return tl::unexpected(e);
     }
     const auto& r = *assembled;
+    std::optional<verify::CheckReport> checked;
+    if (in.verify && !r.added.empty()) {
+        std::vector<std::string> names;
+        for (const auto& a : r.added) names.push_back(a.name);
+        auto check = boot_check_image(ctx, r.output, in.spec.stock_kernel, names, ro.cache);
+        if (!check || !check->ok()) {
+            // The new image goes aside and the previous one comes back, as if the build had failed.
+            auto rejected = fs::path(r.output.string() + ".rejected");
+            fs::rename(r.output, rejected, ec);
+            if (!r.previous.empty()) fs::rename(r.previous, r.output, ec);
+            if (!check) {
+                auto e = check.error();
+                e.hint += fmt::format("{}the new image is {}; {} is as it was", e.hint.empty() ? "" : "; ", rejected.string(),
+                                      in.output);
+                return tl::unexpected(e);
+            }
+            if (ctx.json) ctx.emit_json({{"release", tree.release}, {"builds", builds}, {"failed", failures},
+                                         {"image", nullptr}, {"verify", check_json(*check)}});
+            else print_check(*ctx.err, *check, rejected);
+            auto e = check_failure(*check, rejected);
+            e.hint += fmt::format("; {} is as it was", in.output);
+            return tl::unexpected(e);
+        }
+        checked = *check;
+    }
     if (in.on_success) WSLMOD_CHECK(in.on_success());
     now.image = r.sha256;
     std::vector<std::string> warnings = r.warnings;
@@ -264,6 +296,7 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
         doc["warnings"] = warnings;
         ctx.emit_json({{"release", tree.release}, {"tree", tree.dir.string()}, {"builds", builds}, {"failed", failures},
                        {"image", doc}, {"lock", in.lock_file.empty() ? nlohmann::json() : nlohmann::json(in.lock_file.string())},
+                       {"verify", checked ? check_json(*checked) : nlohmann::json()},
                        {"wslconfig", {{"kernel", kernel_win ? nlohmann::json(*kernel_win) : nlohmann::json()},
                                       {"kernelModules", image_win ? nlohmann::json(*image_win) : nlohmann::json()}}}});
         return 0;
@@ -285,6 +318,10 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
     out << "  time      " << steps << "\n";
     if (!r.previous.empty()) out << "  previous  " << r.previous.string() << "\n";
     if (!in.lock_file.empty()) out << "  lock      " << in.lock_file.string() << (locked ? " (matched)" : "") << "\n";
+    if (checked) {
+        out << "\n";
+        print_check(out, *checked, r.output);
+    }
     if (image_win || util::find_program("wslpath")) {
         // On WSL: install does the copying, both keys and the rollback generation.
         out << "\nTo use it: `wslmod install" << (in.lock_file.empty() ? " " + r.output.string() : std::string())
@@ -317,6 +354,8 @@ Action setup_build(CLI::App& app) {
     stock->excludes(none);
     kernel_opt->excludes(source);
     add_recipe_options(app, opt->run);
+    app.add_flag("--verify", opt->verify, "Boot the stock kernel under QEMU with the new image and load every added "
+                                          "module; a failure keeps the previous image");
     app.add_flag("--locked", opt->locked, "Refuse to build unless every input matches wslmod.lock (and leave the lock "
                                           "as it is)");
     return [opt](const Context& ctx) -> util::Result<int> {
@@ -331,6 +370,7 @@ Action setup_build(CLI::App& app) {
             auto m = WSLMOD_TRY(recipe::load_manifest(recipe::manifest_name));
             auto in = WSLMOD_TRY(inputs_from_manifest(m, opt->run));
             in.locked = opt->locked;
+            in.verify = opt->verify;
             return run_build(ctx, in);
         }
         return run_build(ctx, *opt);

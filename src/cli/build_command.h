@@ -32,6 +32,9 @@ struct BuildInputs {
     // `locked` instead refuses, before anything is prepared or built, any input that differs.
     std::filesystem::path lock_file;
     bool locked = false;
+    // Boot the stock kernel with the new image and load every added module (verify/boot_check.h);
+    // a failure puts the previous image back and keeps the new one as <output>.rejected.
+    bool verify = false;
     // When set, the build stops once the recipes are built (bundle export) and returns what
     // this returns; nothing is staged or packed.
     std::function<util::Result<int>(const std::vector<recipe::Recipe>& planned,

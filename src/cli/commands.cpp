@@ -14,6 +14,7 @@
 #include "cli/install.h"
 #include "cli/publish.h"
 #include "cli/status.h"
+#include "cli/verify.h"
 #include "cli/kernel_info.h"
 #include "cli/kernel_prepare.h"
 #include "cli/kernel_symvers.h"
@@ -39,6 +40,8 @@ const std::vector<Subcommand>& subcommands() {
          setup_bundle_export},
         {"bundle import", "Turn a bundle into a project and its image: no compiling when the kernel release matches",
          setup_bundle_import},
+        {"verify", "Check an image, and with --boot prove that its added modules load in the stock kernel (QEMU)",
+         setup_verify},
         {"install", "Install an image for WSL: copies it and the stock kernel, sets kernel= and kernelModules= in .wslconfig",
          setup_install},
         {"rollback", "Go back to the previously installed image (the one left is marked bad)", setup_rollback},

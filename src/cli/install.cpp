@@ -6,14 +6,17 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/verify.h"
 #include "cli/windows_options.h"
 #include "image/disk_image.h"
 #include "image/ext4_reader.h"
 #include "image/file_source.h"
 #include "kernel/bzimage.h"
 #include "kernel/modinfo.h"
+#include "kernel/prepare.h"
 #include "recipe/manifest.h"
 #include "util/file.h"
+#include "verify/boot_check.h"
 
 namespace wslmod::cli {
 namespace {
@@ -58,8 +61,8 @@ nlohmann::json generation_json(const wsl::Generation& g) {
 
 Action setup_install(CLI::App& app) {
     struct Options {
-        std::string image, stock_kernel, load;
-        bool force = false;
+        std::string image, stock_kernel, load, cache_text;
+        bool force = false, no_verify = false;
     };
     auto opt = std::make_shared<Options>();
     auto win = add_windows_options(app);
@@ -67,7 +70,10 @@ Action setup_install(CLI::App& app) {
     app.add_option("--stock-kernel", opt->stock_kernel,
                    "The stock kernel the image is for; default: WSL's tools\\kernel");
     app.add_option("--load", opt->load, "Also set loadKernelModules= (modules WSL loads at boot, comma-separated)");
-    app.add_flag("--force", opt->force, "Install an image that was rolled back from");
+    app.add_flag("--force", opt->force, "Install an image that was rolled back from, or replace a kernel= wslmod did not set");
+    app.add_flag("--no-verify", opt->no_verify, "Do not boot the stock kernel with the image first (the default when "
+                                                "qemu-system-x86_64 is installed)");
+    app.add_option("--cache", opt->cache_text, "Cache folder for the boot check; default ~/.cache/wslmod");
     return [opt, win](const Context& ctx) -> util::Result<int> {
         wsl::Windows windows(*win, *ctx.runner);
         auto version = WSLMOD_TRY(check_wsl_version(windows));
@@ -90,6 +96,34 @@ Action setup_install(CLI::App& app) {
         if (kr != release)
             return util::bad_input(fmt::format("the image is for {} but the stock kernel is {}", release, kr), kernel.string(),
                                    "WSL's kernel changed since the build (a WSL update?): run `wslmod build`, then install again");
+        // Before .wslconfig is touched: do the added modules load in this very kernel?
+        nlohmann::json checked;
+        if (!opt->no_verify) {
+            auto src = WSLMOD_TRY(image::open_file_source(image));
+            auto added = verify::recorded_added(*src);
+            // Said once, on stderr (in the JSON document with --json).
+            auto skipped = [&](const std::string& why) {
+                checked = {{"skipped", why}};
+                if (!ctx.json) *ctx.err << "wslmod: note: " << why << "\n";
+            };
+            if (!util::find_program("qemu-system-x86_64")) {
+                skipped("qemu-system-x86_64 is not here, so the image was not boot-tested first (apt install "
+                        "qemu-system-x86; --no-verify silences this)");
+            } else if (!added) {
+                skipped(added.error().message() + ": not boot-tested");
+            } else {
+                auto cache = opt->cache_text.empty() ? kernel::default_cache() : fs::path(opt->cache_text);
+                auto check = WSLMOD_TRY(boot_check_image(ctx, image, kernel, *added, cache));
+                if (!check.ok()) {
+                    if (!ctx.json) print_check(*ctx.err, check, image);
+                    auto e = check_failure(check, image);
+                    e.hint += "; .wslconfig was not changed (--no-verify installs it anyway)";
+                    return tl::unexpected(e);
+                }
+                checked = check_json(check);
+                if (!ctx.json) print_check(*ctx.out, check, image);
+            }
+        }
         auto target = WSLMOD_TRY(install_target(windows));
         wsl::InstallRequest req{fs::absolute(image), fs::absolute(kernel), release, std::nullopt, opt->force};
         if (!opt->load.empty()) req.load_modules = opt->load;
@@ -102,7 +136,7 @@ Action setup_install(CLI::App& app) {
         if (ctx.json) {
             ctx.emit_json({{"installed", generation_json(r.generation)}, {"unchanged", r.unchanged}, {"warnings", r.warnings},
                            {"wslconfig", target.wslconfig.string()}, {"wsl_version", version.text},
-                           {"pruned", r.pruned}, {"next", "wsl --shutdown"}});
+                           {"pruned", r.pruned}, {"verify", checked}, {"next", "wsl --shutdown"}});
             return 0;
         }
         auto& out = *ctx.out;

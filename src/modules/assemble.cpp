@@ -1,6 +1,9 @@
 #include "modules/assemble.h"
 
+#include <algorithm>
+
 #include <atomic>
+#include <fstream>
 #include <chrono>
 #include <unistd.h>
 
@@ -77,6 +80,16 @@ util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::Command
         return tl::unexpected(e);
     }
     timer.lap("verify");
+
+    // The image's own record of what it adds, for `wslmod verify --added` and install's boot check.
+    if (!staging.added.empty()) {
+        std::vector<std::string> lines;
+        for (const auto& a : staging.added) lines.push_back(fmt::format("{} {} {}\n", a.name, a.path, a.recipe));
+        std::sort(lines.begin(), lines.end());
+        std::string record = "# wslmod: the modules this image adds to the stock ones: name, path, recipe\n";
+        for (const auto& l : lines) record += l;
+        std::ofstream(staging.root() / added_record_name, std::ios::binary) << record;
+    }
 
     say("packing");
     auto po = spec.pack;

@@ -6,6 +6,10 @@
 //   pack     the image writer, which verifies the image it wrote before it replaces the
 //            previous output (kept as <name>.prev) (image/pack.h)
 // A failure at any step leaves the output untouched.
+//
+// An image with added modules records them at its root in `wslmod.added` (added_record_name):
+// a comment line, then one line per module, sorted: "<name> <path> <recipe>".  WSL mounts the
+// image at /lib/modules/<release>, where the file is inert.
 #pragma once
 
 #include <filesystem>
@@ -22,6 +26,8 @@
 #include "util/process.h"
 
 namespace wslmod::modules {
+
+constexpr const char* added_record_name = "wslmod.added";
 
 struct AssembleSpec {
     const StockTree* stock = nullptr; // none: only the added modules

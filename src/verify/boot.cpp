@@ -1,27 +1,24 @@
-#include "harness/boot.h"
+#include "verify/boot.h"
 
 #include <fstream>
 #include <random>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
-#include "harness/initramfs.h"
+#include "verify/initramfs.h"
 #include "modules/kmod_context.h"
+#include "util/atomic_file.h"
+#include "util/file.h"
 #include "util/process.h"
+#include "util/sha256.h"
 
-namespace wslmod::harness {
+namespace wslmod::verify {
 namespace {
 
 std::string fresh_nonce() {
     std::random_device rd;
     return fmt::format("{:08x}{:08x}", rd(), rd());
-}
-
-util::Result<void> write_file(const std::filesystem::path& path, const std::vector<std::byte>& data) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-    if (!out) return util::fail("cannot write", path.string());
-    return {};
 }
 
 } // namespace
@@ -75,52 +72,81 @@ std::string BootResult::describe() const {
     return out;
 }
 
-util::Result<BootResult> boot(const BootSpec& spec, util::CommandRunner& runner) {
-    std::filesystem::create_directories(spec.workdir);
-    auto nonce = fresh_nonce();
+namespace {
 
+// The part of the initramfs that does not change between boots: busybox, kmod and its
+// libraries, the boot modules and their order.
+util::Result<std::vector<std::byte>> base_archive(const BootSpec& spec) {
     Initramfs ramfs;
     for (auto dir : {"/proc", "/sys", "/dev", "/tmp", "/modules", "/sbin", "/bin", "/lib/modules"})
         ramfs.add_directory(dir);
     ramfs.add_char_device("/dev/console", 5, 1);
+    if (!std::filesystem::exists("/bin/busybox"))
+        return util::fail("busybox is not here", "/bin/busybox", "install busybox-static");
     WSLMOD_CHECK(ramfs.add_host_file("/bin/busybox", "/bin/busybox"));
     auto kmod = util::find_program("kmod");
-    if (!kmod) return util::fail("kmod not found", "PATH", "install kmod (scripts/setup)");
+    if (!kmod) return util::fail("kmod not found", "PATH", "install kmod");
     WSLMOD_CHECK(ramfs.add_dynamic_binary("/sbin/kmod", *kmod));
     for (auto tool : {"modprobe", "insmod", "rmmod", "lsmod", "modinfo", "depmod"})
         ramfs.add_symlink(std::string("/sbin/") + tool, "kmod");
 
-    std::vector<modules::ModuleFile> order;
-    if (!spec.boot_modules_tree.empty()) {
-        auto ctx = WSLMOD_TRY(modules::KmodContext::open(spec.boot_modules_tree));
-        order = WSLMOD_TRY(ctx.load_order(spec.boot_modules));
-    }
     std::string order_list;
-    for (size_t i = 0; i < order.size(); ++i) {
-        auto name = fmt::format("{:02}-{}", i, order[i].path.filename().string());
-        WSLMOD_CHECK(ramfs.add_host_file("/boot-modules/" + name, order[i].path, 0644));
-        order_list += name + "\n";
+    if (!spec.boot_module_files.empty()) {
+        for (size_t i = 0; i < spec.boot_module_files.size(); ++i) {
+            auto name = fmt::format("{:02}-{}", i, spec.boot_module_files[i].file);
+            ramfs.add_file("/boot-modules/" + name, spec.boot_module_files[i].data, 0644);
+            order_list += name + "\n";
+        }
+    } else if (!spec.boot_modules_tree.empty()) {
+        auto ctx = WSLMOD_TRY(modules::KmodContext::open(spec.boot_modules_tree));
+        auto order = WSLMOD_TRY(ctx.load_order(spec.boot_modules));
+        for (size_t i = 0; i < order.size(); ++i) {
+            auto name = fmt::format("{:02}-{}", i, order[i].path.filename().string());
+            WSLMOD_CHECK(ramfs.add_host_file("/boot-modules/" + name, order[i].path, 0644));
+            order_list += name + "\n";
+        }
     }
     ramfs.add_file("/boot-modules/order", order_list);
-    // busybox's shell runs its own applets ahead of PATH; the guest must use kmod's tools, as
-    // WSL's /sbin/modprobe does, so each command starts with functions that call kmod.
-    const std::string prelude =
-        "for t in modprobe insmod rmmod lsmod modinfo depmod; do "
-        "eval \"$t() { /sbin/$t \\\"\\$@\\\"; }\"; done\n";
-    for (size_t i = 0; i < spec.commands.size(); ++i)
-        ramfs.add_file(fmt::format("/cmds/{}", i), prelude + spec.commands[i] + "\n");
-    ramfs.add_file("/init", init_script(spec.commands.size(), nonce, spec.disk.has_value()), 0755);
+    return ramfs.build();
+}
 
-    auto initrd = spec.workdir / "initramfs.cpio";
-    WSLMOD_CHECK(write_file(initrd, WSLMOD_TRY(ramfs.build())));
+// What the base archive is made of, for its cache key: the host tools by identity (path, size,
+// mtime) and the boot modules by content.
+std::string base_key(const BootSpec& spec) {
+    util::Sha256 h;
+    h.update("wslmod-initramfs-1");
+    for (const char* tool : {"/bin/busybox", "kmod"}) {
+        auto p = util::find_program(tool).value_or(tool);
+        std::error_code ec;
+        auto size = std::filesystem::file_size(p, ec);
+        auto mtime = std::filesystem::last_write_time(p, ec).time_since_epoch().count();
+        h.update(fmt::format("|{}|{}|{}", p.string(), size, mtime));
+    }
+    for (const auto& m : spec.boot_module_files) h.update("|" + m.file + "|").update(m.data);
+    h.update("|tree:" + spec.boot_modules_tree.string());
+    for (const auto& m : spec.boot_modules) h.update("|" + m);
+    return util::to_hex(h.finish()).substr(0, 32);
+}
 
-    const char* kvm = getenv("WSLMOD_QEMU_KVM");
+util::Result<std::pair<std::vector<std::byte>, bool>> cached_base(const BootSpec& spec) {
+    // A tree's files can change under the same path, so only file-given modules are cached.
+    if (spec.cache.empty() || !spec.boot_modules_tree.empty()) return std::pair{WSLMOD_TRY(base_archive(spec)), false};
+    auto path = spec.cache / "verify" / ("initramfs-" + base_key(spec) + ".cpio");
+    if (auto bytes = util::read_bytes(path)) return std::pair{std::move(*bytes), true};
+    auto bytes = WSLMOD_TRY(base_archive(spec));
+    std::filesystem::create_directories(path.parent_path());
+    WSLMOD_CHECK(util::write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
+    return std::pair{std::move(bytes), false};
+}
+
+std::vector<std::string> qemu_argv(const BootSpec& spec, const std::filesystem::path& initrd, bool kvm) {
     std::vector<std::string> argv = {
-        "qemu-system-x86_64", "-accel", kvm && std::string(kvm) == "1" ? "kvm" : "tcg",
+        "qemu-system-x86_64", "-accel", kvm ? "kvm" : "tcg",
         "-m", "512", "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
         "-serial", "stdio", "-no-reboot",
         "-kernel", spec.kernel.string(), "-initrd", initrd.string(),
         "-append", "console=ttyS0 panic=-1 rdinit=/init quiet loglevel=1"};
+    if (kvm) argv.insert(argv.end(), {"-cpu", "host"});
     if (spec.disk) {
         argv.insert(argv.end(),
                     {"-device", "virtio-scsi-pci,id=scsi0", "-drive",
@@ -128,9 +154,90 @@ util::Result<BootResult> boot(const BootSpec& spec, util::CommandRunner& runner)
                                  spec.disk->string(), spec.disk_format),
                      "-device", "scsi-hd,drive=modules,bus=scsi0.0,lun=0"});
     }
+    return argv;
+}
+
+// The per-boot archive: /init with a fresh nonce, and the commands.
+util::Result<std::vector<std::byte>> boot_archive(const std::vector<std::string>& commands, const std::string& nonce,
+                                                  bool expect_disk) {
+    Initramfs ramfs;
+    // busybox's shell runs its own applets ahead of PATH; the guest must use kmod's tools, as
+    // WSL's /sbin/modprobe does, so each command starts with functions that call kmod.
+    const std::string prelude =
+        "for t in modprobe insmod rmmod lsmod modinfo depmod; do "
+        "eval \"$t() { /sbin/$t \\\"\\$@\\\"; }\"; done\n";
+    for (size_t i = 0; i < commands.size(); ++i)
+        ramfs.add_file(fmt::format("/cmds/{}", i), prelude + commands[i] + "\n");
+    ramfs.add_file("/init", init_script(commands.size(), nonce, expect_disk), 0755);
+    return ramfs.build();
+}
+
+util::Result<void> write_initrd(const std::filesystem::path& path, const std::vector<std::byte>& base,
+                                const std::vector<std::byte>& per_boot) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(base.data()), static_cast<std::streamsize>(base.size()));
+    out.write(reinterpret_cast<const char*>(per_boot.data()), static_cast<std::streamsize>(per_boot.size()));
+    if (!out) return util::fail("cannot write", path.string(), "check free disk space");
+    return {};
+}
+
+std::string boot_id() {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string id;
+    std::getline(in, id);
+    return id.empty() ? "unknown" : id;
+}
+
+// Whether KVM really runs a guest here: a bounded boot with no disk and no commands.
+bool kvm_works(const BootSpec& spec, const std::vector<std::byte>& base, util::CommandRunner& runner) {
+    if (::access("/dev/kvm", R_OK | W_OK) != 0) return false;
+    std::filesystem::path verdict;
+    if (!spec.cache.empty()) {
+        verdict = spec.cache / "verify" / ("kvm-" + boot_id());
+        std::ifstream in(verdict);
+        std::string v;
+        if (std::getline(in, v)) return v == "works";
+    }
+    auto nonce = fresh_nonce();
+    auto probe = spec.workdir / "kvm-probe.cpio";
+    auto per_boot = boot_archive({}, nonce, false);
+    bool works = false;
+    if (per_boot && write_initrd(probe, base, *per_boot)) {
+        BootSpec bare = spec;
+        bare.disk.reset();
+        auto run = runner.run(util::Command(qemu_argv(bare, probe, true)).in(spec.workdir).with_timeout(std::chrono::seconds(20)));
+        works = run && !run->timed_out && parse_console(run->output, nonce).done;
+    }
+    if (!verdict.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(verdict.parent_path(), ec);
+        (void)util::write_file_atomically(verdict, works ? "works\n" : "hangs or fails\n");
+    }
+    return works;
+}
+
+} // namespace
+
+util::Result<BootResult> boot(const BootSpec& spec, util::CommandRunner& runner) {
+    std::filesystem::create_directories(spec.workdir);
     BootResult result;
+    auto [base, cached] = WSLMOD_TRY(cached_base(spec));
+    result.initramfs_cached = cached;
+    auto nonce = fresh_nonce();
+    auto initrd = spec.workdir / "initramfs.cpio";
+    WSLMOD_CHECK(write_initrd(initrd, base, WSLMOD_TRY(boot_archive(spec.commands, nonce, spec.disk.has_value()))));
+
+    auto accel = spec.accel;
+    if (const char* kvm = getenv("WSLMOD_QEMU_KVM"); kvm && *kvm)
+        accel = std::string(kvm) == "1" ? Accel::kvm : Accel::tcg;
+    bool use_kvm = accel == Accel::kvm || (accel == Accel::automatic && kvm_works(spec, base, runner));
+    result.accel = use_kvm ? "kvm" : "tcg";
+
+    auto argv = qemu_argv(spec, initrd, use_kvm);
     result.qemu_command = util::shell_quote(argv);
+    auto started = std::chrono::steady_clock::now();
     auto run = WSLMOD_TRY(runner.run(util::Command(argv).in(spec.workdir).with_timeout(spec.timeout)));
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     result.console = std::move(run.output);
     result.timed_out = run.timed_out;
     result.report = parse_console(result.console, nonce);
@@ -138,4 +245,4 @@ util::Result<BootResult> boot(const BootSpec& spec, util::CommandRunner& runner)
     return result;
 }
 
-} // namespace wslmod::harness
+} // namespace wslmod::verify

@@ -1,8 +1,8 @@
-#include "harness/console.h"
+#include "verify/console.h"
 
 #include <charconv>
 
-namespace wslmod::harness {
+namespace wslmod::verify {
 namespace {
 
 std::string normalise(std::string_view in) {
@@ -90,4 +90,4 @@ std::string console_tail(std::string_view raw, size_t lines) {
     return text.substr(pos == 0 ? 0 : pos + 1);
 }
 
-} // namespace wslmod::harness
+} // namespace wslmod::verify

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace wslmod::harness {
+namespace wslmod::verify {
 
 struct Section {
     std::string output;
@@ -38,4 +38,4 @@ ConsoleReport parse_console(std::string_view console, std::string_view nonce);
 // The last `lines` lines of `console`, for failure messages.
 std::string console_tail(std::string_view console, size_t lines);
 
-} // namespace wslmod::harness
+} // namespace wslmod::verify

@@ -1,4 +1,4 @@
-#include "harness/initramfs.h"
+#include "verify/initramfs.h"
 
 #include <memory>
 #include <set>
@@ -13,7 +13,7 @@
 #include "util/file.h"
 #include "util/process.h"
 
-namespace wslmod::harness {
+namespace wslmod::verify {
 
 void Initramfs::ensure_parents(const std::string& path) {
     std::set<std::string> have;
@@ -109,4 +109,4 @@ util::Result<std::vector<std::byte>> Initramfs::build() const {
     return out;
 }
 
-} // namespace wslmod::harness
+} // namespace wslmod::verify

@@ -12,7 +12,7 @@
 
 #include "util/error.h"
 
-namespace wslmod::harness {
+namespace wslmod::verify {
 
 class Initramfs {
   public:
@@ -43,4 +43,4 @@ class Initramfs {
     std::vector<Entry> entries_;
 };
 
-} // namespace wslmod::harness
+} // namespace wslmod::verify

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/boot.h"
+#include "verify/boot.h"
 #include "recipe/recipe.h"
 #include "support/catch.h"
 #include "support/debian_boot.h"
@@ -94,7 +94,10 @@ TEST_CASE("hello and usbip-extra and v4l2loopback and a dependent recipe merged 
     REQUIRE(imported.exit_code == 0);
 
     auto out = dir / "out/modules.vhdx";
+    // --verify: the build ends by booting the stock kernel with the image and loading every
+    // added module (wslmod verify --boot); the image's boot modules come from the image itself.
     auto doc = build_json({"--stock-modules", stock.string(), "--recipes", fixture_recipes().string(), "-o", out.string(),
+                           "--verify", "--stock-kernel", k.kernel.string(),
                            "hello", "usbip-extra", v4l2.string(), "wslmod-consumer"});
     INFO(doc.dump(2));
     const auto& img = doc["image"];
@@ -109,6 +112,17 @@ TEST_CASE("hello and usbip-extra and v4l2loopback and a dependent recipe merged 
     expected.insert({"hello", "v4l2loopback", "wslmod_consumer", "wslmod_provider"});
     CHECK(added == expected);
     CHECK(img["counts"]["modules"] == img["counts"]["stock"].get<size_t>() + added.size());
+    const auto& verified = doc["verify"];
+    CHECK(verified["ok"] == true);
+    CHECK(verified["release"] == k.release);
+    CHECK_FALSE(verified["boot_modules"].empty()); // Debian's virtio_scsi, sd_mod, ext4, ... from the image
+    std::set<std::string> loaded_by_verify;
+    for (const auto& m : verified["modules"]) {
+        INFO(m.dump());
+        CHECK(m["loaded"] == true);
+        loaded_by_verify.insert(kernel_name(m["module"].get<std::string>()));
+    }
+    CHECK(loaded_by_verify == expected); // every added module, reported loaded
 
     // inspect --diff between the stock image and the output lists exactly the added modules.
     auto diff = test::run_wslmod({"--json", "inspect", out.string(), "--diff", stock.string()});

@@ -1,5 +1,5 @@
 // A modules image packed by wslmod, mounted in the guest exactly as WSL mounts it.
-#include "harness/boot.h"
+#include "verify/boot.h"
 #include "support/catch.h"
 #include "support/debian_boot.h"
 #include "support/prereq.h"

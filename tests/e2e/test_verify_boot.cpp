@@ -2,7 +2,7 @@
 // Microsoft way, mounted in the guest the WSL way, and real modprobe calls.
 #include <chrono>
 
-#include "harness/boot.h"
+#include "verify/boot.h"
 #include "support/catch.h"
 #include "support/debian_boot.h"
 #include "support/microsoft_image.h"
@@ -21,7 +21,7 @@ std::filesystem::path stock_vhdx() {
     return out;
 }
 
-harness::BootSpec spec_for(const std::string& name, std::vector<std::string> commands) {
+verify::BootSpec spec_for(const std::string& name, std::vector<std::string> commands) {
     auto spec = test::debian_boot_spec(test::scratch_dir(name));
     spec.commands = std::move(commands);
     return spec;
@@ -64,7 +64,7 @@ TEST_CASE("a wrong module name fails modprobe and the harness reports it") {
 TEST_CASE("without the disk, the WSL-style mount fails and no stock module loads") {
     auto spec = spec_for("boot-no-disk", {"modprobe vcan"});
     util::SystemRunner runner;
-    auto result = harness::boot(spec, runner);
+    auto result = verify::boot(spec, runner);
     REQUIRE(result);
     INFO(result->describe());
     REQUIRE(result->report.done);
@@ -81,7 +81,7 @@ TEST_CASE("a hung guest is killed at the timeout and the console tail is kept") 
     spec.disk = stock_vhdx();
     spec.timeout = 25s; // a boot takes a few seconds under TCG
     util::SystemRunner runner;
-    auto result = harness::boot(spec, runner);
+    auto result = verify::boot(spec, runner);
     REQUIRE(result);
     CHECK(result->timed_out);
     CHECK_FALSE(result->report.done);

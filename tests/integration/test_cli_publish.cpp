@@ -88,5 +88,5 @@ TEST_CASE("the CI workflow template runs only wslmod commands and options that e
         }
         seen.insert(sub);
     }
-    CHECK(seen == std::set<std::string>{"build", "status", "publish"});
+    CHECK(seen == std::set<std::string>{"build", "status", "verify", "publish"});
 }

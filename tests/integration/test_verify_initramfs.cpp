@@ -2,7 +2,7 @@
 // unpacked tree to prove that every shared library came along.
 #include <fstream>
 
-#include "harness/initramfs.h"
+#include "verify/initramfs.h"
 #include "support/catch.h"
 #include "support/prereq.h"
 #include "util/process.h"
@@ -12,7 +12,7 @@ using namespace wslmod;
 TEST_CASE("cpio unpacks the initramfs, and kmod runs from it with only its own libraries") {
     test::require_program("cpio");
     test::require_program("kmod");
-    harness::Initramfs fs;
+    verify::Initramfs fs;
     REQUIRE(fs.add_host_file("/bin/busybox", "/bin/busybox"));
     REQUIRE(fs.add_dynamic_binary("/sbin/kmod", *util::find_program("kmod")));
     fs.add_symlink("/sbin/modprobe", "kmod");

@@ -3,7 +3,7 @@
 
 #include <filesystem>
 
-#include "harness/boot.h"
+#include "verify/boot.h"
 #include "support/catch.h"
 #include "support/prereq.h"
 #include "util/process.h"
@@ -12,12 +12,12 @@ namespace wslmod::test {
 
 // The spec for booting the Debian fixture kernel with work files in `workdir`; the caller adds
 // the disk and the commands.  Skips (or fails in CI) without QEMU, kmod or busybox-static.
-inline harness::BootSpec debian_boot_spec(const std::filesystem::path& workdir) {
+inline verify::BootSpec debian_boot_spec(const std::filesystem::path& workdir) {
     require_program("qemu-system-x86_64");
     require_program("kmod");
     require(std::filesystem::exists("/bin/busybox"), "busybox-static is not installed (scripts/setup --deps)");
     const auto& k = debian_kernel();
-    harness::BootSpec spec;
+    verify::BootSpec spec;
     spec.kernel = k.kernel;
     spec.boot_modules_tree = k.modules;
     spec.workdir = workdir;
@@ -26,9 +26,9 @@ inline harness::BootSpec debian_boot_spec(const std::filesystem::path& workdir) 
 
 // Boots `spec` and requires that the guest ran to the end with the disk mounted the WSL way;
 // failures show the console tail.
-inline harness::BootResult boot_ok(const harness::BootSpec& spec, size_t commands) {
+inline verify::BootResult boot_ok(const verify::BootSpec& spec, size_t commands) {
     util::SystemRunner runner;
-    auto result = harness::boot(spec, runner);
+    auto result = verify::boot(spec, runner);
     REQUIRE(result);
     INFO(result->describe());
     REQUIRE(result->ok());

@@ -1,5 +1,7 @@
 #include "support/microsoft_image.h"
 
+#include <unistd.h>
+
 #include <fstream>
 
 #include <fmt/format.h>
@@ -20,18 +22,21 @@ void pack_like_microsoft(const std::filesystem::path& tree, const std::filesyste
     for (const auto& e : std::filesystem::recursive_directory_iterator(tree))
         if (e.is_regular_file() && !e.is_symlink()) bytes += e.file_size();
     uintmax_t size_mib = bytes / (1 << 20) + 256;
-    auto raw = out.string() + ".raw";
+    // Temporaries of this process, renamed into place: tests that run at once may both make it.
+    auto raw = fmt::format("{}.raw.{}", out.string(), ::getpid());
+    auto tmp = fmt::format("{}.tmp.{}", out.string(), ::getpid());
     util::SystemRunner r;
     auto mk = r.run({{"mke2fs", "-q", "-F", "-t", "ext4", "-d", tree.string(), raw,
                       fmt::format("{}M", size_mib)}});
     REQUIRE(mk);
     INFO(mk->output);
     REQUIRE(mk->exit_code == 0);
-    auto conv = r.run({{"qemu-img", "convert", "-f", "raw", "-O", "vhdx", raw, out.string()}});
+    auto conv = r.run({{"qemu-img", "convert", "-f", "raw", "-O", "vhdx", raw, tmp}});
     REQUIRE(conv);
     INFO(conv->output);
     REQUIRE(conv->exit_code == 0);
     std::filesystem::remove(raw);
+    std::filesystem::rename(tmp, out);
     std::ofstream{done};
 }
 

@@ -1,7 +1,7 @@
-#include "harness/console.h"
+#include "verify/console.h"
 #include "support/catch.h"
 
-using namespace wslmod::harness;
+using namespace wslmod::verify;
 
 TEST_CASE("parse_console collects setup, each command and dmesg between nonce markers") {
     std::string console = "[    0.000000] Linux version ...\r\n"

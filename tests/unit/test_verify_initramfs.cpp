@@ -1,10 +1,10 @@
 #include <string>
 
-#include "harness/boot.h"
-#include "harness/initramfs.h"
+#include "verify/boot.h"
+#include "verify/initramfs.h"
 #include "support/catch.h"
 
-using namespace wslmod::harness;
+using namespace wslmod::verify;
 
 namespace {
 std::string as_text(const std::vector<std::byte>& b) {
