@@ -1,33 +1,22 @@
-// wslmod's command line: parses arguments with CLI11 from the subcommand table and dispatches.
+// wslmod's command line: parses arguments with the parser cli::make_app builds and dispatches.
 // Errors from the library are reported here, once.
 #include <exception>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-
-#include "cli/commands.h"
-#include "cli/version.h"
+#include "cli/app.h"
 
 int main(int argc, char** argv) {
     using namespace wslmod;
-    CLI::App app{"wslmod: build out-of-tree kernel modules for WSL2 into one modules.vhdx", "wslmod"};
-    app.set_version_flag("--version", std::string("wslmod ") + cli::version());
-    app.require_subcommand(1);
-    bool json = false;
-    app.add_flag("--json", json, "Print machine-readable JSON instead of text")->configurable(false);
-    auto actions = cli::register_subcommands(app);
-    app.footer(cli::table_help());
-    for (auto& [sub, action] : actions) sub->fallthrough();
-
+    auto cli = cli::make_app();
     try {
-        app.parse(argc, argv);
+        cli->parser.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        return cli->parser.exit(e);
     }
 
     util::SystemRunner runner;
-    cli::Context ctx{json, &std::cout, &std::cerr, &runner};
-    for (auto& [sub, action] : actions) {
+    cli::Context ctx{cli->json, &std::cout, &std::cerr, &runner};
+    for (auto& [sub, action] : cli->actions) {
         if (!sub->parsed()) continue;
         try {
             auto rc = action(ctx);

@@ -1,6 +1,8 @@
 // The wslmod binary, run as a user runs it.
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.h"
 #include "support/catch.h"
 #include "support/prereq.h"
@@ -75,4 +77,37 @@ TEST_CASE("bad input gives one error line naming the file, and exit code 2") {
     auto missing = wslmod_run({"kernel", "info", "--config", (dir / "absent").string()});
     CHECK(missing.exit_code != 0);
     CHECK(missing.output.find((dir / "absent").string()) != std::string::npos);
+}
+
+TEST_CASE("a --json after the subcommand prints the same JSON, and text output ends with a newline") {
+    const auto& k = test::debian_kernel();
+    auto wsl = test::shared_dir() / "kernel-configs/config-wsl-6.6.87.1";
+    auto before = wslmod_run({"--json", "kernel", "info", "--config", wsl.string()});
+    auto after = wslmod_run({"kernel", "info", "--config", wsl.string(), "--json"});
+    INFO(after.output);
+    CHECK(after.exit_code == 0);
+    CHECK(after.output == before.output);
+    CHECK(nlohmann::json::parse(after.output)["modversions"] == true);
+    auto list = wslmod_run({"recipe", "list", "--json"});
+    CHECK(list.exit_code == 0);
+    CHECK(nlohmann::json::parse(list.output)["recipes"].size() >= 3);
+
+    // Every command here prints text a shell prompt must not follow on the same line.
+    std::vector<std::vector<std::string>> commands = {
+        {"list"},
+        {"recipe", "show", "hello"},
+        {"recipe", "show", "usbip-extra"},
+        {"recipe", "show", "v4l2loopback"},
+        {"kernel", "info", "--config", wsl.string()},
+        {"kernel", "info", "--config", k.config.string(), "--stock-kernel", k.kernel.string()},
+        {"inspect", k.modules.string()},
+        {"image", "ls", "--help"},
+        {"--version"},
+    };
+    for (const auto& args : commands) {
+        auto out = wslmod_run(args);
+        INFO(util::shell_quote(args) << "\n" << out.output);
+        CHECK(out.exit_code == 0);
+        CHECK(out.output.ends_with("\n"));
+    }
 }

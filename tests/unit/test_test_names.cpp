@@ -1,6 +1,7 @@
 // A lint on the test suite itself: catch_discover_tests hands each test name to ctest, which
 // splits a name at ';' into two names that match nothing, and a '\' reaches Catch's filter as an
-// escape.  Either turns a test into a failure in CI that passed when run by hand.
+// escape, and a name that starts with '-' reaches Catch as an option.  Each turns a test into a
+// failure in CI that passed when run by hand.
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -9,7 +10,7 @@
 
 namespace fs = std::filesystem;
 
-TEST_CASE("no test name holds a semicolon or a backslash, which ctest and Catch's filter would mangle") {
+TEST_CASE("no test name holds a semicolon or a backslash or starts with a hyphen, which ctest and Catch would mangle") {
     static const std::regex test_case(R"re(TEST_CASE\("((?:[^"\\]|\\.)*)")re");
     int names = 0;
     for (const auto& e : fs::recursive_directory_iterator(fs::path(WSLMOD_SOURCE_DIR) / "tests")) {
@@ -22,6 +23,7 @@ TEST_CASE("no test name holds a semicolon or a backslash, which ctest and Catch'
             INFO(e.path().filename().string() << ": " << name);
             CHECK(name.find(';') == std::string::npos);
             CHECK(name.find('\\') == std::string::npos);
+            CHECK_FALSE(name.starts_with("-"));
         }
     }
     CHECK(names > 100); // the pattern really found the suite's tests
