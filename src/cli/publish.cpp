@@ -74,9 +74,7 @@ Action setup_publish(CLI::App& app) {
             {"HOMEPAGE", opt->homepage}, {"VERSION", release + "-" + sha.substr(0, 8)},
             {"KERNEL", wslconfig_path(windows_dir + "\\kernel")}, {"MODULES", wslconfig_path(windows_dir + "\\" + name)}};
 
-        auto templates = recipe::shipped_dir("templates", "WSLMOD_TEMPLATES");
-        if (templates.empty())
-            return util::fail("the templates folder is not installed", "templates", "set WSLMOD_TEMPLATES to its folder");
+        auto templates = WSLMOD_TRY(recipe::find_shipped_dir("templates", "WSLMOD_TEMPLATES"));
         auto out = opt->out.empty() ? image.parent_path() / "publish" : fs::absolute(opt->out).lexically_normal();
         std::error_code ec;
         fs::create_directories(out, ec);

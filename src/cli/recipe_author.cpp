@@ -25,9 +25,7 @@ Action setup_recipe_new(CLI::App& app) {
         ->capture_default_str();
     app.add_option("-o,--output", opt->out, "Folder to create (default recipes/NAME, on the project's search path)");
     return [opt](const Context& ctx) -> util::Result<int> {
-        auto templates = recipe::shipped_dir("templates", "WSLMOD_TEMPLATES");
-        if (templates.empty())
-            return util::fail("the templates folder is not installed", "templates", "set WSLMOD_TEMPLATES to its folder");
+        auto templates = WSLMOD_TRY(recipe::find_shipped_dir("templates", "WSLMOD_TEMPLATES"));
         fs::path out = opt->out.empty() ? fs::path("recipes") / opt->name : fs::path(opt->out);
         auto r = WSLMOD_TRY(recipe::scaffold(templates / opt->kind, opt->name, fs::absolute(out)));
         if (ctx.json) ctx.emit_json({{"recipe", r.name}, {"dir", r.dir.string()}, {"template", opt->kind}});
