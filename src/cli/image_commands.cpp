@@ -126,10 +126,17 @@ Action setup_image_extract(CLI::App& app) {
     auto img = std::make_shared<std::string>();
     auto dir = std::make_shared<std::string>();
     app.add_option("IMG", *img, "Image (VHDX, VHD or raw ext4)")->required();
-    app.add_option("DIR", *dir, "New folder to extract into")->required();
-    return [img, dir](const Context& ctx) -> util::Result<int> {
+    app.add_option("DIR", *dir, "New folder to extract into (appears whole or not at all)")->required();
+    auto keep_modes = std::make_shared<bool>(false);
+    app.add_flag("--keep-modes", *keep_modes, "Keep setuid, setgid and sticky bits (dropped by default)");
+    return [img, dir, keep_modes](const Context& ctx) -> util::Result<int> {
         auto o = WSLMOD_TRY(open_fs(*img));
-        auto stats = WSLMOD_TRY(o.fs->extract("", *dir));
+        std::error_code ec;
+        image::ExtractLimits limits;
+        limits.max_bytes = std::filesystem::file_size(*img, ec); // the container holds at most its own size
+        if (ec) limits.max_bytes = 0;
+        limits.keep_special_modes = *keep_modes;
+        auto stats = WSLMOD_TRY(o.fs->extract("", *dir, limits));
         if (ctx.json)
             ctx.emit_json({{"image", *img}, {"directory", *dir}, {"files", stats.files},
                            {"directories", stats.directories}, {"symlinks", stats.symlinks}});

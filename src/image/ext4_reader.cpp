@@ -5,6 +5,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <map>
+#include <set>
+#include <cstdlib>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "image/ext2fs_io.h"
+#include "util/beneath.h"
 
 namespace wslmod::image {
 namespace {
@@ -32,12 +35,17 @@ Ext4Entry entry_from_inode(const std::string& name, const struct ext2_inode& ino
 
 struct DirList {
     std::vector<std::pair<std::string, ext2_ino_t>> names;
+    bool dot = false, dotdot = false;
 };
 
+// Every entry but the folder's own "." and "..".  A second "." or ".." is kept as a name, so
+// that whoever walks the list refuses it (util::check_component) instead of skipping it.
 int collect(ext2_ino_t, int, struct ext2_dir_entry* dirent, int, int, char*, void* priv) {
     auto* list = static_cast<DirList*>(priv);
     std::string name(dirent->name, ext2fs_dirent_name_len(dirent));
-    if (name != "." && name != "..") list->names.emplace_back(name, dirent->inode);
+    if (name == "." && !list->dot) list->dot = true;
+    else if (name == ".." && !list->dotdot) list->dotdot = true;
+    else list->names.emplace_back(name, dirent->inode);
     return 0;
 }
 
@@ -127,48 +135,188 @@ util::Result<std::string> Ext4Reader::read_file(const std::string& path) const {
     return out;
 }
 
-util::Result<Ext4Check> Ext4Reader::extract(const std::string& path, const std::filesystem::path& dest) const {
-    std::error_code ec;
-    if (std::filesystem::exists(dest, ec) && !std::filesystem::is_empty(dest, ec))
-        return util::bad_input("destination is not empty", dest.string(), "extract into a new folder");
-    std::filesystem::create_directories(dest, ec);
-    if (ec) return util::fail(fmt::format("cannot create: {}", ec.message()), dest.string());
+// The state of one extract(): the limits, what has been written so far, and the folders seen.
+struct Ext4Reader::Extraction {
+    ExtractLimits limits;
     Ext4Check stats;
-    // Depth-first over (image path, host path); names come from directory entries, which
-    // cannot contain '/', and . and .. are skipped, so every host path stays below `dest`.
-    std::vector<std::pair<std::string, std::filesystem::path>> todo{{path, dest}};
-    while (!todo.empty()) {
-        auto [img, host] = todo.back();
-        todo.pop_back();
-        for (const auto& e : WSLMOD_TRY(list(img))) {
-            auto child_img = (img.empty() || img == "/" ? "" : img + "/") + e.name;
-            auto child = host / e.name;
-            if (e.type == TreeEntry::Type::directory) {
-                ++stats.directories;
-                if (::mkdir(child.c_str(), 0700) != 0)
-                    return util::fail(fmt::format("cannot create: {}", strerror(errno)), child.string());
-                todo.emplace_back(child_img, child);
-            } else if (e.type == TreeEntry::Type::symlink) {
-                if (::symlink(e.target.c_str(), child.c_str()) != 0)
-                    return util::fail(fmt::format("cannot create symlink: {}", strerror(errno)), child.string());
-                ++stats.symlinks;
-                continue;
-            } else {
-                auto data = WSLMOD_TRY(read_file(child_img));
-                int fd = ::open(child.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-                if (fd < 0) return util::fail(fmt::format("cannot create: {}", strerror(errno)), child.string());
-                bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
-                ::close(fd);
-                if (!ok) return util::fail("write failed", child.string(), "check free disk space");
-                ++stats.files;
-                stats.data_blocks += (data.size() + 4095) / 4096;
-            }
-            ::chmod(child.c_str(), e.mode);
+    uint64_t bytes = 0, entries = 0;
+    std::set<unsigned> dirs_seen;
+};
+
+namespace {
+
+constexpr int max_depth = 256;     // below any real modules tree (kernel/drivers/... is < 10 deep)
+constexpr size_t chunk = 1u << 20; // file data is copied in pieces of this size
+
+std::string image_path(const std::string& origin, const std::string& path) { return origin + ":/" + path; }
+
+} // namespace
+
+util::Result<void> Ext4Reader::extract_file(Extraction& x, unsigned ino, const std::string& img_path, int fd) const {
+    auto where = image_path(origin_, img_path);
+    struct ext2_inode inode {};
+    if (errcode_t e = ext2fs_read_inode(fs_, ino, &inode))
+        return util::fail(fmt::format("cannot read inode {}: {}", ino, ext2_error(e)), where);
+    uint64_t size = EXT2_I_SIZE(&inode);
+    // The logical blocks that hold data, as runs; holes are never read, so a sparse file costs
+    // what it stores, and the file written stays sparse.
+    std::vector<std::pair<uint64_t, uint64_t>> runs; // (first logical block, count)
+    bool inline_data = inode.i_flags & EXT4_INLINE_DATA_FL;
+    if (!inline_data && ext2fs_inode_has_valid_blocks2(fs_, &inode)) {
+        auto cb = [](ext2_filsys, blk64_t*, e2_blkcnt_t lblk, blk64_t, int, void* priv) -> int {
+            if (lblk < 0) return 0; // index and indirect blocks
+            auto* r = static_cast<std::vector<std::pair<uint64_t, uint64_t>>*>(priv);
+            auto l = static_cast<uint64_t>(lblk);
+            if (!r->empty() && r->back().first + r->back().second == l) ++r->back().second;
+            else r->emplace_back(l, 1);
+            return 0;
+        };
+        if (errcode_t e = ext2fs_block_iterate3(fs_, ino, BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY, nullptr, cb, &runs))
+            return util::fail(fmt::format("cannot map inode {}: {}", ino, ext2_error(e)), where);
+    } else if (inline_data) {
+        runs.emplace_back(0, 1);
+    }
+    ext2_file_t file = nullptr;
+    if (errcode_t e = ext2fs_file_open2(fs_, ino, &inode, 0, &file))
+        return util::fail(fmt::format("cannot open: {}", ext2_error(e)), where);
+    struct Close {
+        ext2_file_t f;
+        ~Close() { ext2fs_file_close(f); }
+    } close_file{file};
+    uint64_t block = fs_->blocksize;
+    std::string buf;
+    for (auto [first, count] : runs) {
+        uint64_t offset = first * block;
+        if (offset >= size) break;
+        uint64_t end = std::min(size, (first + count) * block);
+        if (errcode_t e = ext2fs_file_llseek(file, offset, EXT2_SEEK_SET, nullptr))
+            return util::fail(fmt::format("cannot seek: {}", ext2_error(e)), where);
+        while (offset < end) {
+            auto want = static_cast<unsigned>(std::min<uint64_t>(chunk, end - offset));
+            if (x.bytes + want > x.limits.max_bytes)
+                return util::bad_input(fmt::format("the image's files add up to more than {} bytes, its own used size",
+                                                   x.limits.max_bytes),
+                                       where, "the image is damaged or crafted (hard links or overlapping blocks)");
+            buf.resize(want);
+            unsigned got = 0;
+            if (errcode_t e = ext2fs_file_read(file, buf.data(), want, &got); e || got != want)
+                return util::fail(fmt::format("cannot read: {}", e ? ext2_error(e) : "short read"), where);
+            if (::pwrite(fd, buf.data(), got, static_cast<off_t>(offset)) != static_cast<ssize_t>(got))
+                return util::fail(fmt::format("write failed: {}", strerror(errno)), where, "check free disk space");
+            x.bytes += got;
+            offset += got;
+        }
+        x.stats.data_blocks += count;
+    }
+    if (::ftruncate(fd, static_cast<off_t>(size)) != 0)
+        return util::fail(fmt::format("cannot set the size to {}: {}", size, strerror(errno)), where);
+    return {};
+}
+
+// A folder's own mode is set once its children are in, so that a read-only folder was still
+// writable while they were made; only the folders on the current path are open at a time.
+util::Result<void> Ext4Reader::extract_dir(Extraction& x, unsigned ino, const util::Beneath& out,
+                                           const std::string& img_path, int depth) const {
+    auto where = image_path(origin_, img_path);
+    if (depth > max_depth)
+        return util::bad_input(fmt::format("folders nested more than {} deep", max_depth), where,
+                               "the image is damaged or crafted");
+    DirList list;
+    if (errcode_t e = ext2fs_dir_iterate2(fs_, ino, 0, nullptr, collect, &list))
+        return util::fail(fmt::format("cannot list: {}", ext2_error(e)), where);
+    std::sort(list.names.begin(), list.names.end());
+    for (const auto& [name, child_ino] : list.names) {
+        WSLMOD_CHECK(util::check_component(name, where));
+        auto child_path = img_path.empty() ? name : img_path + "/" + name;
+        auto child_where = image_path(origin_, child_path);
+        if (++x.entries > x.limits.max_entries)
+            return util::bad_input(fmt::format("more than {} entries, the image's own inode count", x.limits.max_entries),
+                                   child_where, "the image is damaged or crafted");
+        struct ext2_inode inode {};
+        if (errcode_t e = ext2fs_read_inode(fs_, child_ino, &inode))
+            return util::fail(fmt::format("cannot read inode {}: {}", child_ino, ext2_error(e)), child_where);
+        mode_t mode = inode.i_mode & (x.limits.keep_special_modes ? 07777 : 0777);
+        if (LINUX_S_ISDIR(inode.i_mode)) {
+            if (!x.dirs_seen.insert(child_ino).second)
+                return util::bad_input(fmt::format("folder inode {} is reached twice: the tree has a loop", child_ino),
+                                       child_where, "the image is damaged or crafted");
+            auto sub = WSLMOD_TRY(out.make_dir(name));
+            WSLMOD_CHECK(extract_dir(x, child_ino, sub, child_path, depth + 1));
+            WSLMOD_CHECK(sub.set_mode(mode));
+            ++x.stats.directories;
+        } else if (LINUX_S_ISLNK(inode.i_mode)) {
+            if (EXT2_I_SIZE(&inode) >= 4096)
+                return util::bad_input("a symlink target longer than 4095 bytes", child_where, "the image is damaged or crafted");
+            auto target = WSLMOD_TRY(read_file(child_path));
+            WSLMOD_CHECK(out.make_symlink(name, target));
+            ++x.stats.symlinks;
+        } else if (LINUX_S_ISREG(inode.i_mode)) {
+            auto fd = WSLMOD_TRY(out.create_file(name));
+            WSLMOD_CHECK(extract_file(x, child_ino, child_path, fd.get()));
+            if (::fchmod(fd.get(), mode) != 0)
+                return util::fail(fmt::format("cannot chmod: {}", strerror(errno)), child_where);
+            ++x.stats.files;
+        } else {
+            return util::bad_input("a device, fifo or socket: a modules image holds files, folders and symlinks only",
+                                   child_where);
         }
     }
-    auto root = WSLMOD_TRY(stat(path));
-    ::chmod(dest.c_str(), root.mode);
-    return stats;
+    return {};
+}
+
+util::Result<Ext4Check> Ext4Reader::extract(const std::string& path, const std::filesystem::path& dest,
+                                            const ExtractLimits& limits) const {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    bool existed = fs::exists(fs::symlink_status(dest, ec));
+    if (existed && (!fs::is_directory(fs::symlink_status(dest, ec)) || !fs::is_empty(dest, ec)))
+        return util::bad_input("destination exists and is not an empty folder", dest.string(), "extract into a new folder");
+    auto parent = dest.parent_path().empty() ? fs::path(".") : dest.parent_path();
+    fs::create_directories(parent, ec);
+    if (ec) return util::fail(fmt::format("cannot create: {}", ec.message()), parent.string());
+
+    Extraction x;
+    x.limits = limits;
+    uint64_t used_bytes = (ext2fs_blocks_count(fs_->super) - ext2fs_free_blocks_count(fs_->super)) * fs_->blocksize;
+    uint64_t used_inodes = fs_->super->s_inodes_count - fs_->super->s_free_inodes_count;
+    if (!x.limits.max_bytes || used_bytes < x.limits.max_bytes) x.limits.max_bytes = used_bytes;
+    if (!x.limits.max_entries) x.limits.max_entries = used_inodes;
+
+    auto root = WSLMOD_TRY(lookup(path));
+    struct ext2_inode root_inode {};
+    if (errcode_t e = ext2fs_read_inode(fs_, root, &root_inode))
+        return util::fail(fmt::format("cannot read inode {}: {}", root, ext2_error(e)), image_path(origin_, path));
+    if (!LINUX_S_ISDIR(root_inode.i_mode)) return util::bad_input("not a folder", image_path(origin_, path));
+    x.dirs_seen.insert(root);
+
+    // A temporary sibling, renamed into place once whole; removed on any failure.
+    auto pattern = (parent / ("." + dest.filename().string() + ".extract-XXXXXX")).string();
+    if (!::mkdtemp(pattern.data())) return util::fail(fmt::format("cannot create: {}", strerror(errno)), pattern);
+    fs::path temp = pattern;
+    struct Cleanup {
+        fs::path p;
+        ~Cleanup() {
+            if (p.empty()) return;
+            std::error_code e;
+            // A finished subfolder may already have a read-only mode from the image.
+            for (auto it = fs::recursive_directory_iterator(p, e); !e && it != fs::recursive_directory_iterator();
+                 it.increment(e))
+                if (it->is_directory(e) && !it->is_symlink(e)) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, e);
+            fs::remove_all(p, e);
+        }
+    } cleanup{temp};
+    auto top = WSLMOD_TRY(util::Beneath::open(temp));
+    auto clean = path;
+    while (!clean.empty() && clean.front() == '/') clean.erase(0, 1);
+    while (!clean.empty() && clean.back() == '/') clean.pop_back();
+    WSLMOD_CHECK(extract_dir(x, root, top, clean, 0));
+    WSLMOD_CHECK(top.set_mode(root_inode.i_mode & (x.limits.keep_special_modes ? 07777 : 0777)));
+    if (existed && ::rmdir(dest.c_str()) != 0)
+        return util::fail(fmt::format("cannot replace the empty folder: {}", strerror(errno)), dest.string());
+    if (::rename(temp.c_str(), dest.c_str()) != 0)
+        return util::fail(fmt::format("cannot move into place: {}", strerror(errno)), dest.string());
+    cleanup.p.clear();
+    return x.stats;
 }
 
 util::Result<Ext4Check> Ext4Reader::check() const {

@@ -82,7 +82,11 @@ util::Result<void> copy_folder(const fs::path& from, const fs::path& to) {
 util::Result<void> extract_image(const fs::path& image, const fs::path& to) {
     auto disk = WSLMOD_TRY(image::open_disk_image(image));
     auto reader = WSLMOD_TRY(image::Ext4Reader::open(disk.device(), image.string()));
-    WSLMOD_TRY(reader->extract("", to));
+    std::error_code size_ec;
+    image::ExtractLimits limits;
+    limits.max_bytes = fs::file_size(image, size_ec); // the container holds at most its own size
+    if (size_ec) limits.max_bytes = 0;
+    WSLMOD_TRY(reader->extract("", to, limits));
     std::error_code ec;
     for (const char* link : {"build", "source"})
         if (fs::is_symlink(to / link, ec)) fs::remove(to / link, ec);
