@@ -22,6 +22,8 @@
 #include "recipe/lockfile.h"
 #include "recipe/manifest.h"
 #include "util/atomic_file.h"
+#include "util/beneath.h"
+#include "util/fetch.h"
 #include "util/file.h"
 
 namespace wslmod::cli {
@@ -158,13 +160,18 @@ Action setup_bundle_import(CLI::App& app) {
     struct Options {
         RecipeRunOptions run;
         std::string bundle, dir = ".";
+        bool allow_build = false;
     };
     auto opt = std::make_shared<Options>();
     app.add_option("BUNDLE", opt->bundle, "The bundle (NAME.wslmod.tar.zst)")->required();
     app.add_option("DIR", opt->dir, "An empty project folder (default: the current one)");
+    app.add_flag("--allow-build", opt->allow_build,
+                 "For a bundle made for another kernel release: build its recipes here, which runs their build "
+                 "commands (make, dkms.conf) on this machine");
     add_recipe_options(app, opt->run);
     return [opt](const Context& ctx) -> util::Result<int> {
         auto dir = fs::absolute(opt->dir).lexically_normal();
+        if (!dir.has_filename()) dir = dir.parent_path(); // "." normalises to "<cwd>/"
         std::error_code ec;
         if (!fs::is_directory(dir, ec)) return util::bad_input("not a folder", dir.string(), "create it first");
         for (const char* name : {recipe::manifest_name, recipe::lock_name, "recipes"})
@@ -185,6 +192,27 @@ Action setup_bundle_import(CLI::App& app) {
             if (!fs::exists(work / name)) return tl::unexpected(refuse(fmt::format("it has no {}", name)));
         auto text = WSLMOD_TRY(util::read_text_decompressed(work / recipe::manifest_name));
         auto m = WSLMOD_TRY(recipe::parse_manifest(text, dir / recipe::manifest_name));
+        // A bundle names paths of its author's machine.  The image goes into the import folder,
+        // and no kernel input is read from a path outside it: the profile's inputs are this
+        // machine's own.
+        auto note = [&](const std::string& what) {
+            if (!ctx.json) *ctx.err << "wslmod: note: " << what << "\n";
+        };
+        if (!inside(m.output, dir)) {
+            note(fmt::format("the bundle's [output] path {} is outside {}: the image goes to {} instead",
+                             util::quoted(m.output.string()), dir.string(), (dir / "modules.vhdx").string()));
+            m.output = dir / "modules.vhdx";
+        }
+        for (auto [key, value] : {std::pair{"source", &m.source}, {"config", &m.config}, {"stock-kernel", &m.stock_kernel},
+                                  {"stock-modules", &m.stock_modules}, {"symvers", &m.symvers}})
+            if (!value->empty() && !util::is_url(*value) && !inside(*value, dir)) {
+                note(fmt::format("the bundle's [kernel] {} = {} is outside {}: dropped", key, util::quoted(*value),
+                                 dir.string()));
+                value->clear();
+            }
+        if (fs::exists(fs::symlink_status(m.output, ec)))
+            return util::bad_input("the image the bundle would write exists already", m.output.string(),
+                                   "import into an empty folder");
         auto lock = WSLMOD_TRY(recipe::load_lock(work / recipe::lock_name));
         // The recipes must be the locked ones, and every locked module must be there.
         for (const auto& [name, locked] : lock.recipes) {
@@ -214,30 +242,58 @@ Action setup_bundle_import(CLI::App& app) {
         auto cache = ro.resolved_cache();
         unsigned jobs = ro.jobs ? ro.jobs : std::max(1u, std::thread::hardware_concurrency());
 
-        // The project files go into place once the image is.
+        // The project files go into place once the image is, all or none: a project with no
+        // recipe has no recipes/ in its bundle, and gets an empty one.
+        fs::create_directories(work / "recipes", ec);
+        std::vector<fs::path> moved; // what a failure takes back out of `dir`
+        struct Undo {
+            std::vector<fs::path>* paths;
+            bool armed = true;
+            ~Undo() {
+                std::error_code e;
+                if (armed)
+                    for (const auto& p : *paths) fs::remove_all(p, e);
+            }
+        } undo{&moved};
         auto move_in = [&]() -> util::Result<void> {
             for (const char* name : {recipe::manifest_name, recipe::lock_name, "recipes"}) {
                 fs::rename(work / name, dir / name, ec);
                 if (ec) return util::fail(fmt::format("cannot move into place: {}", ec.message()), (dir / name).string());
+                moved.push_back(dir / name);
             }
             return {};
         };
         if (release != lock.release) {
-            // Another kernel: build the bundle's recipes for it (a new lock is written).
+            // Another kernel: the bundle's recipes must be built for it, which runs their build
+            // commands here, so only when asked.
+            std::string names;
+            for (const auto& [name, locked] : lock.recipes) names += (names.empty() ? "" : ", ") + name;
+            if (!opt->allow_build)
+                return util::bad_input(
+                    fmt::format("the bundle is for {}, this kernel is {}: importing it means building its recipes ({}), "
+                                "whose build commands (make, dkms.conf) would run on this machine",
+                                lock.release, release, names.empty() ? "none" : names),
+                    bundle.string(), "read the recipes, then pass --allow-build; nothing was written");
             if (!ctx.json)
-                *ctx.err << fmt::format("wslmod: the bundle is for {}, this kernel is {}: building its recipes\n", lock.release,
-                                        release);
+                *ctx.err << fmt::format("wslmod: the bundle is for {}, this kernel is {}: building its recipes ({})\n",
+                                        lock.release, release, names.empty() ? "none" : names);
             WSLMOD_CHECK(move_in());
+            moved.push_back(m.output); // the image, if the build got that far
             ro.extra.front() = (dir / "recipes").string();
             in = WSLMOD_TRY(inputs_from_manifest(m, ro));
+            in.lock_file = dir / recipe::lock_name;
             auto cwd = fs::current_path();
             fs::current_path(dir);
             auto rc = run_build(ctx, in);
             fs::current_path(cwd);
+            if (rc && *rc == 0) undo.armed = false;
+            else moved.push_back(in.lock_file);
             return rc;
         }
         auto report = WSLMOD_TRY(assemble_from_bundle(ctx, in, lock, work, cache, jobs));
+        moved.push_back(report.output);
         WSLMOD_CHECK(move_in());
+        undo.armed = false;
         bool identical = report.sha256 == lock.image;
         if (ctx.json) {
             auto doc = modules::to_json(report);

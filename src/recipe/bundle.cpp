@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "util/atomic_file.h"
+#include "util/beneath.h"
 #include "util/sha256.h"
 
 namespace wslmod::recipe {
@@ -22,6 +23,11 @@ namespace fs = std::filesystem;
 constexpr const char* sums_name = "SHA256SUMS";
 constexpr uint64_t max_entries = 100000;
 constexpr uint64_t max_bytes = 4ull << 30;
+// SHA256SUMS, wslmod.toml and wslmod.lock are read whole into memory: each is capped, and so is
+// one SHA256SUMS line (a real one is 66 bytes and a path).
+constexpr uint64_t max_metadata = 64ull << 20;
+constexpr size_t max_sums_line = 4096;
+bool metadata_file(const std::string& path) { return path == sums_name || path == "wslmod.toml" || path == "wslmod.lock"; }
 
 using Reader = std::unique_ptr<archive, decltype(&archive_read_free)>;
 using Writer = std::unique_ptr<archive, decltype(&archive_write_free)>;
@@ -37,7 +43,7 @@ bool plain_path(const std::string& p) {
     if (p.empty() || p.front() == '/' || p.back() == '/') return false;
     std::stringstream in(p);
     for (std::string part; std::getline(in, part, '/');)
-        if (part.empty() || part == "." || part == "..") return false;
+        if (!util::is_component(part)) return false;
     return true;
 }
 
@@ -136,12 +142,12 @@ util::Result<std::vector<std::string>> extract_bundle(const fs::path& bundle, co
         auto type = archive_entry_filetype(e);
         bool folder = type == AE_IFDIR;
         auto path = folder && name.ends_with("/") ? name.substr(0, name.size() - 1) : name;
-        if (!plain_path(path)) return tl::unexpected(refused(bundle, fmt::format("entry '{}' is not a plain relative path", name)));
-        if (archive_entry_hardlink(e)) return tl::unexpected(refused(bundle, fmt::format("entry '{}' is a hard link", name)));
+        if (!plain_path(path)) return tl::unexpected(refused(bundle, fmt::format("entry {} is not a plain relative path", util::quoted(name))));
+        if (archive_entry_hardlink(e)) return tl::unexpected(refused(bundle, fmt::format("entry {} is a hard link", util::quoted(name))));
         if (!folder && type != AE_IFREG)
-            return tl::unexpected(refused(bundle, fmt::format("entry '{}' is not a file or folder (a link or a device)", name)));
+            return tl::unexpected(refused(bundle, fmt::format("entry {} is not a file or folder (a link or a device)", util::quoted(name))));
         if (digests.count(path) || folders.count(path) || (path == sums_name && have_sums))
-            return tl::unexpected(refused(bundle, fmt::format("entry '{}' appears twice", name)));
+            return tl::unexpected(refused(bundle, fmt::format("entry {} appears twice", util::quoted(name))));
         auto target = dest / path;
         if (folder) {
             folders.insert(path);
@@ -152,7 +158,7 @@ util::Result<std::vector<std::string>> extract_bundle(const fs::path& bundle, co
         // Every parent must be a folder this bundle made (never a file of it).
         for (auto p = fs::path(path).parent_path(); !p.empty(); p = p.parent_path())
             if (digests.count(p.generic_string()))
-                return tl::unexpected(refused(bundle, fmt::format("entry '{}' is below a file", name)));
+                return tl::unexpected(refused(bundle, fmt::format("entry {} is below a file", util::quoted(name))));
         fs::create_directories(target.parent_path(), ec);
         std::ofstream out(target, std::ios::binary | std::ios::trunc);
         if (!out) return util::fail("cannot write", target.string());
@@ -164,13 +170,15 @@ util::Result<std::vector<std::string>> extract_bundle(const fs::path& bundle, co
         while ((rc = archive_read_data_block(a.get(), &buf, &size, &offset)) == ARCHIVE_OK) {
             bytes += size;
             if (bytes > max_bytes) return tl::unexpected(refused(bundle, "more than 4 GiB of contents"));
+            if (metadata_file(path) && static_cast<uint64_t>(offset) + size > max_metadata)
+                return tl::unexpected(refused(bundle, fmt::format("{} is larger than 64 MiB", path)));
             auto chunk = std::string_view(static_cast<const char*>(buf), size);
             h.update(chunk);
             out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
             if (path == sums_name) content += chunk;
         }
         if (rc != ARCHIVE_EOF)
-            return tl::unexpected(refused(bundle, fmt::format("damaged at '{}': {}", name, archive_error_string(a.get()))));
+            return tl::unexpected(refused(bundle, fmt::format("damaged at {}: {}", util::quoted(name), archive_error_string(a.get()))));
         out.close();
         if (!out) return util::fail("cannot write", target.string());
         if (path == sums_name) {
@@ -185,21 +193,25 @@ util::Result<std::vector<std::string>> extract_bundle(const fs::path& bundle, co
     std::map<std::string, std::string> listed;
     std::istringstream in(sums);
     for (std::string line; std::getline(in, line);) {
+        if (line.size() > max_sums_line)
+            return tl::unexpected(refused(bundle, fmt::format("a SHA256SUMS line is longer than {} bytes: {}", max_sums_line,
+                                                              util::quoted(line))));
         auto sep = line.find("  ");
         if (sep != 64 || line.size() <= 66)
-            return tl::unexpected(refused(bundle, fmt::format("SHA256SUMS line '{}' is not '<sha256>  <path>'", line)));
+            return tl::unexpected(
+                refused(bundle, fmt::format("SHA256SUMS line {} is not '<sha256>  <path>'", util::quoted(line))));
         auto path = line.substr(66);
         if (!listed.emplace(path, line.substr(0, 64)).second)
-            return tl::unexpected(refused(bundle, fmt::format("SHA256SUMS lists '{}' twice", path)));
+            return tl::unexpected(refused(bundle, fmt::format("SHA256SUMS lists {} twice", util::quoted(path))));
     }
     for (const auto& [path, digest] : digests) {
         auto l = listed.find(path);
-        if (l == listed.end()) return tl::unexpected(refused(bundle, fmt::format("'{}' is not in SHA256SUMS", path)));
+        if (l == listed.end()) return tl::unexpected(refused(bundle, fmt::format("{} is not in SHA256SUMS", util::quoted(path))));
         if (l->second != digest)
-            return tl::unexpected(refused(bundle, fmt::format("'{}' does not match its SHA-256 in SHA256SUMS", path)));
+            return tl::unexpected(refused(bundle, fmt::format("{} does not match its SHA-256 in SHA256SUMS", util::quoted(path))));
     }
     for (const auto& [path, digest] : listed)
-        if (!digests.count(path)) return tl::unexpected(refused(bundle, fmt::format("SHA256SUMS lists '{}', which is missing", path)));
+        if (!digests.count(path)) return tl::unexpected(refused(bundle, fmt::format("SHA256SUMS lists {}, which is missing", util::quoted(path))));
     cleanup.p.clear();
     std::vector<std::string> out;
     for (const auto& [path, digest] : digests) out.push_back(path);

@@ -95,19 +95,29 @@ size_t entries_in(const fs::path& dir) {
     return n;
 }
 
+// wslmod run in `dir`.
+util::CommandOutput wslmod_in(const fs::path& dir, std::vector<std::string> args) {
+    args.insert(args.begin(), test::wslmod_binary().string());
+    return test::run_tool(args, dir);
+}
+
+// A new project (`wslmod init --profile debian`) in scratch folder `name`/project.
+fs::path new_project(const std::string& name) {
+    test::prepared_tree();
+    auto project = test::scratch_dir(name) / "project";
+    fs::create_directories(project);
+    REQUIRE(wslmod_in(project, {"init", "--profile", "debian"}).exit_code == 0);
+    return project;
+}
+
+const std::string cache = (fs::path(WSLMOD_BINARY_DIR) / "tests/cache").string();
+
 } // namespace
 
 TEST_CASE("bundle export then import on the same release gives the identical image with no make run") {
-    test::prepared_tree();
-    auto root = test::scratch_dir("cli-bundle");
-    auto project = root / "project";
-    fs::create_directories(project);
-    auto cache = (fs::path(WSLMOD_BINARY_DIR) / "tests/cache").string();
-    auto wslmod = [&](const fs::path& dir, std::vector<std::string> args) {
-        args.insert(args.begin(), test::wslmod_binary().string());
-        return test::run_tool(args, dir);
-    };
-    REQUIRE(wslmod(project, {"init", "--profile", "debian"}).exit_code == 0);
+    auto project = new_project("cli-bundle");
+    auto root = project.parent_path();
+    auto wslmod = wslmod_in;
     auto added = wslmod(project, {"add", "hello", "usbip-extra", "--cache", cache});
     INFO(added.output);
     REQUIRE(added.exit_code == 0);
@@ -178,6 +188,11 @@ TEST_CASE("bundle export then import on the same release gives the identical ima
              ko[at + std::string("vermagic=6.12.117+deb12-amd").size()] = '9'; // amd64 -> amd94
          }},
         {"below a file", "below a file", [](auto& e) { e.push_back({"wslmod.toml/x", AE_IFREG, "x"}); }},
+        // Bounded: a SHA256SUMS that decompresses to 100 MiB in one line, and one overlong line.
+        {"huge SHA256SUMS", "SHA256SUMS is larger than 64 MiB",
+         [&](auto& e) { find(e, "SHA256SUMS").data = std::string(100u << 20, 'a'); }, false},
+        {"overlong SHA256SUMS line", "longer than 4096 bytes",
+         [&](auto& e) { find(e, "SHA256SUMS").data.insert(0, std::string(10000, 'b') + "\n"); }, false},
     };
     for (const auto& c : cases) {
         {
@@ -191,6 +206,7 @@ TEST_CASE("bundle export then import on the same release gives the identical ima
             CHECK(r.exit_code != 0);
             CHECK(r.output.find(c.expect) != std::string::npos);
             CHECK(r.output.find('\n') == r.output.size() - 1); // one line
+            CHECK(r.output.size() < 1000);                     // that quotes little of any input
             CHECK(entries_in(dir) == 0);                       // nothing written, not even a temporary
             CHECK_FALSE(fs::exists("/tmp/wslmod-bundle-escape"));
             CHECK_FALSE(fs::exists(dir.parent_path() / "escape"));
@@ -205,7 +221,15 @@ TEST_CASE("bundle export then import on the same release gives the identical ima
         lock.replace(at, test::debian_kernel().release.size(), "6.12.1-other");
         auto other = write_entries(root / "other-release.wslmod.tar.zst", entries);
         auto dir = test::scratch_dir("cli-bundle-other-release");
-        auto r = test::run_tool({test::wslmod_binary().string(), "bundle", "import", other.string(), "--cache", cache}, dir);
+        // Building runs the recipes' commands: refused, naming them, unless --allow-build.
+        auto asked = test::run_tool({test::wslmod_binary().string(), "bundle", "import", other.string(), "--cache", cache}, dir);
+        INFO(asked.output);
+        CHECK(asked.exit_code == 2);
+        CHECK(asked.output.find("building its recipes (hello, usbip-extra)") != std::string::npos);
+        CHECK(asked.output.find("--allow-build") != std::string::npos);
+        CHECK(entries_in(dir) == 0);
+        auto r = test::run_tool(
+            {test::wslmod_binary().string(), "bundle", "import", other.string(), "--allow-build", "--cache", cache}, dir);
         INFO(r.output);
         REQUIRE(r.exit_code == 0);
         CHECK(r.output.find("the bundle is for 6.12.1-other, this kernel is " + test::debian_kernel().release +
@@ -213,6 +237,27 @@ TEST_CASE("bundle export then import on the same release gives the identical ima
         auto relock = nlohmann::json::parse(std::ifstream(dir / "wslmod.lock"));
         CHECK(relock["release"] == test::debian_kernel().release);
         CHECK(relock["image"] == sha_of(dir / "modules.vhdx"));
+    }
+
+    // Paths of the author's machine: an [output] outside the import folder and a stock-modules
+    // override are dropped with a note, and the image goes into the folder.
+    {
+        auto entries = good;
+        auto& toml = find(entries, "wslmod.toml").data;
+        auto at = toml.find("path = \"modules.vhdx\"");
+        REQUIRE(at != std::string::npos);
+        toml.replace(at, std::string("path = \"modules.vhdx\"").size(), "path = \"../escape/modules.vhdx\"");
+        toml.replace(toml.find("[kernel]\n"), 9, "[kernel]\nstock-modules = \"/nonexistent/stock\"\n");
+        auto outside = write_entries(root / "outside-output.wslmod.tar.zst", entries);
+        auto dir = test::scratch_dir("cli-bundle-outside");
+        auto r = test::run_tool({test::wslmod_binary().string(), "bundle", "import", outside.string(), "--cache", cache}, dir);
+        INFO(r.output);
+        REQUIRE(r.exit_code == 0);
+        CHECK(r.output.find("is outside " + dir.string() + ": the image goes to " + (dir / "modules.vhdx").string()) !=
+              std::string::npos);
+        CHECK(r.output.find("stock-modules = '/nonexistent/stock' is outside") != std::string::npos);
+        CHECK(fs::exists(dir / "modules.vhdx"));
+        CHECK_FALSE(fs::exists(dir.parent_path() / "escape"));
     }
 
     // A truncated bundle.
@@ -227,4 +272,26 @@ TEST_CASE("bundle export then import on the same release gives the identical ima
     CHECK(r.exit_code == 2);
     CHECK(r.output.find("refusing the bundle") != std::string::npos);
     CHECK(entries_in(dir) == 0);
+}
+
+TEST_CASE("a project with no recipe exports a bundle that imports into the same image") {
+    auto project = new_project("cli-bundle-empty");
+    auto root = project.parent_path();
+    auto wslmod = wslmod_in;
+    auto built = wslmod(project, {"build", "--cache", cache});
+    INFO(built.output);
+    REQUIRE(built.exit_code == 0);
+    auto bundle = root / "empty.wslmod.tar.zst";
+    auto exported = wslmod(project, {"bundle", "export", "-o", bundle.string(), "--cache", cache});
+    INFO(exported.output);
+    REQUIRE(exported.exit_code == 0);
+    auto clean = root / "clean";
+    fs::create_directories(clean);
+    auto imported = wslmod(clean, {"--json", "bundle", "import", bundle.string(), "--cache", cache});
+    INFO(imported.output);
+    REQUIRE(imported.exit_code == 0);
+    CHECK(nlohmann::json::parse(imported.output.substr(imported.output.find('{')))["identical"] == true);
+    CHECK(sha_of(clean / "modules.vhdx") == sha_of(project / "modules.vhdx"));
+    CHECK(fs::is_directory(clean / "recipes"));
+    CHECK(wslmod(clean, {"status"}).exit_code == 0);
 }
