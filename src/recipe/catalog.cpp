@@ -72,6 +72,7 @@ util::Result<std::vector<Recipe>> list_recipes(const std::vector<std::filesystem
 }
 
 util::Result<Recipe> find_recipe(const std::vector<std::filesystem::path>& path, const std::string& name) {
+    WSLMOD_CHECK(check_recipe_name(name, "recipe name"));
     for (const auto& dir : path)
         if (std::filesystem::exists(dir / name / "recipe.toml")) return load_recipe(dir / name);
     // Name every folder searched, including the shipped ones that are not there: a missing

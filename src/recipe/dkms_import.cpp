@@ -42,6 +42,21 @@ util::Result<ImportResult> import_dkms(const fs::path& dir, const fs::path& out_
     for (auto& p : r.patches) p = tmp / "src" / p.lexically_relative(dir);
     for (const auto& p : extra_patches) {
         if (!fs::is_regular_file(p, ec)) return util::bad_input("no such patch", p.string(), "name a patch file");
+        // A unified diff has a "--- ", a "+++ " and a "@@ " line; anything else would only fail
+        // later, in the middle of a build, as patch(1) rejecting it.
+        auto text = WSLMOD_TRY(util::read_text_decompressed(p));
+        bool from = false, to = false, hunk = false;
+        for (size_t at = 0; at < text.size();) {
+            auto end = text.find('\n', at);
+            auto line = std::string_view(text).substr(at, end == std::string::npos ? std::string::npos : end - at);
+            from = from || line.starts_with("--- ");
+            to = to || line.starts_with("+++ ");
+            hunk = hunk || line.starts_with("@@ ");
+            at = end == std::string::npos ? text.size() : end + 1;
+        }
+        if (!from || !to || !hunk)
+            return util::bad_input("not a patch: a unified diff has '--- ', '+++ ' and '@@ ' lines", p.string(),
+                                   "pass the output of `diff -u` or `git format-patch`");
         fs::create_directories(tmp / "patches");
         fs::copy_file(p, tmp / "patches" / p.filename(), ec);
         if (ec) return util::fail(fmt::format("cannot copy the patch: {}", ec.message()), p.string());

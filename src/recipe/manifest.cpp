@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "recipe/recipe.h"
 #include "recipe/toml_reader.h"
 #include "util/file.h"
 
@@ -106,6 +107,7 @@ util::Result<Manifest> parse_manifest(std::string_view text, const fs::path& fil
             if (!version)
                 return util::bad_input(fmt::format("recipe '{}' must be set to a version string", k.str()), r.at(k.source()),
                                        fmt::format("write {} = \"*\" (any version) or a version such as \"1.0\"", toml_key(std::string(k.str()))));
+            WSLMOD_CHECK(check_recipe_name(k.str(), r.at(k.source())));
             m.recipes.push_back({std::string(k.str()), *version, static_cast<int>(k.source().begin.line)});
         }
         std::sort(m.recipes.begin(), m.recipes.end(), [](const auto& a, const auto& b) { return a.line < b.line; });

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "recipe/toml_reader.h"
+#include "util/beneath.h"
 #include "util/file.h"
 
 namespace wslmod::recipe {
@@ -218,10 +219,7 @@ class Parser : public TomlReader {
         if (!std::regex_match(r.version, version_re))
             return util::bad_input(fmt::format("'{}' is not a version", r.version), at(*doc.get("version")),
                                    "use letters, digits and . + ~ _ -, such as \"1.2.3\"");
-        static const std::regex name_re("[a-z0-9][a-z0-9_-]*");
-        if (!std::regex_match(r.name, name_re))
-            return util::bad_input(fmt::format("'{}' is not a recipe name", r.name), at(*doc.get("name")),
-                                   "use lower-case letters, digits, '-' and '_'");
+        WSLMOD_CHECK(check_recipe_name(r.name, at(*doc.get("name"))));
         if (auto* v = doc.get("depends")) r.depends = WSLMOD_TRY(strings(*v, "depends"));
         if (auto* v = doc.get("replaces")) r.replaces = WSLMOD_TRY(strings(*v, "replaces"));
         if (auto* v = doc.get("patches")) {
@@ -290,6 +288,9 @@ util::Result<Recipe> parse_recipe(std::string_view text, const std::filesystem::
 util::Result<Recipe> load_recipe(const std::filesystem::path& dir) {
     auto file = dir / "recipe.toml";
     auto text = WSLMOD_TRY(util::read_text_decompressed(file));
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+        return util::bad_input("the recipe file is empty", file.string(),
+                               "write name, version, summary and a source into it, or start from `wslmod recipe new`");
     auto r = WSLMOD_TRY(parse_recipe(text, file));
     if (r.name != dir.filename().string())
         return util::bad_input(fmt::format("the recipe is named '{}' but its folder is '{}'", r.name, dir.filename().string()),
@@ -313,6 +314,18 @@ bool release_in_range(const std::string& release, const std::vector<VersionBound
         if (!ok) return false;
     }
     return true;
+}
+
+bool is_recipe_name(std::string_view name) {
+    static const std::regex name_re("[a-z0-9][a-z0-9._+-]*");
+    return name.size() <= 200 && std::regex_match(name.begin(), name.end(), name_re);
+}
+
+util::Result<void> check_recipe_name(std::string_view name, const std::string& where) {
+    if (is_recipe_name(name)) return {};
+    return util::bad_input(fmt::format("{} is not a recipe name", util::quoted(name)), where,
+                           "a name starts with a lower-case letter or digit, then has only lower-case letters, "
+                           "digits and . _ + -");
 }
 
 } // namespace wslmod::recipe

@@ -82,6 +82,13 @@ struct Recipe {
 // Parses recipe text; `file` names it in errors and anchors relative paths (its folder).
 util::Result<Recipe> parse_recipe(std::string_view text, const std::filesystem::path& file);
 
+// A recipe name, wherever one is accepted (recipe.toml, [recipes], the command line): a
+// lower-case letter or digit, then lower-case letters, digits and . _ + -.  So a name is always
+// one path component, and `recipe show ../../x` cannot name a folder outside the search path.
+bool is_recipe_name(std::string_view name);
+// The same as an error naming `where`, with the rule in the hint.
+util::Result<void> check_recipe_name(std::string_view name, const std::string& where);
+
 // Reads <dir>/recipe.toml.
 util::Result<Recipe> load_recipe(const std::filesystem::path& dir);
 

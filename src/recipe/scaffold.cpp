@@ -20,9 +20,7 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 } // namespace
 
 util::Result<Recipe> scaffold(const fs::path& template_dir, const std::string& name, const fs::path& out) {
-    static const std::regex name_re("[a-z0-9][a-z0-9_-]*");
-    if (!std::regex_match(name, name_re))
-        return util::bad_input(fmt::format("'{}' is not a recipe name", name), name, "use lower-case letters, digits, '-' and '_'");
+    WSLMOD_CHECK(check_recipe_name(name, "recipe new"));
     std::error_code ec;
     if (!fs::is_directory(template_dir, ec))
         return util::bad_input("no such template", template_dir.string(), "use kbuild, dkms or in-tree");

@@ -23,6 +23,9 @@ Result<std::vector<std::byte>> read_bytes(const std::filesystem::path& path) {
 }
 
 Result<std::string> read_text_decompressed(const std::filesystem::path& path) {
+    // libarchive calls an empty file an "Unrecognized archive format"; it is an empty text.
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) == 0 && !ec) return std::string{};
     std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
     archive_read_support_filter_all(a.get());
     archive_read_support_format_raw(a.get());

@@ -50,6 +50,14 @@ TEST_CASE("recipe import-dkms names the folder after the recipe, or refuses a mi
     CHECK(wrong.exit_code == 2);
     CHECK(wrong.output.find("-o " + (dir / "v4l2loopback").string()) != std::string::npos);
     CHECK_FALSE(fs::exists(dir / "v4l"));
+    // A --patch that is not a unified diff is refused before anything is written.
+    std::ofstream(dir / "notes.txt") << "remember to fix the build\n";
+    auto not_patch = test::run_wslmod({"recipe", "import-dkms", src.string(), "-o", (dir / "v4l2loopback").string(),
+                                       "--patch", (dir / "notes.txt").string()});
+    INFO(not_patch.output);
+    CHECK(not_patch.exit_code == 2);
+    CHECK(not_patch.output.find("not a patch") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "v4l2loopback"));
     fs::create_directories(dir / "recipes");
     auto into = test::run_wslmod({"recipe", "import-dkms", src.string(), "-o", (dir / "recipes").string()});
     INFO(into.output);

@@ -1,6 +1,10 @@
+#include <unistd.h>
+
 #include <cstdlib>
+#include <fstream>
 
 #include "recipe/catalog.h"
+#include "recipe/manifest.h"
 #include "support/catch.h"
 
 using namespace wslmod;
@@ -52,4 +56,22 @@ TEST_CASE("a recipe that is not found names every folder searched") {
     REQUIRE_FALSE(found);
     CHECK(found.error().message().find("/nonexistent/a, /nonexistent/b") != std::string::npos);
     CHECK(found.error().message().find("'nope'") != std::string::npos);
+}
+
+TEST_CASE("a recipe name is one safe component, wherever a name is accepted") {
+    for (std::string ok : {"hello", "usbip-extra", "v4l2loopback", "rtl8812au", "r8125.dkms", "gcc+plugin", "a_b", "0x"})
+        CHECK(recipe::is_recipe_name(ok));
+    for (const std::string& bad : std::vector<std::string>{"", "../x", "..", ".hidden", "-x", "Hello", "a/b", "a b",
+                                                          std::string("a\0b", 3), std::string(201, 'a')}) {
+        INFO(bad);
+        CHECK_FALSE(recipe::is_recipe_name(bad));
+    }
+    // find_recipe refuses before it looks at the disk: no folder outside the search path is read.
+    auto escaped = recipe::find_recipe({WSLMOD_SOURCE_DIR "/module-recipes"}, "../module-recipes/hello");
+    REQUIRE_FALSE(escaped);
+    CHECK(escaped.error().message().find("is not a recipe name") != std::string::npos);
+    auto manifest = recipe::parse_manifest("[recipes]\n\"../../x\" = \"*\"\n", "/p/wslmod.toml");
+    REQUIRE_FALSE(manifest);
+    CHECK(manifest.error().message().find("/p/wslmod.toml:2") != std::string::npos);
+    CHECK(manifest.error().message().find("is not a recipe name") != std::string::npos);
 }

@@ -1,5 +1,7 @@
 // Recipe parsing: the shapes the format allows, and a corpus of bad recipes, each refused with
 // the file and line and a fix.
+#include <unistd.h>
+
 #include <fstream>
 
 #include "recipe/recipe.h"
@@ -126,4 +128,16 @@ TEST_CASE("compare_versions orders releases numerically") {
     CHECK(compare_versions("6.6.87.2-microsoft-standard-WSL2", "6.18") < 0);
     CHECK(compare_versions("6.18.20.1", "6.18.20.1") == 0);
     CHECK(compare_versions("6.9", "6.10") < 0);
+}
+
+TEST_CASE("an empty recipe.toml says that it is empty") {
+    namespace fs = std::filesystem;
+    auto dir = fs::temp_directory_path() / ("wslmod-unit-empty-recipe-" + std::to_string(::getpid())) / "empty";
+    fs::create_directories(dir);
+    std::ofstream(dir / "recipe.toml").flush();
+    auto r = recipe::load_recipe(dir);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message().find("the recipe file is empty") != std::string::npos);
+    CHECK(r.error().message().find((dir / "recipe.toml").string()) != std::string::npos);
+    fs::remove_all(dir.parent_path());
 }
