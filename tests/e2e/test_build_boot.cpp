@@ -85,7 +85,7 @@ TEST_CASE("hello and usbip-extra and v4l2loopback and a dependent recipe merged 
     for (const auto& m : usbip->modules) usbip_modules.insert(kernel_name(m.name));
     auto stock = stock_image_without(usbip_modules, dir);
 
-    // v4l2loopback from Debian's DKMS source (the shipped recipe's URL is not reachable offline).
+    // v4l2loopback from Debian's DKMS package (wslmod ships no v4l2loopback recipe yet).
     auto patch = fs::path(WSLMOD_SOURCE_DIR) / "module-recipes/v4l2loopback/patches/0001-strlcpy-is-strscpy-since-6.8.patch";
     auto v4l2 = dir / "recipes/v4l2loopback";
     auto imported = test::run_wslmod({"recipe", "import-dkms", test::dkms_source("v4l2loopback-dkms").string(), "-o",
