@@ -287,7 +287,6 @@ Action setup_bundle_import(CLI::App& app) {
             auto rc = run_build(ctx, in);
             fs::current_path(cwd);
             if (rc && *rc == 0) undo.armed = false;
-            else moved.push_back(in.lock_file);
             return rc;
         }
         auto report = WSLMOD_TRY(assemble_from_bundle(ctx, in, lock, work, cache, jobs));

@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct EnvGuard { // the variable as it was, whatever the test does
+struct EnvGuard { // unset again at the end, whatever the test does
     std::string name;
     ~EnvGuard() { ::unsetenv(name.c_str()); }
 };
