@@ -4,9 +4,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <cstdlib>
 #include <map>
 #include <set>
-#include <cstdlib>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -97,7 +97,7 @@ util::Result<std::vector<Ext4Entry>> Ext4Reader::list(const std::string& path) c
             return util::fail(fmt::format("cannot read inode {}: {}", child, ext2_error(e)), origin_);
         auto entry = entry_from_inode(name, inode);
         if (entry.type == TreeEntry::Type::symlink) {
-            auto target = read_file((path.empty() ? "" : path + "/") + name);
+            auto target = read_inode(child, (path.empty() ? "" : path + "/") + name);
             if (!target) return tl::unexpected(target.error());
             entry.target = *target;
         }
@@ -115,7 +115,10 @@ util::Result<Ext4Entry> Ext4Reader::stat(const std::string& path) const {
 }
 
 util::Result<std::string> Ext4Reader::read_file(const std::string& path) const {
-    auto ino = WSLMOD_TRY(lookup(path));
+    return read_inode(WSLMOD_TRY(lookup(path)), path);
+}
+
+util::Result<std::string> Ext4Reader::read_inode(unsigned ino, const std::string& path) const {
     struct ext2_inode inode {};
     if (errcode_t e = ext2fs_read_inode(fs_, ino, &inode))
         return util::fail(fmt::format("cannot read inode: {}", ext2_error(e)), origin_ + ":/" + path);
@@ -247,7 +250,7 @@ util::Result<void> Ext4Reader::extract_dir(Extraction& x, unsigned ino, const ut
         } else if (LINUX_S_ISLNK(inode.i_mode)) {
             if (EXT2_I_SIZE(&inode) >= 4096)
                 return util::bad_input("a symlink target longer than 4095 bytes", child_where, "the image is damaged or crafted");
-            auto target = WSLMOD_TRY(read_file(child_path));
+            auto target = WSLMOD_TRY(read_inode(child_ino, child_path));
             WSLMOD_CHECK(out.make_symlink(name, target));
             ++x.stats.symlinks;
         } else if (LINUX_S_ISREG(inode.i_mode)) {

@@ -74,6 +74,9 @@ class Ext4Reader {
   private:
     Ext4Reader(struct_ext2_filsys* fs, std::string origin) : fs_(fs), origin_(std::move(origin)) {}
     util::Result<unsigned> lookup(const std::string& path) const;
+    // The contents of inode `ino` (a file, or a symlink's target); `path` is for messages.  The
+    // walks read entries by the inode they found, never by looking the name up again.
+    util::Result<std::string> read_inode(unsigned ino, const std::string& path) const;
     struct Extraction;
     util::Result<void> extract_dir(Extraction& x, unsigned ino, const util::Beneath& out, const std::string& img_path,
                                    int depth) const;
