@@ -14,6 +14,7 @@
 #include "recipe/manifest.h"
 #include "util/file.h"
 #include "util/sha256.h"
+#include "wsl/config_file.h"
 #include "wsl/wslconfig.h"
 
 namespace wslmod::cli {
@@ -145,13 +146,17 @@ Report diagnose(const wsl::WindowsOptions& options, util::CommandRunner& runner)
         return r;
     }
     disk(out, "disk-windows", target->root);
-    std::ifstream in(target->wslconfig, std::ios::binary);
-    std::string conf(std::istreambuf_iterator<char>(in), {});
+    auto file = wsl::read_config(target->wslconfig);
+    if (!file) {
+        out.push_back({"wslconfig", "fail", file.error().message(), file.error().hint});
+        return r;
+    }
+    const auto& conf = file->text;
     auto kernel = wsl::get_value(conf, "wsl2", "kernel"), modules = wsl::get_value(conf, "wsl2", "kernelModules");
     auto state = wsl::read_state(*target);
-    if (wsl::is_utf16(conf)) {
-        out.push_back({"wslconfig", "warn", fmt::format("{} is UTF-16: WSL reads it, wslmod cannot edit it",
-                                                        target->wslconfig.string()),
+    if (!wsl::wsl_reads(file->form)) {
+        out.push_back({"wslconfig", "fail", fmt::format("{} is {}: WSL reads it as UTF-8 and sees none of its settings",
+                                                        file->path.string(), wsl::describe(file->form)),
                        "save it as UTF-8 (Notepad: Save as, Encoding UTF-8)"});
     } else if (!modules) {
         out.push_back({"wslconfig", "ok", fmt::format("{}: no kernelModules= (WSL uses its own modules)", target->wslconfig.string()),

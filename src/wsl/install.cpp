@@ -19,6 +19,7 @@
 #include "util/atomic_file.h"
 #include "util/fault.h"
 #include "util/sha256.h"
+#include "wsl/config_file.h"
 #include "wsl/wslconfig.h"
 
 namespace wslmod::wsl {
@@ -160,7 +161,7 @@ util::Result<InstallState> load(const Target& t) {
         for (const auto& b : j.value("bad", json::array()))
             s.bad.push_back({b.value("image_sha256", ""), b.value("release", ""), b.value("at", ""), b.value("generation", 0)});
     }
-    auto conf = read_if_exists(t.wslconfig).value_or("");
+    auto conf = WSLMOD_TRY(read_config(t.wslconfig)).text;
     s.wslconfig_kernel = get_value(conf, section, "kernel").value_or("");
     s.wslconfig_modules = get_value(conf, section, "kernelModules").value_or("");
     for (size_t i = 0; i < s.generations.size(); ++i)
@@ -198,9 +199,10 @@ util::Result<InstallState> recover(const Target& t, std::vector<std::string>& wa
                     remove_folder(g.path(), warnings);
         }
     }
-    if (fs::is_directory(t.wslconfig.parent_path(), ec))
-        for (const auto& e : fs::directory_iterator(t.wslconfig.parent_path(), ec))
-            if (e.path().filename().string().starts_with("." + t.wslconfig.filename().string() + ".tmp."))
+    auto conf = WSLMOD_TRY(locate_config(t.wslconfig));
+    if (fs::is_directory(conf.parent_path(), ec))
+        for (const auto& e : fs::directory_iterator(conf.parent_path(), ec))
+            if (e.path().filename().string().starts_with("." + conf.filename().string() + ".tmp."))
                 fs::remove(e.path(), ec); // util::AtomicFile's temporary
     if (!s.exists) return s;
     // Kept: up to the current generation, applied and not marked bad.  After the current one
@@ -234,32 +236,50 @@ util::Result<InstallState> recover(const Target& t, std::vector<std::string>& wa
     return s;
 }
 
-// The text WSL should see with `g` installed, from `current` (the file's bytes now).
-std::string with_generation(std::string_view current, const Generation& g, const std::optional<std::string>& load) {
-    auto text = set_value(current, section, "kernel", g.kernel);
+const char* const our_keys[] = {"kernel", "kernelModules", "loadKernelModules"};
+
+// The edit, checked: WSL must read `after` as `before` with exactly `changes` made.
+util::Result<void> check_reading(const ConfigFile& f, const std::string& after, const std::vector<Change>& changes) {
+    if (auto why = misread(f.text, after, changes))
+        return util::bad_input(fmt::format("wslmod cannot change .wslconfig without changing what WSL reads: {}", *why),
+                               f.path.string(),
+                               f.text.find('\r') != std::string::npos && f.text.find('\n') == std::string::npos
+                                   ? "its line ends are CR alone, and WSL ends a comment only at LF: save it with CRLF line ends"
+                                   : "edit .wslconfig by hand, or report this with the file attached");
+    return {};
+}
+
+// The bytes WSL should see with `g` installed, from `f` (the file now), in its own form.
+util::Result<std::string> with_generation(const ConfigFile& f, const Generation& g, const std::optional<std::string>& load) {
+    auto text = set_value(f.text, section, "kernel", g.kernel);
     text = set_value(text, section, "kernelModules", g.modules);
-    if (load) text = set_value(text, section, "loadKernelModules", *load);
-    return text;
-}
-
-// `text` with wslmod's keys as they are in `before` (set, or removed when absent there).
-std::string keys_as_in(std::string_view text, std::string_view before) {
-    std::string out(text);
-    for (const char* key : {"kernel", "kernelModules", "loadKernelModules"}) {
-        auto v = get_value(before, section, key);
-        out = v ? set_value(out, section, key, *v) : remove_key(out, section, key);
+    std::vector<Change> changes = {{"wsl2.kernel", g.kernel}, {"wsl2.kernelModules", g.modules}};
+    if (load) {
+        text = set_value(text, section, "loadKernelModules", *load);
+        changes.push_back({"wsl2.loadKernelModules", *load});
     }
-    return out;
+    WSLMOD_CHECK(check_reading(f, text, changes));
+    return encode_config(text, f.form, f.path);
 }
 
-// What going back to `before` writes: its very bytes when the file now differs from it only in
-// wslmod's keys (nothing the user changed is lost), else only wslmod's keys put back.
-std::optional<std::string> going_back(const std::optional<std::string>& now, const std::optional<std::string>& before,
-                                      bool& byte_identical) {
-    auto keys_back = keys_as_in(now.value_or(""), before.value_or(""));
-    byte_identical = keys_back == before.value_or("");
+// What going back to `before` (saved bytes) writes over `now`: its very bytes when the file now
+// differs from it only in wslmod's keys (nothing the user changed is lost), else `now` with only
+// wslmod's keys put back as `before` had them, in the form `now` is in.
+util::Result<std::optional<std::string>> going_back(const ConfigFile& now, const std::optional<std::string>& before,
+                                                    const fs::path& saved, bool& byte_identical) {
+    auto was = WSLMOD_TRY(decode_config(before, saved));
+    std::string text = now.text;
+    std::vector<Change> changes;
+    for (const char* key : our_keys) {
+        auto v = get_value(was.text, section, key);
+        text = v ? set_value(text, section, key, *v) : remove_key(text, section, key);
+        changes.push_back({fmt::format("{}.{}", section, key), v});
+    }
+    WSLMOD_CHECK(check_reading(now, text, changes));
+    auto bytes = WSLMOD_TRY(encode_config(text, now.bytes ? now.form : was.form, now.path));
+    byte_identical = bytes == before.value_or("");
     if (byte_identical) return before;
-    return keys_back;
+    return std::optional<std::string>(std::move(bytes));
 }
 
 std::optional<std::string> saved_file(const fs::path& file, const fs::path& absent_mark) {
@@ -281,6 +301,26 @@ util::Result<void> save_marked(const fs::path& file, const fs::path& absent_mark
 bool below(const std::string& windows_path, const std::string& root) {
     return windows_path.size() > root.size() + 1 && same_windows_path(windows_path.substr(0, root.size() + 1), root + "\\");
 }
+
+// Removes a folder this run created when the run fails before it is used: `all` removes it with
+// what is in it (an unpublished generation), otherwise only while it is empty (a new install root).
+class RemoveIfEmpty {
+  public:
+    explicit RemoveIfEmpty(fs::path dir, bool all = false) : dir_(std::move(dir)), all_(all) {}
+    RemoveIfEmpty(const RemoveIfEmpty&) = delete;
+    RemoveIfEmpty& operator=(const RemoveIfEmpty&) = delete;
+    ~RemoveIfEmpty() {
+        std::error_code ec;
+        if (dir_.empty()) return;
+        if (all_) fs::remove_all(dir_, ec);
+        else if (fs::is_directory(dir_, ec) && fs::is_empty(dir_, ec)) fs::remove(dir_, ec);
+    }
+    void dismiss() { dir_.clear(); }
+
+  private:
+    fs::path dir_;
+    bool all_;
+};
 
 // Renames, retrying a few times: on Windows a virus scanner or the indexer briefly holds a
 // fresh folder open, and the rename fails (microsoft/WSL#12897).
@@ -357,10 +397,10 @@ util::Result<InstallState> read_state(const Target& target) { return load(target
 util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
     auto image_sha = WSLMOD_TRY(sha_of_file(r.image));
     auto kernel_sha = WSLMOD_TRY(sha_of_file(r.stock_kernel));
-    if (!fs::is_directory(t.wslconfig.parent_path()))
-        return util::bad_input("the folder of .wslconfig does not exist", t.wslconfig.parent_path().string(),
-                               "check %USERPROFILE% (WSLMOD_USERPROFILE)");
+    // A .wslconfig wslmod cannot read or write back stops the install before anything is made.
+    WSLMOD_CHECK(read_config(t.wslconfig));
     std::error_code ec;
+    RemoveIfEmpty new_root(fs::exists(t.root) ? fs::path() : t.root);
     fs::create_directories(t.root, ec);
     if (ec) return util::fail(fmt::format("cannot create the install folder: {}", ec.message()), t.root.string());
     auto lock = WSLMOD_TRY(InstallLock::take(t.root));
@@ -374,13 +414,10 @@ util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
                                            bad.at, bad.generation),
                                r.image.string(), "rebuild it, or pass --force to install it anyway");
     }
-    auto conf = read_if_exists(t.wslconfig);
-    if (conf && is_utf16(*conf))
-        return util::bad_input(".wslconfig is UTF-16, which wslmod cannot edit byte for byte", t.wslconfig.string(),
-                               "save it as UTF-8 (Notepad: Save as, Encoding UTF-8), then install again");
+    auto conf = WSLMOD_TRY(read_config(t.wslconfig));
     if (s.current) {
         const auto& c = s.generations[static_cast<size_t>(*s.current)];
-        bool load_same = !r.load_modules || get_value(conf.value_or(""), section, "loadKernelModules") == r.load_modules;
+        bool load_same = !r.load_modules || get_value(conf.text, section, "loadKernelModules") == r.load_modules;
         if (c.image_sha256 == image_sha && c.kernel_sha256 == kernel_sha && c.release == r.release &&
             same_windows_path(s.wslconfig_kernel, c.kernel) && load_same) {
             report.generation = c;
@@ -404,15 +441,17 @@ util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
                                "non-ASCII letters are lost)", g.modules, "install elsewhere: set WSLMOD_INSTALL_DIR=C:\\wslmod");
     // A kernel= that wslmod did not write is the user's own kernel: replacing it silently would
     // boot another kernel than they chose.
-    auto their_kernel = get_value(conf.value_or(""), section, "kernel");
+    auto their_kernel = get_value(conf.text, section, "kernel");
     if (their_kernel && !below(*their_kernel, root_win) && !r.force)
         return util::bad_input(fmt::format(".wslconfig already names a kernel wslmod did not install: kernel={}", *their_kernel),
                                t.wslconfig.string(), fmt::format("the image is for WSL's stock kernel {}; pass --force to "
                                                                  "replace it (`wslmod uninstall` puts it back)", r.release));
+    WSLMOD_CHECK(with_generation(conf, g, r.load_modules)); // can it be edited at all? (before the copies)
 
     auto final_dir = t.root / g.dir;
     auto partial = fs::path(final_dir.string() + ".partial");
     remove_folder(final_dir, report.warnings); // a leftover of a generation that state.json forgot
+    RemoveIfEmpty unpublished(partial, /*all=*/true);
     fs::create_directories(partial, ec);
     if (ec) return util::fail(fmt::format("cannot create: {}", ec.message()), partial.string());
     util::fault_point("generation folder created");
@@ -420,10 +459,13 @@ util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
     WSLMOD_CHECK(copy_atomically(r.image, partial / "modules.vhdx", "image half copied", "image copied"));
 
     // .wslconfig is read again now, after the long copies, so that edits made meanwhile stay.
-    auto before = read_if_exists(t.wslconfig);
-    if (before && is_utf16(*before))
-        return util::bad_input(".wslconfig is UTF-16, which wslmod cannot edit byte for byte", t.wslconfig.string(),
-                               "save it as UTF-8, then install again");
+    auto now = WSLMOD_TRY(read_config(t.wslconfig));
+    const auto& before = now.bytes;
+    auto after = WSLMOD_TRY(with_generation(now, g, r.load_modules));
+    if (!wsl_reads(now.form))
+        report.warnings.push_back(fmt::format("{} is {}, which WSL reads as UTF-8, so WSL sees none of its settings: save "
+                                              "it as UTF-8 or as UTF-16LE with BOM (Notepad: Save as, Encoding)",
+                                              now.path.string(), describe(now.form)));
     if (!s.exists) {
         // Saved while state.json does not exist: a crash before state.json is written leaves
         // .wslconfig untouched, so saving it again on the next run is right.
@@ -434,10 +476,10 @@ util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
     util::fault_point(".wslconfig before saved");
     WSLMOD_CHECK(util::fsync_path(partial));
     WSLMOD_CHECK(rename_retrying(partial, final_dir));
+    unpublished.dismiss();
     WSLMOD_CHECK(util::fsync_path(final_dir.parent_path()));
     util::fault_point("generation published");
 
-    auto after = with_generation(before.value_or(""), g, r.load_modules);
     g.wslconfig_sha256 = sha_of(after);
     s.generations.push_back(g);
     s.next_id = g.id + 1;
@@ -446,10 +488,10 @@ util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
     WSLMOD_CHECK(write_state(t, s));
     util::fault_point("state lists the generation");
 
-    WSLMOD_CHECK(write_wslconfig(t.wslconfig, after, ".wslconfig switched"));
+    WSLMOD_CHECK(write_wslconfig(now.path, after, ".wslconfig switched"));
 
     // Kept: this generation and the one rollback returns to (the one `before` names).
-    auto prior = get_value(before.value_or(""), section, "kernelModules");
+    auto prior = get_value(now.text, section, "kernelModules");
     std::vector<Generation> keep, drop;
     for (auto& x : s.generations) {
         if (x.id == g.id) x.applied = true;
@@ -498,13 +540,14 @@ util::Result<RollbackReport> rollback(const Target& t) {
             return util::bad_input("the generation before this one is no longer kept (wslmod keeps two)", report.from.dir,
                                    "`wslmod uninstall` restores the .wslconfig from before the first install");
     }
-    auto next = going_back(read_if_exists(t.wslconfig), before, report.byte_identical);
+    auto now = WSLMOD_TRY(read_config(t.wslconfig));
+    auto next = WSLMOD_TRY(going_back(now, before, gen_dir / "wslconfig.before", report.byte_identical));
     // Marked first: a crash after it and before the switch leaves the image marked but still
     // current; the next rollback finishes the job.
     if (!is_bad(s, report.from.image_sha256)) s.bad.push_back({report.from.image_sha256, report.from.release, now_utc(), report.from.id});
     WSLMOD_CHECK(write_state(t, s));
     util::fault_point("rollback: image marked bad");
-    WSLMOD_CHECK(write_wslconfig(t.wslconfig, next, "rollback: .wslconfig switched"));
+    WSLMOD_CHECK(write_wslconfig(now.path, next, "rollback: .wslconfig switched"));
     s.generations.erase(s.generations.begin() + static_cast<long>(ci));
     WSLMOD_CHECK(write_state(t, s));
     util::fault_point("rollback: generation forgotten");
@@ -535,8 +578,9 @@ util::Result<UninstallReport> uninstall(const Target& t) {
                           "edit .wslconfig by hand: remove kernel= and kernelModules= under [wsl2], then delete " +
                               t.root.string());
     report.original_absent = !original;
-    auto next = going_back(read_if_exists(t.wslconfig), original, report.restored_bytes);
-    WSLMOD_CHECK(write_wslconfig(t.wslconfig, next, "uninstall: .wslconfig restored"));
+    auto now = WSLMOD_TRY(read_config(t.wslconfig));
+    auto next = WSLMOD_TRY(going_back(now, original, t.root / "original.wslconfig", report.restored_bytes));
+    WSLMOD_CHECK(write_wslconfig(now.path, next, "uninstall: .wslconfig restored"));
     report.generations_removed = static_cast<int>(s.generations.size());
     // state.json goes first: without it the rest is leftovers, which a second uninstall removes.
     fs::remove(t.root / "state.json", ec);

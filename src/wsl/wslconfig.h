@@ -10,11 +10,14 @@
 //                     is skipped with a warning, the rest of the file still counts.
 //   encoding, BOM     text mode with ccs=UTF-8 (the MS CRT's fopen documentation: "the BOM, if
 //                     present, determines the encoding"): a UTF-8 BOM is consumed, a UTF-16LE
-//                     BOM (FF FE) makes WSL read UTF-16.  This editor works on UTF-8 bytes:
-//                     callers refuse a UTF-16 file (is_utf16) instead of corrupting it.
-//   line ends         text mode folds CRLF to LF, so CRLF and LF files read the same.  A CR not
-//                     followed by LF, which WSL treats as a line break in most places, is an
-//                     ordinary character here.
+//                     BOM (FF FE) makes WSL read UTF-16.  This editor works on UTF-8 text (a
+//                     leading UTF-8 BOM is skipped); text_form.h turns UTF-16 files into UTF-8
+//                     and back byte for byte.
+//   line ends         text mode folds CRLF to LF, so CRLF and LF files read the same.  A CR alone
+//                     ends a header, a value and a blank line (ParseConfigFile checks for '\r'
+//                     there), but not a comment or an invalid line: those are skipped up to the
+//                     next LF, so in a file with CR-only line ends everything after a comment
+//                     is comment to WSL.  This file models that too.
 //   section header    src/shared/configfile/configfile.cpp, ParseConfigFile: `[`, a letter,
 //                     letters or digits, `]` with nothing in between (`[ wsl2 ]` and `[wsl-2]`
 //                     are invalid lines), then only spaces/tabs and an optional # comment.
@@ -50,9 +53,12 @@
 // file without one).  Section and key names passed in must be letters and digits, as WSL needs.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace wslmod::wsl {
 
@@ -67,7 +73,8 @@ std::optional<std::string> get_value(std::string_view text, std::string_view sec
 // a trailing comment on the edited line.  Every occurrence WSL would match gets the value
 // (duplicates, repeated [section] blocks, lines WSL skips for a bad escape), so whichever one
 // WSL reads is ours.  A missing key goes after the last key line of the first [section] block
-// (after its header when it has none).  A missing section is appended after one line break:
+// (after its header when it has none) where WSL reads it: past the comment lines that a CR-only
+// line end carries on, else in the next [section] block.  A missing section is appended after one line break:
 // it ends the last line, or makes a blank line before the header when the file ends in one
 // (an empty text gets none).
 std::string set_value(std::string_view text, std::string_view section, std::string_view key,
@@ -88,8 +95,17 @@ std::string escape_value(std::string_view raw);
 // backspace only (no CR, no non-ASCII; see "non-ASCII" above).
 bool is_representable(std::string_view raw);
 
-// Whether `text` starts with a UTF-16 byte order mark, which WSL reads but this editor cannot
-// edit byte for byte.
-bool is_utf16(std::string_view text);
+// Every setting WSL reads from `text`: "section.key" in lower case (the section part as WSL's
+// name buffer holds it, NULs included) -> the value, from the first line WSL takes for it.
+std::map<std::string, std::string> settings(std::string_view text);
+
+// One intended edit: "section.key" set to a value, or removed (nullopt).
+using Change = std::pair<std::string, std::optional<std::string>>;
+
+// Why WSL would not read `after` as `before` with exactly `changes` made (a sentence naming the
+// setting), or nullopt when it would.  The editor's result is checked with this before it is
+// written, so that no edit can hide, reveal or change a setting the user has (a line ending in a
+// CR alone can turn the lines after it into comment, see "line ends" above).
+std::optional<std::string> misread(std::string_view before, std::string_view after, const std::vector<Change>& changes);
 
 } // namespace wslmod::wsl

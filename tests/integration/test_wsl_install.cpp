@@ -198,6 +198,58 @@ TEST_CASE("install with no .wslconfig and --windows-root instead of wslpath and 
     CHECK_FALSE(fs::exists(win.root / "wslmod"));
 }
 
+// The CLI on .wslconfig forms other than UTF-8: what PowerShell 5's Out-File writes (UTF-16LE
+// with a BOM, CRLF) is edited in place and given back byte for byte; a BOM-less UTF-16 file,
+// which WSL itself reads as UTF-8, is edited too but with a warning; a folder is an error that
+// creates nothing.
+TEST_CASE("install and uninstall keep a UTF-16 .wslconfig UTF-16, and a folder named .wslconfig stops install", "[wsl]") {
+    auto dir = test::scratch_dir("wsl-install-utf16");
+    test::FakeWindows win(dir);
+    auto a = make_image(dir, "a", false);
+    auto utf16 = [](const std::string& ascii, bool bom) {
+        std::string out = bom ? "\xFF\xFE" : "";
+        for (char c : ascii) out += std::string{c, '\0'};
+        return out;
+    };
+    const std::string text = "[wsl2]\r\nmemory=8GB\r\n";
+    const std::string le = utf16(text, true);
+    spit(win.wslconfig(), le);
+    auto r = win.wslmod({"install", a.string()});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("warning") == std::string::npos);
+    auto now = slurp(win.wslconfig());
+    CHECK(now.starts_with(le.substr(0, le.size() - 2))); // same BOM and bytes up to the last line's end
+    CHECK(now.find(utf16("kernelModules=C:\\\\Users", false)) != std::string::npos);
+    auto st = json_of(win.wslmod({"--json", "doctor"}));
+    for (const auto& c : st["checks"])
+        if (c["name"] == "wslconfig") CHECK(c["status"] == "ok");
+    auto un = win.wslmod({"uninstall"});
+    INFO(un.output);
+    REQUIRE(un.exit_code == 0);
+    CHECK(slurp(win.wslconfig()) == le);
+
+    const std::string bare = utf16(text, false);
+    spit(win.wslconfig(), bare);
+    auto warned = win.wslmod({"install", a.string()});
+    INFO(warned.output);
+    REQUIRE(warned.exit_code == 0);
+    CHECK(warned.output.find("is UTF-16LE without BOM, which WSL reads as UTF-8") != std::string::npos);
+    REQUIRE(win.wslmod({"uninstall"}).exit_code == 0);
+    CHECK(slurp(win.wslconfig()) == bare);
+
+    fs::remove(win.wslconfig());
+    fs::create_directory(win.wslconfig());
+    auto before = files_below(win.root);
+    auto folder = win.wslmod({"install", a.string()});
+    CHECK(folder.exit_code == 2);
+    CHECK(folder.output.find(win.wslconfig().string() + ": .wslconfig is a folder, not a file") != std::string::npos);
+    CHECK(folder.output.substr(folder.output.find(".wslconfig is a folder")).find('\n') == folder.output.size() -
+          folder.output.find(".wslconfig is a folder") - 1); // one line, the last
+    CHECK(files_below(win.root) == before);
+    CHECK_FALSE(fs::exists(win.install_root()));
+}
+
 TEST_CASE("install refuses WSL older than 2.5.1 with the Invalid boolean value explanation and changes nothing", "[wsl]") {
     auto dir = test::scratch_dir("wsl-install-old");
     test::FakeWindows win(dir);

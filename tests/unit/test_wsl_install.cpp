@@ -6,7 +6,13 @@
 
 #include "support/catch.h"
 #include "support/prereq.h"
+#include <algorithm>
+
+#include <unistd.h>
+
+#include "wsl/config_file.h"
 #include "wsl/install.h"
+#include "wsl/text_form.h"
 #include "wsl/wslconfig.h"
 
 using namespace wslmod;
@@ -132,14 +138,125 @@ TEST_CASE("rolling back the first install returns to no .wslconfig when there wa
     CHECK(none.error().message().find("nothing to roll back") != std::string::npos);
 }
 
-TEST_CASE("a UTF-16 .wslconfig is refused, not rewritten", "[wsl]") {
-    Side s("wsl-install-utf16");
-    std::string utf16("\xFF\xFE[\0w\0s\0l\0\x32\0]\0\n\0", 16);
-    std::ofstream(s.target.wslconfig, std::ios::binary) << utf16;
+// Every form WSL users' editors save: the encoding and the line ends stay, and rollback and
+// uninstall give back the very bytes.
+TEST_CASE(".wslconfig in every encoding and line-end form round-trips byte for byte", "[wsl]") {
+    const std::vector<wsl::TextForm> forms = {
+        {wsl::Encoding::utf8, false},   {wsl::Encoding::utf8, true},     {wsl::Encoding::utf16le, true},
+        {wsl::Encoding::utf16be, true}, {wsl::Encoding::utf16le, false}, {wsl::Encoding::utf16be, false}};
+    for (const auto& form : forms) {
+        for (std::string eol : {"\n", "\r\n", "\r"}) {
+            CAPTURE(wsl::describe(form), eol.size(), eol[0] == '\r');
+            Side s("wsl-install-forms");
+            auto text = "[wsl2]" + eol + "memory=4GB" + eol + eol + "[experimental]" + eol + "sparseVhd=true" + eol;
+            auto original = wsl::encode_text(text, form);
+            std::ofstream(s.target.wslconfig, std::ios::binary) << original;
+
+            auto g1 = wsl::install(s.target, s.request("one"));
+            REQUIRE(g1);
+            CHECK(g1->warnings.empty() == wsl::wsl_reads(form));
+            auto after = wsl::read_config(s.target.wslconfig);
+            REQUIRE(after);
+            CHECK(after->form == form);
+            CHECK(wsl::get_value(after->text, "wsl2", "kernelModules") == g1->generation.modules);
+            CHECK(wsl::get_value(after->text, "wsl2", "memory") == "4GB");
+            // Only the file's own line end is used: no other one appears.
+            auto others = after->text;
+            for (size_t at; (at = others.find(eol)) != std::string::npos;) others.erase(at, eol.size());
+            CHECK(others.find_first_of("\r\n") == std::string::npos);
+
+            REQUIRE(wsl::rollback(s.target));
+            CHECK(slurp(s.target.wslconfig) == original);
+            REQUIRE(wsl::install(s.target, s.request("two"))); // "one" is marked bad now
+            REQUIRE(wsl::install(s.target, s.request("three")));
+            auto u = wsl::uninstall(s.target);
+            REQUIRE(u);
+            CHECK(u->restored_bytes);
+            CHECK(slurp(s.target.wslconfig) == original);
+        }
+    }
+}
+
+TEST_CASE("a CR-only .wslconfig whose comment hides the rest is refused with nothing written", "[wsl]") {
+    Side s("wsl-install-cr-comment");
+    const std::string original = "# mine\r[wsl2]\rmemory=4GB\r";
+    std::ofstream(s.target.wslconfig, std::ios::binary) << original;
     auto r = wsl::install(s.target, s.request("one"));
     REQUIRE_FALSE(r);
-    CHECK(r.error().message().find("UTF-16") != std::string::npos);
-    CHECK(slurp(s.target.wslconfig) == utf16);
+    CHECK(r.error().message().find("cannot change .wslconfig without changing what WSL reads: WSL would not read "
+                                   "wsl2.kernel") != std::string::npos);
+    CHECK(r.error().hint.find("save it with CRLF line ends") != std::string::npos);
+    CHECK(slurp(s.target.wslconfig) == original);
+    CHECK_FALSE(fs::exists(s.target.root));
+}
+
+TEST_CASE("a symlinked .wslconfig is edited where it points, and stays a link", "[wsl]") {
+    Side s("wsl-install-symlink");
+    fs::create_directories(s.dir / "dotfiles");
+    const std::string original = "[wsl2]\r\nmemory=4GB\r\n";
+    std::ofstream(s.dir / "dotfiles/wslconfig", std::ios::binary) << original;
+    fs::create_symlink("../../../dotfiles/wslconfig", s.target.wslconfig);
+    auto g = wsl::install(s.target, s.request("one"));
+    REQUIRE(g);
+    CHECK(fs::is_symlink(fs::symlink_status(s.target.wslconfig)));
+    CHECK(fs::read_symlink(s.target.wslconfig) == "../../../dotfiles/wslconfig");
+    CHECK(wsl::get_value(slurp(s.dir / "dotfiles/wslconfig"), "wsl2", "kernelModules") == g->generation.modules);
+    auto listing = [](const fs::path& dir) {
+        std::vector<std::string> names;
+        for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+        std::sort(names.begin(), names.end());
+        return names;
+    };
+    CHECK(listing(s.dir / "dotfiles") == std::vector<std::string>{"wslconfig"}); // no temporary left
+    CHECK(listing(s.target.wslconfig.parent_path()) == std::vector<std::string>{".wslconfig"});
+    REQUIRE(wsl::uninstall(s.target));
+    CHECK(fs::is_symlink(fs::symlink_status(s.target.wslconfig)));
+    CHECK(slurp(s.dir / "dotfiles/wslconfig") == original);
+
+    // A dangling link names the file to create, and uninstall removes only that file.
+    fs::remove(s.dir / "dotfiles/wslconfig");
+    REQUIRE(wsl::install(s.target, s.request("one")));
+    CHECK(fs::exists(s.dir / "dotfiles/wslconfig"));
+    REQUIRE(wsl::uninstall(s.target));
+    CHECK_FALSE(fs::exists(s.dir / "dotfiles/wslconfig"));
+    CHECK(fs::is_symlink(fs::symlink_status(s.target.wslconfig)));
+}
+
+TEST_CASE("a .wslconfig that is a folder, a link loop or unreadable is an error with nothing created", "[wsl]") {
+    Side s("wsl-install-unreadable");
+    auto refused = [&](const std::string& what) {
+        auto r = wsl::install(s.target, s.request("one"));
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message().find(what) != std::string::npos);
+        CHECK(r.error().message().find(s.target.wslconfig.string()) != std::string::npos);
+        CHECK_FALSE(fs::exists(s.target.root));
+    };
+    fs::create_directory(s.target.wslconfig);
+    refused(".wslconfig is a folder, not a file");
+    fs::remove(s.target.wslconfig);
+    fs::create_symlink(".wslconfig", s.target.wslconfig);
+    refused("the symlinks from .wslconfig go round more than 40 times");
+    fs::remove(s.target.wslconfig);
+    std::ofstream(s.target.wslconfig) << "[wsl2]\n";
+    fs::permissions(s.target.wslconfig, fs::perms::none);
+    if (::geteuid() != 0) refused("cannot read .wslconfig: Permission denied"); // root reads it anyway
+    fs::permissions(s.target.wslconfig, fs::perms::owner_read | fs::perms::owner_write);
+
+    // After an install, a .wslconfig turned into a folder stops rollback and uninstall, which
+    // change nothing.
+    REQUIRE(wsl::install(s.target, s.request("one")));
+    auto saved = slurp(s.target.wslconfig);
+    fs::rename(s.target.wslconfig, s.dir / "kept");
+    fs::create_directory(s.target.wslconfig);
+    auto r = wsl::rollback(s.target);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message().find("is a folder") != std::string::npos);
+    auto u = wsl::uninstall(s.target);
+    REQUIRE_FALSE(u);
+    CHECK(fs::exists(s.target.root / "state.json"));
+    fs::remove(s.target.wslconfig);
+    fs::rename(s.dir / "kept", s.target.wslconfig);
+    REQUIRE(wsl::uninstall(s.target));
 }
 
 TEST_CASE("a live lock of another distro stops an install, and a lock over an hour old is taken over", "[wsl]") {

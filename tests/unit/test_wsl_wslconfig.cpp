@@ -203,6 +203,41 @@ TEST_CASE("escape_value writes what WSL unescapes", "[wsl]") {
     CHECK(wsl::is_representable("tab\tnew\nline"));
     CHECK_FALSE(wsl::is_representable("C:\\Users\\Zo\xC3\xAB\\kernel"));
     CHECK_FALSE(wsl::is_representable("a\rb"));
-    CHECK(wsl::is_utf16("\xFF\xFE[\0w\0"));
-    CHECK_FALSE(wsl::is_utf16(BOM + "[wsl2]\n"));
+}
+
+// WSL's parser ends a header, a value or a blank line at a CR alone, but reads a comment or an
+// invalid line on to the next LF (ParseConfigFile's '\r' cases and its comment loop).
+TEST_CASE("a CR-only file reads and edits the way WSL's parser treats a CR alone", "[wsl]") {
+    const std::string cr = "[wsl2]\rmemory=4GB\rswap=0\r";
+    CHECK(wsl::get_value(cr, "wsl2", "swap") == "0");
+    auto set = wsl::set_value(cr, "wsl2", "kernel", K);
+    CHECK(set == "[wsl2]\rmemory=4GB\rswap=0\rkernel=" + KE + "\r");
+    CHECK(wsl::get_value(set, "wsl2", "kernel") == K);
+    CHECK(wsl::remove_key(set, "wsl2", "kernel") == cr);
+    CHECK(wsl::set_value("", "wsl2", "kernel", "a") == "[wsl2]\nkernel=a\n");
+    CHECK(wsl::set_value("# x\r", "wsl2", "kernel", "a") == "# x\r\r[wsl2]\rkernel=a\r"); // ends where WSL cannot read it
+    CHECK(wsl::misread("# x\r", "# x\r\r[wsl2]\rkernel=a\r", {{"wsl2.kernel", "a"}}) == "WSL would not read wsl2.kernel");
+
+    // A comment runs over CR-only line ends: the keys after it are comment to WSL.
+    const std::string hidden = "[wsl2]\r# mine\rswap=0\n[wsl2]\rmemory=1\r";
+    CHECK_FALSE(wsl::get_value(hidden, "wsl2", "swap"));
+    CHECK(wsl::get_value(hidden, "wsl2", "memory") == "1");
+    // A key goes past that comment, to where WSL reads it.
+    auto past = wsl::set_value("[wsl2]\rmemory=1 # note\rswap=0\n[x]\ry=1\r", "wsl2", "kernel", "a");
+    CHECK(past == "[wsl2]\rmemory=1 # note\rswap=0\nkernel=a\r[x]\ry=1\r");
+    CHECK(wsl::get_value(past, "wsl2", "kernel") == "a");
+    CHECK_FALSE(wsl::get_value(past, "wsl2", "swap"));
+    // The same holds for invalid lines and for a `\` before a CR alone (no line continuation).
+    CHECK_FALSE(wsl::get_value("[wsl2]\r;x\rswap=0\r", "wsl2", "swap"));
+    CHECK_FALSE(wsl::get_value("[wsl2]\rkernel=a\\\rswap=0\n", "wsl2", "swap"));
+    CHECK(wsl::get_value("[wsl2]\rkernel=a\\\nb\r", "wsl2", "kernel") == "ab");
+
+    // Removing a line whose comment hides the next ones would bring them back: misread says so.
+    const std::string tail = "[wsl2]\rkernel=a # c\rswap=0\r";
+    auto removed = wsl::remove_key(tail, "wsl2", "kernel");
+    CHECK(removed == "[wsl2]\rswap=0\r");
+    CHECK(wsl::misread(tail, removed, {{"wsl2.kernel", std::nullopt}}) == "WSL would read a setting it did not read before: wsl2.swap");
+    CHECK_FALSE(wsl::misread(cr, set, {{"wsl2.kernel", K}}));
+    CHECK(wsl::misread(cr, set, {}) == "WSL would read a setting it did not read before: wsl2.kernel");
+    CHECK(wsl::settings("[WSL2]\nKernel=a\nkernel=b\nx=1\n") == std::map<std::string, std::string>{{"wsl2.kernel", "a"}, {"wsl2.x", "1"}});
 }
