@@ -14,6 +14,7 @@
 #include "kernel/modinfo.h"
 #include "modules/module_info.h"
 #include "recipe/recipe_toml.h"
+#include "util/paths.h"
 #include "util/file.h"
 #include "util/sha256.h"
 
@@ -32,11 +33,6 @@ util::Result<std::string> folder_digest(const fs::path& dir) {
     for (const auto& e : tree.entries)
         if (e.type == image::TreeEntry::Type::file) h.update(util::to_hex(WSLMOD_TRY(util::sha256_file(e.source))));
     return util::to_hex(h.finish());
-}
-
-bool inside(const fs::path& p, const fs::path& dir) {
-    auto rel = p.lexically_relative(dir);
-    return !rel.empty() && *rel.begin() != "..";
 }
 
 // Every file named `name` below `dir`.
@@ -111,7 +107,7 @@ util::Result<std::string> recipe_key(const recipe::Recipe& r, const TreeRef& tre
     field(recipe::to_toml(r)); // the resolved recipe: a dkms.conf's evaluation included
     field(WSLMOD_TRY(folder_digest(r.dir)));
     for (const auto& src : {r.path, r.dkms})
-        if (!src.empty() && !inside(src, r.dir)) field(WSLMOD_TRY(folder_digest(src)));
+        if (!src.empty() && !util::is_within(src, r.dir)) field(WSLMOD_TRY(folder_digest(src)));
     field(r.sha256);
     field(tree.dir.filename().string()); // the tree key: source, config, symvers, toolchain
     field(tree.release);

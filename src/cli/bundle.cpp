@@ -19,8 +19,10 @@
 #include "modules/assemble.h"
 #include "modules/stock.h"
 #include "recipe/bundle.h"
+#include "recipe/bundle_import.h"
 #include "recipe/lockfile.h"
 #include "recipe/manifest.h"
+#include "util/paths.h"
 #include "util/atomic_file.h"
 #include "util/beneath.h"
 #include "util/fetch.h"
@@ -29,11 +31,6 @@
 namespace wslmod::cli {
 namespace {
 namespace fs = std::filesystem;
-
-bool inside(const fs::path& p, const fs::path& dir) {
-    auto rel = p.lexically_relative(dir);
-    return !rel.empty() && *rel.begin() != "..";
-}
 
 // Every file below `dir` as bundle entries below `prefix`.
 util::Result<void> add_folder(const fs::path& dir, const std::string& prefix, std::vector<recipe::BundleFile>& out) {
@@ -131,7 +128,7 @@ Action setup_bundle_export(CLI::App& app) {
             std::vector<recipe::BundleFile> files{{"wslmod.toml", m.file}, {"wslmod.lock", in.lock_file}};
             for (const auto& r : planned) {
                 for (const auto& src : {r.path, r.dkms})
-                    if (!src.empty() && !inside(src, r.dir) && src != r.dir)
+                    if (!src.empty() && !util::is_within(src, r.dir) && src != r.dir)
                         return util::bad_input(fmt::format("recipe {} builds from {}, outside its folder", r.name, src.string()),
                                                r.file.string(), "copy the source into the recipe (`wslmod recipe import-dkms`)");
                 WSLMOD_CHECK(add_folder(r.dir, "recipes/" + r.name + "/", files));
@@ -183,56 +180,14 @@ Action setup_bundle_import(CLI::App& app) {
             fs::path p;
             ~Cleanup() { std::error_code e; if (!p.empty()) fs::remove_all(p, e); }
         } cleanup{work};
-        WSLMOD_TRY(recipe::extract_bundle(bundle, work));
-        auto refuse = [&](const std::string& what) {
-            return util::Error{fmt::format("refusing the bundle: {}", what), bundle.string(),
-                               "ask for a bundle made with `wslmod bundle export`; nothing was written", util::ExitCode::usage};
-        };
-        for (const char* name : {recipe::manifest_name, recipe::lock_name})
-            if (!fs::exists(work / name)) return tl::unexpected(refuse(fmt::format("it has no {}", name)));
-        auto text = WSLMOD_TRY(util::read_text_decompressed(work / recipe::manifest_name));
-        auto m = WSLMOD_TRY(recipe::parse_manifest(text, dir / recipe::manifest_name));
-        // A bundle names paths of its author's machine.  The image goes into the import folder,
-        // and no kernel input is read from a path outside it: the profile's inputs are this
-        // machine's own.
-        auto note = [&](const std::string& what) {
-            if (!ctx.json) *ctx.err << "wslmod: note: " << what << "\n";
-        };
-        if (!inside(m.output, dir)) {
-            note(fmt::format("the bundle's [output] path {} is outside {}: the image goes to {} instead",
-                             util::quoted(m.output.string()), dir.string(), (dir / "modules.vhdx").string()));
-            m.output = dir / "modules.vhdx";
-        }
-        for (auto [key, value] : {std::pair{"source", &m.source}, {"config", &m.config}, {"stock-kernel", &m.stock_kernel},
-                                  {"stock-modules", &m.stock_modules}, {"symvers", &m.symvers}})
-            if (!value->empty() && !util::is_url(*value) && !inside(*value, dir)) {
-                note(fmt::format("the bundle's [kernel] {} = {} is outside {}: dropped", key, util::quoted(*value),
-                                 dir.string()));
-                value->clear();
-            }
+        auto opened = WSLMOD_TRY(recipe::open_bundle(bundle, work, dir));
+        for (const auto& n : opened.notes)
+            if (!ctx.json) *ctx.err << "wslmod: note: " << n << "\n";
+        auto& m = opened.manifest;
+        auto& lock = opened.lock;
         if (fs::exists(fs::symlink_status(m.output, ec)))
             return util::bad_input("the image the bundle would write exists already", m.output.string(),
                                    "import into an empty folder");
-        auto lock = WSLMOD_TRY(recipe::load_lock(work / recipe::lock_name));
-        // The recipes must be the locked ones, and every locked module must be there.
-        for (const auto& [name, locked] : lock.recipes) {
-            auto r = recipe::load_recipe(work / "recipes" / name);
-            if (!r) return tl::unexpected(refuse(fmt::format("recipe {} of its lock: {}", name, r.error().message())));
-            auto now = WSLMOD_TRY(recipe::lock_recipe(*r));
-            recipe::Lock a, b;
-            a.recipes[name] = locked;
-            now.version = locked.version;
-            now.archive = locked.archive;
-            now.modules = locked.modules;
-            b.recipes[name] = now;
-            auto diffs = recipe::recipe_differences(a, b);
-            if (!diffs.empty()) return tl::unexpected(refuse(diffs.front() + " since its lock was written"));
-            for (const auto& mod : locked.modules)
-                if (!fs::is_regular_file(work / "modules" / name / (mod + ".ko")))
-                    return tl::unexpected(refuse(fmt::format("module {} of recipe {} is missing", mod, name)));
-        }
-        for (const auto& mr : m.recipes)
-            if (!lock.recipes.count(mr.name)) return tl::unexpected(refuse(fmt::format("recipe {} is not in its lock", mr.name)));
 
         auto ro = opt->run;
         ro.extra.insert(ro.extra.begin(), (work / "recipes").string());

@@ -6,6 +6,9 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <archive.h>
@@ -23,6 +26,8 @@ namespace fs = std::filesystem;
 constexpr const char* sums_name = "SHA256SUMS";
 constexpr uint64_t max_entries = 100000;
 constexpr uint64_t max_bytes = 4ull << 30;
+constexpr uint64_t min_total = 16ull << 20; // what any bundle may expand to, whatever its size
+constexpr uint64_t expansion = 20;          // and what a bigger one may: this times its size
 // SHA256SUMS, wslmod.toml and wslmod.lock are read whole into memory: each is capped, and so is
 // one SHA256SUMS line (a real one is 66 bytes and a path).
 constexpr uint64_t max_metadata = 64ull << 20;
@@ -114,6 +119,12 @@ util::Result<void> write_bundle(const fs::path& out, std::vector<BundleFile> fil
 util::Result<std::vector<std::string>> extract_bundle(const fs::path& bundle, const fs::path& dest) {
     std::error_code ec;
     if (fs::exists(dest, ec)) return util::fail("the extraction folder exists already", dest.string());
+    auto bundle_size = fs::file_size(bundle, ec);
+    if (ec) return util::bad_input(fmt::format("cannot read the bundle: {}", ec.message()), bundle.string());
+    // What the contents may expand to: a real bundle's zstd ratio is about 4 (the Debian test
+    // project's: 18.1 MB in 4.3 MB), so twenty times its size (at least 16 MiB, at most 4 GiB)
+    // stops a decompression bomb long before the disk fills.
+    const uint64_t max_total = std::clamp<uint64_t>(bundle_size * expansion, min_total, max_bytes);
     struct Cleanup {
         fs::path p;
         ~Cleanup() { std::error_code e; if (!p.empty()) fs::remove_all(p, e); }
@@ -127,10 +138,27 @@ util::Result<std::vector<std::string>> extract_bundle(const fs::path& bundle, co
     if (archive_read_open_filename(a.get(), bundle.c_str(), 1 << 20) != ARCHIVE_OK)
         return tl::unexpected(refused(bundle, fmt::format("not a zstd tar: {}", archive_error_string(a.get()))));
     std::map<std::string, std::string> digests; // path -> sha256 of what was extracted
-    std::set<std::string> folders;
+    std::set<std::string> folders, made;        // folder entries; every folder made so far
     std::string sums;
     bool have_sums = false;
     uint64_t entries = 0, bytes = 0;
+    // Opens (making it when new) the folder `path` below dest, one component at a time through
+    // folder descriptors, never following a link.
+    auto folder_at = [&](const std::string& path) -> util::Result<util::Beneath> {
+        auto at = WSLMOD_TRY(util::Beneath::open(dest));
+        std::string so_far;
+        std::stringstream in(path);
+        for (std::string part; std::getline(in, part, '/');) {
+            so_far += (so_far.empty() ? "" : "/") + part;
+            if (made.insert(so_far).second) {
+                at = WSLMOD_TRY(at.make_dir(part));
+                WSLMOD_CHECK(at.set_mode(0755));
+            } else {
+                at = WSLMOD_TRY(at.open_dir(part));
+            }
+        }
+        return at;
+    };
     archive_entry* e = nullptr;
     for (;;) {
         int rc = archive_read_next_header(a.get(), &e);
@@ -148,46 +176,82 @@ util::Result<std::vector<std::string>> extract_bundle(const fs::path& bundle, co
             return tl::unexpected(refused(bundle, fmt::format("entry {} is not a file or folder (a link or a device)", util::quoted(name))));
         if (digests.count(path) || folders.count(path) || (path == sums_name && have_sums))
             return tl::unexpected(refused(bundle, fmt::format("entry {} appears twice", util::quoted(name))));
-        auto target = dest / path;
-        if (folder) {
-            folders.insert(path);
-            fs::create_directories(target, ec);
-            if (ec) return util::fail(fmt::format("cannot create: {}", ec.message()), target.string());
-            continue;
-        }
         // Every parent must be a folder this bundle made (never a file of it).
         for (auto p = fs::path(path).parent_path(); !p.empty(); p = p.parent_path())
-            if (digests.count(p.generic_string()))
+            if (digests.count(p.generic_string()) || (p.generic_string() == sums_name && have_sums))
                 return tl::unexpected(refused(bundle, fmt::format("entry {} is below a file", util::quoted(name))));
-        fs::create_directories(target.parent_path(), ec);
-        std::ofstream out(target, std::ios::binary | std::ios::trunc);
-        if (!out) return util::fail("cannot write", target.string());
+        if (folder) {
+            folders.insert(path);
+            if (!made.count(path)) WSLMOD_CHECK(folder_at(path));
+            continue;
+        }
+        auto slash = path.rfind('/');
+        auto leaf = slash == std::string::npos ? path : path.substr(slash + 1);
+        bool is_sums = path == sums_name;
+        if (made.count(path))
+            return tl::unexpected(refused(bundle, fmt::format("entry {} is a file where a folder is", util::quoted(name))));
+        util::Fd out;
+        if (!is_sums) { // SHA256SUMS is read into memory, never written
+            auto parent = WSLMOD_TRY(folder_at(slash == std::string::npos ? "" : path.substr(0, slash)));
+            out = WSLMOD_TRY(parent.create_file(leaf));
+        }
         util::Sha256 h;
-        std::string content;
         const void* buf = nullptr;
         size_t size = 0;
         la_int64_t offset = 0;
+        uint64_t pos = 0; // how far the file is hashed: a hole counts, and hashes, as zeros
+        auto expand_to = [&](uint64_t to) -> util::Result<void> {
+            if (to < pos) return tl::unexpected(refused(bundle, fmt::format("damaged at {}: data out of order", util::quoted(name))));
+            bytes += to - pos;
+            if (bytes > max_total)
+                return tl::unexpected(refused(bundle, fmt::format("its contents expand past {} MiB, {} times its own size",
+                                                                  max_total >> 20, expansion)));
+            static const std::string zeros(1 << 16, '\0');
+            for (uint64_t at = pos; at < to && !is_sums;) {
+                auto n = std::min<uint64_t>(zeros.size(), to - at);
+                h.update(std::string_view(zeros.data(), n));
+                at += n;
+            }
+            return {};
+        };
         while ((rc = archive_read_data_block(a.get(), &buf, &size, &offset)) == ARCHIVE_OK) {
+            WSLMOD_CHECK(expand_to(static_cast<uint64_t>(offset)));
+            pos = static_cast<uint64_t>(offset);
             bytes += size;
-            if (bytes > max_bytes) return tl::unexpected(refused(bundle, "more than 4 GiB of contents"));
+            if (bytes > max_total)
+                return tl::unexpected(refused(bundle, fmt::format("its contents expand past {} MiB, {} times its own size",
+                                                                  max_total >> 20, expansion)));
+            pos += size;
             if (metadata_file(path) && static_cast<uint64_t>(offset) + size > max_metadata)
                 return tl::unexpected(refused(bundle, fmt::format("{} is larger than 64 MiB", path)));
             auto chunk = std::string_view(static_cast<const char*>(buf), size);
+            if (is_sums) {
+                sums += chunk;
+                continue;
+            }
             h.update(chunk);
-            out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-            if (path == sums_name) content += chunk;
+            // Written at the offset libarchive gives, so that holes of a sparse member stay holes.
+            for (size_t done = 0; done < chunk.size();) {
+                auto n = ::pwrite(out.get(), chunk.data() + done, chunk.size() - done, static_cast<off_t>(offset + done));
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) return util::fail(fmt::format("cannot write: {}", std::strerror(errno)), (dest / path).string(),
+                                              "check free disk space");
+                done += static_cast<size_t>(n);
+            }
         }
         if (rc != ARCHIVE_EOF)
             return tl::unexpected(refused(bundle, fmt::format("damaged at {}: {}", util::quoted(name), archive_error_string(a.get()))));
-        out.close();
-        if (!out) return util::fail("cannot write", target.string());
-        if (path == sums_name) {
+        if (is_sums) {
             have_sums = true;
-            sums = content;
-            fs::remove(target, ec);
-        } else {
-            digests[path] = util::to_hex(h.finish());
+            continue;
         }
+        auto end = std::max<uint64_t>(pos, static_cast<uint64_t>(std::max<la_int64_t>(archive_entry_size(e), 0)));
+        WSLMOD_CHECK(expand_to(end)); // a trailing hole
+        if (::ftruncate(out.get(), static_cast<off_t>(end)) != 0)
+            return util::fail(fmt::format("cannot write: {}", std::strerror(errno)), (dest / path).string());
+        if (::fchmod(out.get(), 0644) != 0)
+            return util::fail(fmt::format("cannot chmod: {}", std::strerror(errno)), (dest / path).string());
+        digests[path] = util::to_hex(h.finish());
     }
     if (!have_sums) return tl::unexpected(refused(bundle, "it has no SHA256SUMS"));
     std::map<std::string, std::string> listed;

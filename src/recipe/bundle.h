@@ -8,8 +8,10 @@
 //   modules/<recipe>/<dest>/<m>.ko   the built modules (uncompressed), dest/name as the lock says
 //   SHA256SUMS                       "<sha256>  <path>\n" for every other file, sorted, last
 // Reading is strict, because a bundle comes from somewhere else: only regular files and
-// folders; no absolute path, no '.' or '..' component, no duplicate; at most 100,000 entries
-// and 4 GiB; SHA256SUMS must list exactly the other files, each with its digest.  A bundle that
+// folders; no absolute path, no '.' or '..' component, no duplicate; at most 100,000 entries,
+// and contents of at most twenty times the bundle's size (16 MiB at least, 4 GiB at most), so a
+// decompression bomb is refused early; SHA256SUMS, wslmod.toml and wslmod.lock at most 64 MiB;
+// written through folder descriptors (util/beneath.h), holes of sparse members kept; SHA256SUMS must list exactly the other files, each with its digest.  A bundle that
 // breaks any of these is refused with the entry named, and its partial extraction is removed.
 #pragma once
 

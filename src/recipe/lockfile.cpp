@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "util/paths.h"
 #include "util/file.h"
 #include "util/sha256.h"
 
@@ -28,11 +29,6 @@ util::Result<void> digest_files(const fs::path& dir, const std::string& prefix, 
     }
     if (ec) return util::fail(fmt::format("cannot read the recipe folder: {}", ec.message()), dir.string());
     return {};
-}
-
-bool inside(const fs::path& p, const fs::path& dir) {
-    auto rel = p.lexically_relative(dir);
-    return !rel.empty() && *rel.begin() != "..";
 }
 
 std::string short_digest(const std::string& d) { return d.size() > 12 ? d.substr(0, 12) : d; }
@@ -150,8 +146,8 @@ util::Result<LockedRecipe> lock_recipe(const Recipe& r) {
     out.version = r.version;
     out.archive = r.url.empty() ? "" : r.sha256;
     WSLMOD_CHECK(digest_files(r.dir, "", out.files));
-    if (!r.dkms.empty() && !inside(r.dkms, r.dir)) WSLMOD_CHECK(digest_files(r.dkms, "dkms/", out.files));
-    if (!r.path.empty() && !inside(r.path, r.dir)) WSLMOD_CHECK(digest_files(r.path, "path/", out.files));
+    if (!r.dkms.empty() && !util::is_within(r.dkms, r.dir)) WSLMOD_CHECK(digest_files(r.dkms, "dkms/", out.files));
+    if (!r.path.empty() && !util::is_within(r.path, r.dir)) WSLMOD_CHECK(digest_files(r.path, "path/", out.files));
     return out;
 }
 

@@ -67,6 +67,14 @@ Result<Beneath> Beneath::make_dir(std::string_view name) const {
     return Beneath(Fd(fd), path_ / n);
 }
 
+Result<Beneath> Beneath::open_dir(std::string_view name) const {
+    WSLMOD_CHECK(check_component(name, path_.string()));
+    std::string n(name);
+    int fd = ::openat(fd_.get(), n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return fail(fmt::format("cannot open folder: {}", strerror(errno)), (path_ / n).string());
+    return Beneath(Fd(fd), path_ / n);
+}
+
 Result<Fd> Beneath::create_file(std::string_view name) const {
     WSLMOD_CHECK(check_component(name, path_.string()));
     std::string n(name);

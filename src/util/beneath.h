@@ -60,6 +60,8 @@ class Beneath {
 
     // Creates the folder `name` (mode 0700; set_mode later) and opens it, refusing a symlink.
     Result<Beneath> make_dir(std::string_view name) const;
+    // Opens the existing folder `name`, refusing a symlink.
+    Result<Beneath> open_dir(std::string_view name) const;
     // Creates the new regular file `name` for writing (O_EXCL, O_NOFOLLOW), mode 0600.
     Result<Fd> create_file(std::string_view name) const;
     // Creates the symlink `name` -> `target`.  The target is stored as given: it is never

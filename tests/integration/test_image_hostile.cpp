@@ -6,34 +6,21 @@
 // time and memory (GNU time's peak RSS).
 #include <sys/stat.h>
 
-#include <chrono>
 #include <fstream>
 #include <map>
 
 #include <ext2fs/ext2fs.h>
 
+#include "support/bounded.h"
 #include "support/catch.h"
 #include "support/prereq.h"
 #include "support/run.h"
 
 using namespace wslmod;
 namespace fs = std::filesystem;
+using test::listing;
 
 namespace {
-
-// Every path below `root` with its type and size, to show that nothing outside a target changed.
-std::map<std::string, std::string> listing(const fs::path& root) {
-    std::map<std::string, std::string> out;
-    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-        auto st = fs::symlink_status(it->path());
-        std::string what = fs::is_symlink(st)        ? "link->" + fs::read_symlink(it->path()).string()
-                           : fs::is_directory(st)    ? "dir"
-                           : fs::is_regular_file(st) ? "file:" + std::to_string(fs::file_size(it->path()))
-                                                     : "other";
-        out[it->path().lexically_relative(root).string()] = what;
-    }
-    return out;
-}
 
 // An ext4 image of `tree` (mke2fs -d), `size` big.
 fs::path make_image(const fs::path& tree, const fs::path& img, const std::string& size = "8M") {
@@ -66,32 +53,11 @@ void plant(ext2_filsys fs, ext2_ino_t dir, const std::string& name, ext2_ino_t i
     REQUIRE(e == 0);
 }
 
-struct Outcome {
-    int exit_code = -1;
-    std::string output;
-    long peak_kb = 0;
-    double seconds = 0;
-};
-
-// `wslmod image extract IMG DIR` under GNU time; its last output line is the peak RSS in KiB.
-Outcome extract(const fs::path& img, const fs::path& dir, std::vector<std::string> extra = {}) {
-    test::require_program("/usr/bin/time");
-    std::vector<std::string> argv{"/usr/bin/time", "-f", "%M", test::wslmod_binary().string(), "image", "extract",
-                                  img.string(), dir.string()};
+// `wslmod image extract IMG DIR` under GNU time.
+test::Bounded extract(const fs::path& img, const fs::path& dir, std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{test::wslmod_binary().string(), "image", "extract", img.string(), dir.string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    auto start = std::chrono::steady_clock::now();
-    auto r = test::run_tool(argv);
-    Outcome o;
-    o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    o.exit_code = r.exit_code;
-    auto text = r.output;
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    auto nl = text.rfind('\n');
-    o.peak_kb = std::stol(text.substr(nl == std::string::npos ? 0 : nl + 1));
-    o.output = nl == std::string::npos ? "" : text.substr(0, nl + 1);
-    if (o.output.find("Command exited with non-zero status") != std::string::npos)
-        o.output = o.output.substr(0, o.output.find("Command exited with non-zero status"));
-    return o;
+    return test::run_bounded(argv);
 }
 
 // A refused extract: exit 2, one error line that says `why`, no target and no temporary left,

@@ -1,0 +1,68 @@
+#include "recipe/bundle_import.h"
+
+#include <fmt/format.h>
+
+#include "recipe/bundle.h"
+#include "recipe/recipe.h"
+#include "util/beneath.h"
+#include "util/fetch.h"
+#include "util/file.h"
+#include "util/paths.h"
+
+namespace wslmod::recipe {
+namespace fs = std::filesystem;
+
+util::Result<OpenedBundle> open_bundle(const fs::path& bundle, const fs::path& work, const fs::path& dir) {
+    struct Cleanup {
+        fs::path p;
+        ~Cleanup() { std::error_code e; if (!p.empty()) fs::remove_all(p, e); }
+    } cleanup{work};
+    WSLMOD_TRY(extract_bundle(bundle, work));
+    auto refuse = [&](const std::string& what) {
+        return tl::unexpected(util::Error{fmt::format("refusing the bundle: {}", what), bundle.string(),
+                                          "ask for a bundle made with `wslmod bundle export`; nothing was written",
+                                          util::ExitCode::usage});
+    };
+    for (const char* name : {manifest_name, lock_name})
+        if (!fs::exists(work / name)) return refuse(fmt::format("it has no {}", name));
+    OpenedBundle out;
+    auto text = WSLMOD_TRY(util::read_text_decompressed(work / manifest_name));
+    out.manifest = WSLMOD_TRY(parse_manifest(text, dir / manifest_name));
+    auto& m = out.manifest;
+    if (!util::is_within(m.output, dir) || m.output.lexically_normal() == dir.lexically_normal()) {
+        out.notes.push_back(fmt::format("the bundle's [output] path {} is outside {}: the image goes to {} instead",
+                                        util::quoted(m.output.string()), dir.string(), (dir / "modules.vhdx").string()));
+        m.output = dir / "modules.vhdx";
+    }
+    for (auto [key, value] : {std::pair{"source", &m.source}, {"config", &m.config}, {"stock-kernel", &m.stock_kernel},
+                              {"stock-modules", &m.stock_modules}, {"symvers", &m.symvers}})
+        if (!value->empty() && !util::is_url(*value) && !util::is_within(*value, dir)) {
+            out.notes.push_back(fmt::format("the bundle's [kernel] {} = {} is outside {}: dropped", key,
+                                            util::quoted(*value), dir.string()));
+            value->clear();
+        }
+    out.lock = WSLMOD_TRY(load_lock(work / lock_name));
+    // The recipes must be the locked ones, and every locked module must be there.
+    for (const auto& [name, locked] : out.lock.recipes) {
+        auto r = load_recipe(work / "recipes" / name);
+        if (!r) return refuse(fmt::format("recipe {} of its lock: {}", name, r.error().message()));
+        auto now = WSLMOD_TRY(lock_recipe(*r));
+        Lock a, b;
+        a.recipes[name] = locked;
+        now.version = locked.version;
+        now.archive = locked.archive;
+        now.modules = locked.modules;
+        b.recipes[name] = now;
+        auto diffs = recipe_differences(a, b);
+        if (!diffs.empty()) return refuse(diffs.front() + " since its lock was written");
+        for (const auto& mod : locked.modules)
+            if (!fs::is_regular_file(work / "modules" / name / (mod + ".ko")))
+                return refuse(fmt::format("module {} of recipe {} is missing", mod, name));
+    }
+    for (const auto& mr : m.recipes)
+        if (!out.lock.recipes.count(mr.name)) return refuse(fmt::format("recipe {} is not in its lock", mr.name));
+    cleanup.p.clear();
+    return out;
+}
+
+} // namespace wslmod::recipe
