@@ -143,21 +143,12 @@ util::Result<std::vector<std::string>> extract_bundle(const fs::path& bundle, co
     bool have_sums = false;
     uint64_t entries = 0, bytes = 0;
     // Opens (making it when new) the folder `path` below dest, one component at a time through
-    // folder descriptors, never following a link.
+    // folder descriptors, never following a link; `made` learns every folder on the way.
+    auto root = WSLMOD_TRY(util::Beneath::open(dest));
     auto folder_at = [&](const std::string& path) -> util::Result<util::Beneath> {
-        auto at = WSLMOD_TRY(util::Beneath::open(dest));
-        std::string so_far;
-        std::stringstream in(path);
-        for (std::string part; std::getline(in, part, '/');) {
-            so_far += (so_far.empty() ? "" : "/") + part;
-            if (made.insert(so_far).second) {
-                at = WSLMOD_TRY(at.make_dir(part));
-                WSLMOD_CHECK(at.set_mode(0755));
-            } else {
-                at = WSLMOD_TRY(at.open_dir(part));
-            }
-        }
-        return at;
+        for (size_t at = path.find('/'); at != std::string::npos; at = path.find('/', at + 1)) made.insert(path.substr(0, at));
+        if (!path.empty()) made.insert(path);
+        return root.make_dirs(path);
     };
     archive_entry* e = nullptr;
     for (;;) {

@@ -1,11 +1,13 @@
 #include "recipe/scaffold.h"
 
-#include <fstream>
 #include <regex>
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
 #include "util/atomic_file.h"
+#include "util/beneath.h"
 #include "util/file.h"
 
 namespace wslmod::recipe {
@@ -37,15 +39,22 @@ util::Result<Recipe> scaffold(const fs::path& template_dir, const std::string& n
         fs::path p;
         ~Cleanup() { std::error_code e; fs::remove_all(p, e); }
     } cleanup{tmp};
+    // Written through folder descriptors (util/beneath.h): a template is any folder the user
+    // names, and its names pass through the substitution.
+    auto root = WSLMOD_TRY(util::Beneath::open(tmp));
     for (fs::recursive_directory_iterator it(template_dir, ec), end; !ec && it != end; it.increment(ec)) {
-        auto rel = fs::path(subst(it->path().lexically_relative(template_dir).string()));
+        auto rel = subst(it->path().lexically_relative(template_dir).generic_string());
         if (it->is_directory()) {
-            fs::create_directories(tmp / rel);
+            WSLMOD_CHECK(root.make_dirs(rel));
             continue;
         }
+        auto slash = rel.rfind('/');
+        auto folder = WSLMOD_TRY(root.make_dirs(slash == std::string::npos ? "" : rel.substr(0, slash)));
         auto text = WSLMOD_TRY(util::read_text_decompressed(it->path()));
-        std::ofstream(tmp / rel, std::ios::binary) << subst(text);
-        fs::permissions(tmp / rel, fs::status(it->path()).permissions(), ec);
+        auto fd = WSLMOD_TRY(folder.create_file(slash == std::string::npos ? rel : rel.substr(slash + 1)));
+        WSLMOD_CHECK(util::write_all(fd.get(), subst(text), (tmp / rel).string()));
+        auto mode = static_cast<mode_t>(fs::status(it->path()).permissions() & fs::perms::mask);
+        if (::fchmod(fd.get(), mode) != 0) return util::fail("cannot set the mode", (tmp / rel).string());
     }
     if (ec) return util::fail(fmt::format("cannot read the template: {}", ec.message()), template_dir.string());
     WSLMOD_CHECK(util::fsync_path(tmp));

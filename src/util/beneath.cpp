@@ -56,6 +56,16 @@ Result<Beneath> Beneath::open(const std::filesystem::path& path) {
     return Beneath(Fd(fd), path);
 }
 
+Result<void> write_all(int fd, std::string_view data, const std::string& where) {
+    for (size_t done = 0; done < data.size();) {
+        auto n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return fail(fmt::format("cannot write: {}", strerror(errno)), where, "check free disk space");
+        done += static_cast<size_t>(n);
+    }
+    return {};
+}
+
 Result<Beneath> Beneath::make_dir(std::string_view name) const {
     auto where = (path_ / std::string(name)).string();
     WSLMOD_CHECK(check_component(name, path_.string()));
@@ -73,6 +83,25 @@ Result<Beneath> Beneath::open_dir(std::string_view name) const {
     int fd = ::openat(fd_.get(), n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return fail(fmt::format("cannot open folder: {}", strerror(errno)), (path_ / n).string());
     return Beneath(Fd(fd), path_ / n);
+}
+
+Result<Beneath> Beneath::make_dirs(std::string_view path) const {
+    int fd = ::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0); // a second descriptor of this folder
+    if (fd < 0) return fail(fmt::format("cannot open folder: {}", strerror(errno)), path_.string());
+    Beneath cur(Fd(fd), path_);
+    size_t start = 0;
+    while (start < path.size()) {
+        auto slash = path.find('/', start);
+        auto part = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+        start = slash == std::string_view::npos ? path.size() : slash + 1;
+        WSLMOD_CHECK(check_component(part, path_.string()));
+        struct stat st{};
+        bool missing = ::fstatat(cur.fd(), std::string(part).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT;
+        auto next = WSLMOD_TRY(missing ? cur.make_dir(part) : cur.open_dir(part));
+        if (missing) WSLMOD_CHECK(next.set_mode(0755));
+        cur = std::move(next);
+    }
+    return cur;
 }
 
 Result<Fd> Beneath::create_file(std::string_view name) const {

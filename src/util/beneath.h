@@ -51,6 +51,9 @@ class Fd {
     int fd_ = -1;
 };
 
+// Writes all of `data` to `fd`, naming `where` in the error.
+Result<void> write_all(int fd, std::string_view data, const std::string& where);
+
 // An open folder that writes happen below, one component at a time.
 class Beneath {
   public:
@@ -69,6 +72,9 @@ class Beneath {
     Result<void> make_symlink(std::string_view name, const std::string& target) const;
     // Sets the folder's own permission bits.
     Result<void> set_mode(mode_t mode) const;
+    // Opens the folder at the '/'-separated relative `path` ("" is this one), one component at
+    // a time, making each one that is missing (mode 0755).
+    Result<Beneath> make_dirs(std::string_view path) const;
 
     const std::filesystem::path& path() const { return path_; }
     int fd() const { return fd_.get(); }

@@ -69,3 +69,29 @@ TEST_CASE("Beneath writes below its folder only, and never through a symlink alr
     fs::remove_all(root);
     fs::remove_all(outside);
 }
+
+TEST_CASE("make_dirs opens or makes each folder of a path and refuses a symlink on the way", "[util]") {
+    auto root = fresh("make-dirs");
+    auto outside = fresh("make-dirs-outside");
+    auto top = util::Beneath::open(root);
+    REQUIRE(top);
+    auto deep = top->make_dirs("a/b/c");
+    REQUIRE(deep);
+    CHECK(fs::is_directory(root / "a/b/c"));
+    CHECK((fs::status(root / "a/b").permissions() & fs::perms::others_exec) != fs::perms::none); // 0755
+    auto again = top->make_dirs("a/b");
+    REQUIRE(again);
+    auto f = again->create_file("f");
+    REQUIRE(f);
+    REQUIRE(util::write_all(f->get(), std::string(100000, 'q'), "f"));
+    CHECK(fs::file_size(root / "a/b/f") == 100000);
+    REQUIRE(top->make_symlink("lnk", outside.string()));
+    auto through = top->make_dirs("lnk/x");
+    REQUIRE_FALSE(through);
+    CHECK(through.error().message().find("lnk") != std::string::npos);
+    CHECK_FALSE(top->make_dirs("a/../x"));
+    CHECK(fs::is_empty(outside));
+    REQUIRE(top->make_dirs(""));
+    fs::remove_all(root);
+    fs::remove_all(outside);
+}
