@@ -14,6 +14,8 @@
 #include "kernel/modinfo.h"
 #include "modules/module_info.h"
 #include "recipe/recipe_toml.h"
+#include "util/atomic_dir.h"
+#include "util/file.h"
 #include "util/paths.h"
 #include "util/file.h"
 #include "util/sha256.h"
@@ -137,12 +139,9 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
     auto builds = opt.cache / "builds";
     std::error_code ec;
     fs::create_directories(builds, ec);
-    auto tmp = builds / fmt::format(".tmp-{}-{}", key, ::getpid());
-    fs::remove_all(tmp, ec);
-    struct Cleanup {
-        fs::path p;
-        ~Cleanup() { std::error_code e; fs::remove_all(p, e); }
-    } cleanup{tmp};
+    auto entry = builds / key;
+    auto building = WSLMOD_TRY(util::AtomicDir::create(entry));
+    const auto& tmp = building.path();
     // DKMS's layout, so that a dkms.conf naming $dkms_tree/$PACKAGE_NAME/... finds its files.
     auto build_dir = tmp / r.name / r.version / "build";
     fs::create_directories(build_dir.parent_path());
@@ -150,7 +149,7 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
     std::string log;
     auto kept_log = builds / fmt::format("{}-{}.log", r.name, key.substr(0, 12));
     auto keep_log = [&]() {
-        std::ofstream(kept_log) << log;
+        if (auto kept = util::write_file(kept_log, log); !kept) return kept.error().message();
         return kept_log.string();
     };
     auto rel = build_dir.lexically_normal().lexically_relative(tmp);
@@ -176,7 +175,7 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
     ctx.makeflags = opt.jobserver->makeflags(launcher_overrides(opt.cc_launcher));
     for (const auto& d : deps) ctx.extra_symbols.push_back(d.symvers);
     for (const auto& folder : r.kernel_tree) ctx.kbuild[folder] = read_kbuild(build_dir / folder);
-    if (!r.kconfig.empty()) std::ofstream(kconfig_header_path(build_dir)) << kconfig_header(r.kconfig);
+    if (!r.kconfig.empty()) WSLMOD_CHECK(util::write_file(kconfig_header_path(build_dir), kconfig_header(r.kconfig)));
 
     for (const auto& step : build_steps(r, ctx)) {
         auto out = WSLMOD_TRY(runner.run(step.cmd));
@@ -193,19 +192,15 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
         keep_log();
         return tl::unexpected(collected.error());
     }
-    std::ofstream(tmp / "Module.symvers") << collect_symvers(build_dir);
-    std::ofstream(tmp / "build.log") << log;
+    WSLMOD_CHECK(util::write_file(tmp / "Module.symvers", collect_symvers(build_dir)));
+    WSLMOD_CHECK(util::write_file(tmp / "build.log", log));
     auto mods = nlohmann::json::array();
     for (const auto& m : r.modules) mods.push_back({{"name", m.name}, {"dest", m.dest}});
     nlohmann::json meta{{"format", build_format}, {"recipe", r.name}, {"version", r.version}, {"release", tree.release},
                         {"modules", mods}};
-    std::ofstream(tmp / "build.json") << meta.dump(2) << "\n";
+    WSLMOD_CHECK(util::write_file(tmp / "build.json", meta.dump(2) + "\n"));
     fs::remove_all(tmp / r.name, ec);
-    std::ofstream(tmp / ".complete") << "";
-    auto entry = builds / key;
-    fs::rename(tmp, entry, ec);
-    if (ec && !fs::exists(entry / ".complete"))
-        return util::fail(fmt::format("cannot publish the build: {}", ec.message()), entry.string());
+    WSLMOD_CHECK(building.commit(".complete"));
     fs::remove(kept_log, ec);
     auto built = *cached_build(r, key, opt.cache);
     built.cached = false;

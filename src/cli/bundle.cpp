@@ -23,6 +23,7 @@
 #include "recipe/lockfile.h"
 #include "recipe/manifest.h"
 #include "util/paths.h"
+#include "util/atomic_dir.h"
 #include "util/atomic_file.h"
 #include "util/beneath.h"
 #include "util/fetch.h"
@@ -176,10 +177,7 @@ Action setup_bundle_import(CLI::App& app) {
                 return util::bad_input("a project is already here", (dir / name).string(), "import into an empty folder");
         auto bundle = fs::absolute(opt->bundle);
         auto work = dir / fmt::format(".wslmod-import-{}", ::getpid());
-        struct Cleanup {
-            fs::path p;
-            ~Cleanup() { std::error_code e; if (!p.empty()) fs::remove_all(p, e); }
-        } cleanup{work};
+        util::RemoveOnExit cleanup{work};
         auto opened = WSLMOD_TRY(recipe::open_bundle(bundle, work, dir));
         for (const auto& n : opened.notes)
             if (!ctx.json) *ctx.err << "wslmod: note: " << n << "\n";

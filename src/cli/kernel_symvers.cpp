@@ -36,13 +36,7 @@ Action setup_kernel_symvers(CLI::App& app) {
         }
         size_t total = lines.size();
         auto text = kernel::format_symvers(std::move(lines));
-        auto file = WSLMOD_TRY(util::AtomicFile::create(opt->out));
-        {
-            std::ofstream out(file.temp_path(), std::ios::binary | std::ios::trunc);
-            out << text;
-            if (!out.flush()) return util::fail("cannot write", file.temp_path().string(), "check free disk space");
-        }
-        WSLMOD_CHECK(file.commit());
+        WSLMOD_CHECK(util::write_file_atomically(opt->out, text));
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (ctx.json) {
             ctx.emit_json({{"output", opt->out}, {"vmlinux_symbols", vmlinux}, {"module_symbols", total - vmlinux},

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "image/ext2fs_io.h"
+#include "util/atomic_dir.h"
 #include "util/beneath.h"
 
 namespace wslmod::image {
@@ -296,18 +297,7 @@ util::Result<Ext4Check> Ext4Reader::extract(const std::string& path, const std::
     auto pattern = (parent / ("." + dest.filename().string() + ".extract-XXXXXX")).string();
     if (!::mkdtemp(pattern.data())) return util::fail(fmt::format("cannot create: {}", strerror(errno)), pattern);
     fs::path temp = pattern;
-    struct Cleanup {
-        fs::path p;
-        ~Cleanup() {
-            if (p.empty()) return;
-            std::error_code e;
-            // A finished subfolder may already have a read-only mode from the image.
-            for (auto it = fs::recursive_directory_iterator(p, e); !e && it != fs::recursive_directory_iterator();
-                 it.increment(e))
-                if (it->is_directory(e) && !it->is_symlink(e)) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, e);
-            fs::remove_all(p, e);
-        }
-    } cleanup{temp};
+    util::RemoveOnExit cleanup{temp}; // a finished subfolder may be read-only already: it copes
     auto top = WSLMOD_TRY(util::Beneath::open(temp));
     auto clean = path;
     while (!clean.empty() && clean.front() == '/') clean.erase(0, 1);
@@ -318,7 +308,7 @@ util::Result<Ext4Check> Ext4Reader::extract(const std::string& path, const std::
         return util::fail(fmt::format("cannot replace the empty folder: {}", strerror(errno)), dest.string());
     if (::rename(temp.c_str(), dest.c_str()) != 0)
         return util::fail(fmt::format("cannot move into place: {}", strerror(errno)), dest.string());
-    cleanup.p.clear();
+    cleanup.release();
     return x.stats;
 }
 

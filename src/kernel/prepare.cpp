@@ -15,6 +15,7 @@
 #include "kernel/modinfo.h"
 #include "kernel/source_archive.h"
 #include "kernel/symvers.h"
+#include "util/atomic_dir.h"
 #include "util/decompress.h"
 #include "util/fetch.h"
 #include "util/file.h"
@@ -37,7 +38,7 @@ util::Result<std::string> make(util::CommandRunner& runner, const std::filesyste
     std::vector<std::string> argv{"make", "-C", tree.string()};
     argv.insert(argv.end(), args.begin(), args.end());
     auto out = WSLMOD_TRY(runner.run(util::Command(argv)));
-    std::ofstream(log, std::ios::app) << "$ " << util::shell_quote(argv) << "\n" << out.output;
+    WSLMOD_CHECK(util::append_file(log, "$ " + util::shell_quote(argv) + "\n" + out.output));
     if (out.exit_code != 0) {
         auto tail = out.output.size() > 1500 ? out.output.substr(out.output.size() - 1500) : out.output;
         return util::fail(fmt::format("`make {}` failed with exit code {}:\n{}", util::shell_quote(args), out.exit_code, tail),
@@ -162,12 +163,8 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
 
     std::filesystem::create_directories(trees);
     util::remove_stale_temporaries(trees);
-    auto tmp = trees / fmt::format(".tmp-{}-{}", hex, ::getpid());
-    std::filesystem::remove_all(tmp);
-    struct Cleanup {
-        std::filesystem::path p;
-        ~Cleanup() { std::error_code ec; if (!p.empty()) std::filesystem::remove_all(p, ec); }
-    } cleanup{tmp};
+    auto building = WSLMOD_TRY(util::AtomicDir::create(entry));
+    const auto& tmp = building.path();
     auto log = tmp.string() + ".log";
 
     say("extracting " + source.filename().string());
@@ -188,7 +185,7 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     }
     auto published_text = WSLMOD_TRY(util::read_text_decompressed(config));
     auto published = WSLMOD_TRY(parse_config(published_text, config_location));
-    std::ofstream(tmp / ".config") << published_text;
+    WSLMOD_CHECK(util::write_file(tmp / ".config", published_text));
     WSLMOD_TRY(make(runner, tmp, {"-s", "olddefconfig", "LOCALVERSION="}, log));
     auto base = WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease", "LOCALVERSION="}, log));
     base = base.substr(0, base.find('\n'));
@@ -201,7 +198,7 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     // Kbuild appends the contents of localversion* files in the tree root to the release, so
     // every later make in this tree (and every module build against it) gets the whole release
     // without a LOCALVERSION= on its command line.
-    if (!tree.localversion.empty()) std::ofstream(tmp / "localversion-wslmod") << tree.localversion << "\n";
+    if (!tree.localversion.empty()) WSLMOD_CHECK(util::write_file(tmp / "localversion-wslmod", tree.localversion + "\n"));
     auto pinned = WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease"}, log));
     pinned = pinned.substr(0, pinned.find('\n'));
     if (pinned.ends_with("+") && !release.ends_with("+"))
@@ -237,7 +234,7 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
             auto more = WSLMOD_TRY(symvers_from_modules(*modules, std::max(1u, spec.jobs)));
             lines.insert(lines.end(), more.begin(), more.end());
         }
-        std::ofstream(tmp / "Module.symvers") << format_symvers(std::move(lines));
+        WSLMOD_CHECK(util::write_file(tmp / "Module.symvers", format_symvers(std::move(lines))));
         tree.symvers_source = "recovered";
     }
 
@@ -251,11 +248,8 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
                         {"symvers", tree.symvers_source}, {"toolchain", toolchain}, {"drift", to_json(tree.drift)},
                         {"compiler_major", local_major},
                         {"published_compiler", published.string_value("CC_VERSION_TEXT")}};
-    std::ofstream(tmp / ".wslmod-tree.json") << meta.dump(2) << "\n";
-    std::ofstream(tmp / ".complete") << "";
-    std::filesystem::rename(tmp, entry, ec);
-    if (ec && !std::filesystem::exists(entry / ".complete"))
-        return util::fail(fmt::format("cannot publish the tree: {}", ec.message()), entry.string());
+    WSLMOD_CHECK(util::write_file(tmp / ".wslmod-tree.json", meta.dump(2) + "\n"));
+    WSLMOD_CHECK(building.commit(".complete"));
     std::filesystem::rename(log, entry.string() + ".log", ec);
     tree.dir = entry;
     tree.key = hex;

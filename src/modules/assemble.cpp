@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "util/file.h"
 #include "modules/depmod.h"
 #include "modules/verify.h"
 #include "util/sha256.h"
@@ -88,7 +89,7 @@ util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::Command
         std::sort(lines.begin(), lines.end());
         std::string record = "# wslmod: the modules this image adds to the stock ones: name, path, recipe\n";
         for (const auto& l : lines) record += l;
-        std::ofstream(staging.root() / added_record_name, std::ios::binary) << record;
+        WSLMOD_CHECK(util::write_file(staging.root() / added_record_name, record));
     }
 
     say("packing");

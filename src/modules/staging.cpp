@@ -147,8 +147,8 @@ util::Result<Staging> Staging::create(const StageSpec& spec, const fs::path& wor
         s.unchanged = s.stock_modules - s.replaced.size();
     } else {
         for (const char* name : {"modules.order", "modules.builtin", "modules.builtin.modinfo"}) {
-            std::ofstream(s.root() / name);
-            std::ofstream(s.plain_root() / name);
+            WSLMOD_CHECK(util::write_file(s.root() / name, ""));
+            WSLMOD_CHECK(util::write_file(s.plain_root() / name, ""));
         }
     }
 

@@ -12,6 +12,7 @@
 #include "image/ext4_reader.h"
 #include "image/file_source.h"
 #include "kernel/modinfo.h"
+#include "util/atomic_dir.h"
 #include "util/decompress.h"
 #include "util/file.h"
 #include "util/parallel.h"
@@ -118,10 +119,7 @@ util::Result<void> make_plain(const fs::path& tree, const fs::path& plain, unsig
         auto bytes = WSLMOD_TRY(util::read_bytes(src));
         auto elf = WSLMOD_TRY(util::plain_bytes(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
                                                 src.string()));
-        std::ofstream out(plain / compressed[i], std::ios::binary);
-        out.write(reinterpret_cast<const char*>(elf.data()), static_cast<std::streamsize>(elf.size()));
-        if (!out) return util::fail("write failed", (plain / compressed[i]).string(), "check free disk space");
-        return {};
+        return util::write_file(plain / compressed[i], std::string_view(reinterpret_cast<const char*>(elf.data()), elf.size()));
     });
 }
 
@@ -173,12 +171,8 @@ util::Result<StockTree> open_stock(const fs::path& input, const fs::path& cache,
 
     fs::create_directories(entry.parent_path());
     util::remove_stale_temporaries(entry.parent_path());
-    auto tmp = entry.parent_path() / fmt::format(".tmp-{}-{}", key, ::getpid());
-    fs::remove_all(tmp, ec);
-    struct Cleanup {
-        fs::path p;
-        ~Cleanup() { std::error_code e; if (!p.empty()) fs::remove_all(p, e); }
-    } cleanup{tmp};
+    auto building = WSLMOD_TRY(util::AtomicDir::create(entry));
+    const auto& tmp = building.path();
     say("reading the stock modules");
     if (folder) WSLMOD_CHECK(copy_folder(input, tmp / "tree"));
     else WSLMOD_CHECK(extract_image(input, tmp / "tree"));
@@ -201,14 +195,10 @@ util::Result<StockTree> open_stock(const fs::path& input, const fs::path& cache,
 
     auto mods = nlohmann::json::array();
     for (const auto& m : s.modules) mods.push_back({{"name", m.name}, {"path", m.path}});
-    std::ofstream(tmp / "stock.json") << nlohmann::json{{"format", stock_format}, {"release", s.release},
-                                                         {"input", fs::absolute(input).string()}, {"modules", mods}}
-                                             .dump(1)
-                                      << "\n";
-    std::ofstream(tmp / ".complete") << "";
-    fs::rename(tmp, entry, ec);
-    if (ec && !fs::exists(entry / ".complete"))
-        return util::fail(fmt::format("cannot publish the stock modules: {}", ec.message()), entry.string());
+    nlohmann::json meta{{"format", stock_format}, {"release", s.release}, {"input", fs::absolute(input).string()},
+                        {"modules", mods}};
+    WSLMOD_CHECK(util::write_file(tmp / "stock.json", meta.dump(1) + "\n"));
+    WSLMOD_CHECK(building.commit(".complete"));
     return read_entry(entry);
 }
 

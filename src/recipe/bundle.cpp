@@ -15,6 +15,7 @@
 #include <archive_entry.h>
 #include <fmt/format.h>
 
+#include "util/atomic_dir.h"
 #include "util/atomic_file.h"
 #include "util/beneath.h"
 #include "util/sha256.h"
@@ -81,10 +82,7 @@ util::Result<void> write_bundle(const fs::path& out, std::vector<BundleFile> fil
         if (!plain_path(files[i].path) || files[i].path == sums_name || (i && files[i].path == files[i - 1].path))
             return util::fail(fmt::format("cannot bundle '{}'", files[i].path), files[i].source.string());
     auto tmp = out.string() + fmt::format(".tmp-{}", ::getpid());
-    struct Cleanup {
-        fs::path p;
-        ~Cleanup() { std::error_code ec; if (!p.empty()) fs::remove(p, ec); }
-    } cleanup{tmp};
+    util::RemoveOnExit cleanup{tmp};
     {
         Writer a(archive_write_new(), archive_write_free);
         archive_write_set_format_pax_restricted(a.get());
@@ -112,7 +110,7 @@ util::Result<void> write_bundle(const fs::path& out, std::vector<BundleFile> fil
     std::error_code ec;
     fs::rename(tmp, out, ec);
     if (ec) return util::fail(fmt::format("cannot rename into place: {}", ec.message()), out.string());
-    cleanup.p.clear();
+    cleanup.release();
     return {};
 }
 
@@ -125,10 +123,7 @@ util::Result<std::vector<std::string>> extract_bundle(const fs::path& bundle, co
     // project's: 18.1 MB in 4.3 MB), so twenty times its size (at least 16 MiB, at most 4 GiB)
     // stops a decompression bomb long before the disk fills.
     const uint64_t max_total = std::clamp<uint64_t>(bundle_size * expansion, min_total, max_bytes);
-    struct Cleanup {
-        fs::path p;
-        ~Cleanup() { std::error_code e; if (!p.empty()) fs::remove_all(p, e); }
-    } cleanup{dest};
+    util::RemoveOnExit cleanup{dest};
     fs::create_directories(dest, ec);
     if (ec) return util::fail(fmt::format("cannot create: {}", ec.message()), dest.string());
 
@@ -267,7 +262,7 @@ util::Result<std::vector<std::string>> extract_bundle(const fs::path& bundle, co
     }
     for (const auto& [path, digest] : listed)
         if (!digests.count(path)) return tl::unexpected(refused(bundle, fmt::format("SHA256SUMS lists {}, which is missing", util::quoted(path))));
-    cleanup.p.clear();
+    cleanup.release();
     std::vector<std::string> out;
     for (const auto& [path, digest] : digests) out.push_back(path);
     return out;

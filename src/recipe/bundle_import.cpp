@@ -4,6 +4,7 @@
 
 #include "recipe/bundle.h"
 #include "recipe/recipe.h"
+#include "util/atomic_dir.h"
 #include "util/beneath.h"
 #include "util/fetch.h"
 #include "util/file.h"
@@ -13,10 +14,7 @@ namespace wslmod::recipe {
 namespace fs = std::filesystem;
 
 util::Result<OpenedBundle> open_bundle(const fs::path& bundle, const fs::path& work, const fs::path& dir) {
-    struct Cleanup {
-        fs::path p;
-        ~Cleanup() { std::error_code e; if (!p.empty()) fs::remove_all(p, e); }
-    } cleanup{work};
+    util::RemoveOnExit cleanup{work};
     WSLMOD_TRY(extract_bundle(bundle, work));
     auto refuse = [&](const std::string& what) {
         return tl::unexpected(util::Error{fmt::format("refusing the bundle: {}", what), bundle.string(),
@@ -61,7 +59,7 @@ util::Result<OpenedBundle> open_bundle(const fs::path& bundle, const fs::path& w
     }
     for (const auto& mr : m.recipes)
         if (!out.lock.recipes.count(mr.name)) return refuse(fmt::format("recipe {} is not in its lock", mr.name));
-    cleanup.p.clear();
+    cleanup.release();
     return out;
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "recipe/recipe_toml.h"
+#include "util/atomic_dir.h"
 #include "util/atomic_file.h"
 #include "util/copy_tree.h"
 #include "util/file.h"
@@ -25,12 +26,8 @@ util::Result<ImportResult> import_dkms(const fs::path& dir, const fs::path& out_
         return util::bad_input(fmt::format("the recipe is called {}, so its folder must be too", r.name), out.string(),
                                fmt::format("write -o {}", (out.parent_path() / r.name).string()));
 
-    auto tmp = out.parent_path() / fmt::format(".{}.tmp-{}", out.filename().string(), ::getpid());
-    fs::remove_all(tmp, ec);
-    struct Cleanup {
-        fs::path p;
-        ~Cleanup() { std::error_code e; fs::remove_all(p, e); }
-    } cleanup{tmp};
+    auto building = WSLMOD_TRY(util::AtomicDir::create(out));
+    const auto& tmp = building.path();
     WSLMOD_CHECK(util::copy_tree(dir, tmp / "src", "the dkms source"));
 
     r.dir = tmp;
@@ -67,17 +64,11 @@ util::Result<ImportResult> import_dkms(const fs::path& dir, const fs::path& out_
         r.pre_build = to_placeholders(r.pre_build, kernel);
         r.post_build = to_placeholders(r.post_build, kernel);
     }
-    {
-        std::ofstream f(r.file);
-        f << "# Imported by `wslmod recipe import-dkms` from " << fs::absolute(dir).string() << "\n" << to_toml(r);
-        if (!f) return util::fail("cannot write the recipe", r.file.string());
-    }
+    WSLMOD_CHECK(util::write_file(r.file, "# Imported by `wslmod recipe import-dkms` from " + fs::absolute(dir).string() +
+                                              "\n" + to_toml(r)));
     auto written = WSLMOD_TRY(util::read_text_decompressed(r.file));
     WSLMOD_TRY(parse_recipe(written, r.file));
-    WSLMOD_CHECK(util::fsync_path(r.file));
-    fs::create_directories(out.parent_path(), ec);
-    fs::rename(tmp, out, ec);
-    if (ec) return util::fail(fmt::format("cannot create the recipe folder: {}", ec.message()), out.string());
+    WSLMOD_CHECK(building.commit());
     auto text = WSLMOD_TRY(util::read_text_decompressed(out / "recipe.toml"));
     return ImportResult{WSLMOD_TRY(parse_recipe(text, out / "recipe.toml")), ignored_dkms_variables(conf)};
 }

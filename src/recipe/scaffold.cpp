@@ -6,7 +6,7 @@
 
 #include <sys/stat.h>
 
-#include "util/atomic_file.h"
+#include "util/atomic_dir.h"
 #include "util/beneath.h"
 #include "util/file.h"
 
@@ -32,13 +32,8 @@ util::Result<Recipe> scaffold(const fs::path& template_dir, const std::string& n
     auto subst = [&](std::string s) { return replace_all(replace_all(std::move(s), "@NAME@", name), "@IDENT@", ident); };
 
     // Built beside `out`, renamed into place when complete.
-    auto tmp = out.parent_path() / fmt::format(".{}.tmp-{}", out.filename().string(), ::getpid());
-    fs::create_directories(tmp, ec);
-    if (ec) return util::fail(fmt::format("cannot create it: {}", ec.message()), tmp.string());
-    struct Cleanup {
-        fs::path p;
-        ~Cleanup() { std::error_code e; fs::remove_all(p, e); }
-    } cleanup{tmp};
+    auto building = WSLMOD_TRY(util::AtomicDir::create(out));
+    const auto& tmp = building.path();
     // Written through folder descriptors (util/beneath.h): a template is any folder the user
     // names, and its names pass through the substitution.
     auto root = WSLMOD_TRY(util::Beneath::open(tmp));
@@ -57,9 +52,7 @@ util::Result<Recipe> scaffold(const fs::path& template_dir, const std::string& n
         if (::fchmod(fd.get(), mode) != 0) return util::fail("cannot set the mode", (tmp / rel).string());
     }
     if (ec) return util::fail(fmt::format("cannot read the template: {}", ec.message()), template_dir.string());
-    WSLMOD_CHECK(util::fsync_path(tmp));
-    fs::rename(tmp, out, ec);
-    if (ec) return util::fail(fmt::format("cannot create the recipe folder: {}", ec.message()), out.string());
+    WSLMOD_CHECK(building.commit());
     return load_recipe(out);
 }
 

@@ -1,4 +1,5 @@
 #include "util/atomic_file.h"
+#include "util/file.h"
 
 #include <fstream>
 
@@ -84,11 +85,7 @@ Result<void> AtomicFile::commit(const std::filesystem::path& keep_previous) {
 
 Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view data) {
     auto f = WSLMOD_TRY(AtomicFile::create(path));
-    {
-        std::ofstream out(f.temp_path(), std::ios::binary);
-        out.write(data.data(), static_cast<std::streamsize>(data.size()));
-        if (!out) return fail("write failed", f.temp_path().string(), "check free disk space");
-    }
+    WSLMOD_CHECK(write_file(f.temp_path(), data));
     return f.commit();
 }
 

@@ -5,10 +5,31 @@
 #include <fstream>
 #include <memory>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <archive.h>
 #include <fmt/format.h>
 
+#include "util/beneath.h"
+
 namespace wslmod::util {
+
+namespace {
+
+Result<void> write_with(const std::filesystem::path& path, std::string_view data, int flags) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0666);
+    if (fd < 0) return fail(fmt::format("cannot write: {}", strerror(errno)), path.string());
+    auto written = write_all(fd, data, path.string());
+    if (::close(fd) != 0 && written) return fail(fmt::format("cannot write: {}", strerror(errno)), path.string(), "check free disk space");
+    return written;
+}
+
+} // namespace
+
+Result<void> write_file(const std::filesystem::path& path, std::string_view data) { return write_with(path, data, O_TRUNC); }
+
+Result<void> append_file(const std::filesystem::path& path, std::string_view data) { return write_with(path, data, O_APPEND); }
 
 Result<std::vector<std::byte>> read_bytes(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);

@@ -174,11 +174,8 @@ util::Result<std::vector<std::byte>> boot_archive(const std::vector<std::string>
 
 util::Result<void> write_initrd(const std::filesystem::path& path, const std::vector<std::byte>& base,
                                 const std::vector<std::byte>& per_boot) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(base.data()), static_cast<std::streamsize>(base.size()));
-    out.write(reinterpret_cast<const char*>(per_boot.data()), static_cast<std::streamsize>(per_boot.size()));
-    if (!out) return util::fail("cannot write", path.string(), "check free disk space");
-    return {};
+    WSLMOD_CHECK(util::write_file(path, std::string_view(reinterpret_cast<const char*>(base.data()), base.size())));
+    return util::append_file(path, std::string_view(reinterpret_cast<const char*>(per_boot.data()), per_boot.size()));
 }
 
 std::string boot_id() {
@@ -241,7 +238,9 @@ util::Result<BootResult> boot(const BootSpec& spec, util::CommandRunner& runner)
     result.console = std::move(run.output);
     result.timed_out = run.timed_out;
     result.report = parse_console(result.console, nonce);
-    std::ofstream(spec.workdir / "console.log") << result.console;
+    // The console is kept for the user to read; failing to keep it does not change the verdict.
+    if (auto kept = util::write_file(spec.workdir / "console.log", result.console); !kept)
+        result.console += "\n[wslmod: could not keep this console in " + kept.error().where + "]\n";
     return result;
 }
 

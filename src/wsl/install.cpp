@@ -18,6 +18,7 @@
 
 #include "util/atomic_file.h"
 #include "util/fault.h"
+#include "util/file.h"
 #include "util/sha256.h"
 #include "wsl/config_file.h"
 #include "wsl/wslconfig.h"
@@ -85,11 +86,7 @@ util::Result<void> write_wslconfig(const fs::path& path, const std::optional<std
         return {};
     }
     auto f = WSLMOD_TRY(util::AtomicFile::create(path));
-    {
-        std::ofstream out(f.temp_path(), std::ios::binary);
-        out.write(data->data(), static_cast<std::streamsize>(data->size()));
-        if (!out) return util::fail("write failed", f.temp_path().string(), "check free disk space");
-    }
+    WSLMOD_CHECK(util::write_file(f.temp_path(), *data));
     util::fault_point("wslconfig written to a temporary");
     WSLMOD_CHECK(f.commit());
     util::fault_point(step);
