@@ -19,4 +19,9 @@ void fault_point(const char* name) {
     ::kill(::getpid(), SIGKILL);
 }
 
+bool write_fails(std::string_view path) {
+    const char* text = std::getenv("WSLMOD_FAIL_WRITES");
+    return text && *text && path.find(text) != std::string_view::npos;
+}
+
 } // namespace wslmod::util

@@ -12,12 +12,15 @@
 #include <fmt/format.h>
 
 #include "util/beneath.h"
+#include "util/fault.h"
 
 namespace wslmod::util {
 
 namespace {
 
 Result<void> write_with(const std::filesystem::path& path, std::string_view data, int flags) {
+    if (write_fails(path.string()))
+        return fail(fmt::format("cannot write: {} (WSLMOD_FAIL_WRITES)", strerror(ENOSPC)), path.string(), "check free disk space");
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0666);
     if (fd < 0) return fail(fmt::format("cannot write: {}", strerror(errno)), path.string());
     auto written = write_all(fd, data, path.string());
