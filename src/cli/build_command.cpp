@@ -50,7 +50,8 @@ util::Result<modules::Compression> compression_of(const fs::path& tree) {
 
 } // namespace
 
-util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m, const RecipeRunOptions& options) {
+util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m, const RecipeRunOptions& options,
+                                               util::CommandRunner& runner) {
     BuildInputs in;
     in.run = options;
     in.output = m.output.string();
@@ -58,7 +59,6 @@ util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m, const 
     in.lock_file = m.dir / recipe::lock_name;
     auto& s = in.spec;
     if (m.profile == "wsl") {
-        util::SystemRunner runner;
         wsl::Windows windows(wsl::WindowsOptions::from_env(), runner);
         auto w = WSLMOD_TRY(wsl::wsl_profile(windows, m.release));
         s.source = w.source_url;
@@ -368,7 +368,7 @@ Action setup_build(CLI::App& app) {
                 return util::bad_input("recipes are named in wslmod.toml here", opt->run.names.front(),
                                        "add them with `wslmod add NAME`, or pass the kernel with flags");
             auto m = WSLMOD_TRY(recipe::load_manifest(recipe::manifest_name));
-            auto in = WSLMOD_TRY(inputs_from_manifest(m, opt->run));
+            auto in = WSLMOD_TRY(inputs_from_manifest(m, opt->run, *ctx.runner));
             in.locked = opt->locked;
             in.verify = opt->verify;
             return run_build(ctx, in);

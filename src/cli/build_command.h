@@ -44,7 +44,8 @@ struct BuildInputs {
     std::function<util::Result<void>()> on_success;
 };
 
-util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m, const RecipeRunOptions& options);
+util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m, const RecipeRunOptions& options,
+                                               util::CommandRunner& runner);
 
 util::Result<int> run_build(const Context& ctx, const BuildInputs& in);
 

@@ -119,7 +119,7 @@ Action setup_bundle_export(CLI::App& app) {
         if (!fs::exists(recipe::manifest_name))
             return util::bad_input("no wslmod.toml in this folder", fs::current_path().string(), "run it in a project");
         auto m = WSLMOD_TRY(recipe::load_manifest(recipe::manifest_name));
-        auto in = WSLMOD_TRY(inputs_from_manifest(m, opt->run));
+        auto in = WSLMOD_TRY(inputs_from_manifest(m, opt->run, *ctx.runner));
         in.locked = true; // the bundle is exactly what the lock says
         auto out = opt->output.empty() ? fs::current_path() / (fs::current_path().filename().string() + ".wslmod.tar.zst")
                                        : fs::absolute(opt->output);
@@ -189,7 +189,7 @@ Action setup_bundle_import(CLI::App& app) {
 
         auto ro = opt->run;
         ro.extra.insert(ro.extra.begin(), (work / "recipes").string());
-        auto in = WSLMOD_TRY(inputs_from_manifest(m, ro));
+        auto in = WSLMOD_TRY(inputs_from_manifest(m, ro, *ctx.runner));
         in.lock_file = dir / recipe::lock_name;
         auto release = WSLMOD_TRY(release_here(in));
         auto cache = ro.resolved_cache();
@@ -233,7 +233,7 @@ Action setup_bundle_import(CLI::App& app) {
             WSLMOD_CHECK(move_in());
             moved.push_back(m.output); // the image, if the build got that far
             ro.extra.front() = (dir / "recipes").string();
-            in = WSLMOD_TRY(inputs_from_manifest(m, ro));
+            in = WSLMOD_TRY(inputs_from_manifest(m, ro, *ctx.runner));
             in.lock_file = dir / recipe::lock_name;
             auto cwd = fs::current_path();
             fs::current_path(dir);

@@ -33,13 +33,13 @@ std::string first_line(util::CommandRunner& runner, std::vector<std::string> arg
 }
 
 // The published config a project in this folder names, when it is a local file.
-std::string project_compiler_text() {
+std::string project_compiler_text(util::CommandRunner& runner) {
     if (!fs::exists(recipe::manifest_name)) return "";
     auto m = recipe::load_manifest(recipe::manifest_name);
     if (!m) return "";
     auto bare = *m;
     bare.recipes.clear();
-    auto in = inputs_from_manifest(bare, {});
+    auto in = inputs_from_manifest(bare, {}, runner);
     if (!in || in->spec.config.empty() || in->spec.config.starts_with("source:") || !fs::exists(in->spec.config)) return "";
     auto text = util::read_text_decompressed(in->spec.config);
     if (!text) return "";
@@ -52,7 +52,7 @@ void toolchain(std::vector<Check>& out, util::CommandRunner& runner) {
     if (gcc.empty()) {
         out.push_back({"gcc", "fail", "gcc is not installed", "apt install build-essential"});
     } else {
-        auto published = project_compiler_text();
+        auto published = project_compiler_text(runner);
         auto local = kernel::gcc_major(gcc), stock = kernel::gcc_major(published);
         if (!stock.empty() && local != stock)
             out.push_back({"gcc", "warn", fmt::format("{}; the stock kernel was built with {}", gcc, published),

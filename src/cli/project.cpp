@@ -31,7 +31,7 @@ bool on_wsl() {
 util::Result<int> rebuild_with(const Context& ctx, const std::string& text, const RecipeRunOptions& options) {
     auto file = fs::absolute(recipe::manifest_name);
     auto m = WSLMOD_TRY(recipe::parse_manifest(text, file));
-    auto in = WSLMOD_TRY(inputs_from_manifest(m, options));
+    auto in = WSLMOD_TRY(inputs_from_manifest(m, options, *ctx.runner));
     in.on_success = [file, text]() { return util::write_file_atomically(file, text); };
     return run_build(ctx, in);
 }

@@ -157,7 +157,7 @@ Action setup_status(CLI::App& app) {
         // The recipes are looked up one by one below, so that one missing is reported, not fatal.
         auto bare = m;
         bare.recipes.clear();
-        auto in = WSLMOD_TRY(inputs_from_manifest(bare, *opt));
+        auto in = WSLMOD_TRY(inputs_from_manifest(bare, *opt, *ctx.runner));
         std::optional<recipe::Lock> lock;
         if (fs::exists(in.lock_file)) lock = WSLMOD_TRY(recipe::load_lock(in.lock_file));
         auto st = WSLMOD_TRY(project_status(m, lock, in, recipe_path(opt->extra)));

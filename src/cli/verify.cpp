@@ -105,7 +105,7 @@ Action setup_verify(CLI::App& app) {
             auto m = WSLMOD_TRY(recipe::load_manifest(recipe::manifest_name));
             auto bare = m;
             bare.recipes.clear();
-            auto in = WSLMOD_TRY(inputs_from_manifest(bare, {}));
+            auto in = WSLMOD_TRY(inputs_from_manifest(bare, {}, *ctx.runner));
             if (image.empty()) image = m.output;
             if (kernel.empty()) kernel = in.spec.stock_kernel;
             if (stock.empty()) stock = in.stock;

@@ -34,6 +34,12 @@ Result<void> write_file(const std::filesystem::path& path, std::string_view data
 
 Result<void> append_file(const std::filesystem::path& path, std::string_view data) { return write_with(path, data, O_APPEND); }
 
+std::optional<std::string> read_if_exists(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 Result<std::vector<std::byte>> read_bytes(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return fail(fmt::format("cannot open: {}", strerror(errno)), path.string());

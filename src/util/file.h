@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,9 @@ namespace wslmod::util {
 
 // Reads the whole file as bytes.
 Result<std::vector<std::byte>> read_bytes(const std::filesystem::path& path);
+
+// The whole file, or nullopt when it cannot be opened (absent, most often).
+std::optional<std::string> read_if_exists(const std::filesystem::path& path);
 
 // Writes `data` as the whole file (created, or truncated), every byte checked, including close.
 Result<void> write_file(const std::filesystem::path& path, std::string_view data);

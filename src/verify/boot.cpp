@@ -76,7 +76,7 @@ namespace {
 
 // The part of the initramfs that does not change between boots: busybox, kmod and its
 // libraries, the boot modules and their order.
-util::Result<std::vector<std::byte>> base_archive(const BootSpec& spec) {
+util::Result<std::vector<std::byte>> base_archive(const BootSpec& spec, util::CommandRunner& runner) {
     Initramfs ramfs;
     for (auto dir : {"/proc", "/sys", "/dev", "/tmp", "/modules", "/sbin", "/bin", "/lib/modules"})
         ramfs.add_directory(dir);
@@ -86,7 +86,7 @@ util::Result<std::vector<std::byte>> base_archive(const BootSpec& spec) {
     WSLMOD_CHECK(ramfs.add_host_file("/bin/busybox", "/bin/busybox"));
     auto kmod = util::find_program("kmod");
     if (!kmod) return util::fail("kmod not found", "PATH", "install kmod");
-    WSLMOD_CHECK(ramfs.add_dynamic_binary("/sbin/kmod", *kmod));
+    WSLMOD_CHECK(ramfs.add_dynamic_binary("/sbin/kmod", *kmod, runner));
     for (auto tool : {"modprobe", "insmod", "rmmod", "lsmod", "modinfo", "depmod"})
         ramfs.add_symlink(std::string("/sbin/") + tool, "kmod");
 
@@ -128,12 +128,12 @@ std::string base_key(const BootSpec& spec) {
     return util::to_hex(h.finish()).substr(0, 32);
 }
 
-util::Result<std::pair<std::vector<std::byte>, bool>> cached_base(const BootSpec& spec) {
+util::Result<std::pair<std::vector<std::byte>, bool>> cached_base(const BootSpec& spec, util::CommandRunner& runner) {
     // A tree's files can change under the same path, so only file-given modules are cached.
-    if (spec.cache.empty() || !spec.boot_modules_tree.empty()) return std::pair{WSLMOD_TRY(base_archive(spec)), false};
+    if (spec.cache.empty() || !spec.boot_modules_tree.empty()) return std::pair{WSLMOD_TRY(base_archive(spec, runner)), false};
     auto path = spec.cache / "verify" / ("initramfs-" + base_key(spec) + ".cpio");
     if (auto bytes = util::read_bytes(path)) return std::pair{std::move(*bytes), true};
-    auto bytes = WSLMOD_TRY(base_archive(spec));
+    auto bytes = WSLMOD_TRY(base_archive(spec, runner));
     std::filesystem::create_directories(path.parent_path());
     WSLMOD_CHECK(util::write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
     return std::pair{std::move(bytes), false};
@@ -218,7 +218,7 @@ bool kvm_works(const BootSpec& spec, const std::vector<std::byte>& base, util::C
 util::Result<BootResult> boot(const BootSpec& spec, util::CommandRunner& runner) {
     std::filesystem::create_directories(spec.workdir);
     BootResult result;
-    auto [base, cached] = WSLMOD_TRY(cached_base(spec));
+    auto [base, cached] = WSLMOD_TRY(cached_base(spec, runner));
     result.initramfs_cached = cached;
     auto nonce = fresh_nonce();
     auto initrd = spec.workdir / "initramfs.cpio";

@@ -52,10 +52,9 @@ void Initramfs::add_char_device(const std::string& path, unsigned major, unsigne
     entries_.push_back({path, AE_IFCHR, 0600, {}, major, minor});
 }
 
-util::Result<void> Initramfs::add_dynamic_binary(const std::string& path,
-                                                 const std::filesystem::path& host_binary) {
+util::Result<void> Initramfs::add_dynamic_binary(const std::string& path, const std::filesystem::path& host_binary,
+                                                 util::CommandRunner& runner) {
     WSLMOD_CHECK(add_host_file(path, host_binary, 0755));
-    util::SystemRunner runner;
     auto ldd = WSLMOD_TRY(runner.run({{"ldd", host_binary.string()}}));
     if (ldd.exit_code != 0)
         return util::fail("ldd failed: " + ldd.output, host_binary.string());

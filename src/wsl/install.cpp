@@ -21,6 +21,8 @@
 #include "util/file.h"
 #include "util/sha256.h"
 #include "wsl/config_file.h"
+#include "wsl/install_lock.h"
+#include "wsl/install_state.h"
 #include "wsl/wslconfig.h"
 
 namespace wslmod::wsl {
@@ -29,7 +31,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* format_name = "wslmod-install-1";
 constexpr const char* section = "wsl2";
 
 std::string now_utc() {
@@ -41,11 +42,6 @@ std::string now_utc() {
     return buf;
 }
 
-std::optional<std::string> read_if_exists(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) return std::nullopt;
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 std::string sha_of(std::string_view bytes) { return util::to_hex(util::Sha256().update(bytes).finish()); }
 
@@ -57,22 +53,6 @@ bool same_windows_path(std::string a, std::string b) {
         return s;
     };
     return low(std::move(a)) == low(std::move(b));
-}
-
-json to_json(const InstallState& s) {
-    json gens = json::array(), bad = json::array();
-    for (const auto& g : s.generations)
-        gens.push_back({{"id", g.id}, {"release", g.release}, {"dir", g.dir}, {"image_sha256", g.image_sha256},
-                        {"kernel_sha256", g.kernel_sha256}, {"kernel", g.kernel}, {"modules", g.modules},
-                        {"wslconfig_sha256", g.wslconfig_sha256}, {"applied", g.applied},
-                        {"installed_at", g.installed_at}});
-    for (const auto& b : s.bad)
-        bad.push_back({{"image_sha256", b.image_sha256}, {"release", b.release}, {"generation", b.generation}, {"at", b.at}});
-    return {{"format", format_name}, {"generations", gens}, {"bad", bad}, {"next_id", s.next_id}};
-}
-
-util::Result<void> write_state(const Target& t, const InstallState& s) {
-    return util::write_file_atomically(t.root / "state.json", to_json(s).dump(2) + "\n");
 }
 
 // Writes `data` (or removes the file when nullopt) atomically: the .wslconfig switch.
@@ -125,39 +105,7 @@ util::Result<void> copy_atomically(const fs::path& from, const fs::path& to, con
 }
 
 util::Result<InstallState> load(const Target& t) {
-    InstallState s;
-    auto file = t.root / "state.json";
-    auto text = read_if_exists(file);
-    if (text) {
-        json j;
-        try {
-            j = json::parse(*text);
-        } catch (const std::exception& e) {
-            return util::fail(fmt::format("wslmod's install record is not JSON: {}", e.what()), file.string(),
-                              "check that .wslconfig is as you want it, then delete " + t.root.string());
-        }
-        if (j.value("format", "") != format_name)
-            return util::fail("wslmod's install record has an unknown format", file.string(),
-                              "a newer wslmod wrote it; use that one");
-        s.exists = true;
-        s.next_id = j.value("next_id", 1);
-        for (const auto& g : j.value("generations", json::array())) {
-            Generation x;
-            x.id = g.value("id", 0);
-            x.release = g.value("release", "");
-            x.dir = g.value("dir", "");
-            x.image_sha256 = g.value("image_sha256", "");
-            x.kernel_sha256 = g.value("kernel_sha256", "");
-            x.kernel = g.value("kernel", "");
-            x.modules = g.value("modules", "");
-            x.wslconfig_sha256 = g.value("wslconfig_sha256", "");
-            x.applied = g.value("applied", false);
-            x.installed_at = g.value("installed_at", "");
-            s.generations.push_back(x);
-        }
-        for (const auto& b : j.value("bad", json::array()))
-            s.bad.push_back({b.value("image_sha256", ""), b.value("release", ""), b.value("at", ""), b.value("generation", 0)});
-    }
+    auto s = WSLMOD_TRY(read_state_file(t.root));
     auto conf = WSLMOD_TRY(read_config(t.wslconfig)).text;
     s.wslconfig_kernel = get_value(conf, section, "kernel").value_or("");
     s.wslconfig_modules = get_value(conf, section, "kernelModules").value_or("");
@@ -227,7 +175,7 @@ util::Result<InstallState> recover(const Target& t, std::vector<std::string>& wa
         s.next_id = 1;
         for (const auto& g : keep) s.next_id = std::max(s.next_id, g.id + 1);
         for (const auto& b : s.bad) s.next_id = std::max(s.next_id, b.generation + 1);
-        WSLMOD_CHECK(write_state(t, s));
+        WSLMOD_CHECK(write_state_file(t.root, s));
         s = WSLMOD_TRY(load(t));
     }
     return s;
@@ -281,7 +229,7 @@ util::Result<std::optional<std::string>> going_back(const ConfigFile& now, const
 
 std::optional<std::string> saved_file(const fs::path& file, const fs::path& absent_mark) {
     if (fs::exists(absent_mark)) return std::nullopt;
-    return read_if_exists(file);
+    return util::read_if_exists(file);
 }
 
 util::Result<void> save_marked(const fs::path& file, const fs::path& absent_mark, const std::optional<std::string>& bytes) {
@@ -330,62 +278,6 @@ util::Result<void> rename_retrying(const fs::path& from, const fs::path& to) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
 }
-
-// The install lock: <root>/.lock, created with O_EXCL, holding "<distro> <boot id> <pid> <time>".
-class InstallLock {
-  public:
-    static util::Result<InstallLock> take(const fs::path& root) {
-        auto path = root / ".lock";
-        auto me = identity();
-        for (int attempt = 0; attempt < 2; ++attempt) {
-            int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-            if (fd >= 0) {
-                auto line = fmt::format("{} {} {}\n", me, ::getpid(), std::time(nullptr));
-                bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-                ::close(fd);
-                if (!ok) return util::fail("cannot write the install lock", path.string(), "check free disk space");
-                return InstallLock(path);
-            }
-            if (errno != EEXIST) return util::fail(fmt::format("cannot create the install lock: {}", std::strerror(errno)), path.string());
-            auto held = read_if_exists(path).value_or("");
-            if (!stale(held, me)) {
-                while (!held.empty() && held.back() == '\n') held.pop_back();
-                return util::fail(fmt::format("another wslmod is installing ({})", held), path.string(),
-                                  "wait for it; if none is running, delete the lock file");
-            }
-            std::error_code ec;
-            fs::remove(path, ec);
-        }
-        return util::fail("cannot take the install lock", path.string(), "delete it if no wslmod is running");
-    }
-    InstallLock(InstallLock&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
-    InstallLock& operator=(InstallLock&&) = delete;
-    ~InstallLock() {
-        std::error_code ec;
-        if (!path_.empty()) fs::remove(path_, ec);
-    }
-
-  private:
-    explicit InstallLock(fs::path p) : path_(std::move(p)) {}
-    // Which Linux this is: the distro and the boot (distros share a VM and its boot id but not
-    // their process ids).
-    static std::string identity() {
-        const char* distro = std::getenv("WSL_DISTRO_NAME");
-        auto boot = read_if_exists("/proc/sys/kernel/random/boot_id").value_or("-");
-        while (!boot.empty() && boot.back() == '\n') boot.pop_back();
-        return fmt::format("{} {}", distro && *distro ? distro : "-", boot.empty() ? "-" : boot);
-    }
-    static bool stale(const std::string& held, const std::string& me) {
-        std::istringstream in(held);
-        std::string distro, boot;
-        long pid = 0, when = 0;
-        if (!(in >> distro >> boot >> pid >> when)) return true; // half-written by a killed run
-        if (std::time(nullptr) - when > 3600) return true;
-        if (distro + " " + boot == me) return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
-        return false;
-    }
-    fs::path path_;
-};
 
 } // namespace
 
@@ -482,7 +374,7 @@ util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
     s.next_id = g.id + 1;
     if (r.force) s.bad.erase(std::remove_if(s.bad.begin(), s.bad.end(), [&](const BadImage& b) { return b.image_sha256 == image_sha; }),
                              s.bad.end());
-    WSLMOD_CHECK(write_state(t, s));
+    WSLMOD_CHECK(write_state_file(t.root, s));
     util::fault_point("state lists the generation");
 
     WSLMOD_CHECK(write_wslconfig(now.path, after, ".wslconfig switched"));
@@ -496,7 +388,7 @@ util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
         (kept ? keep : drop).push_back(x);
     }
     s.generations = keep;
-    WSLMOD_CHECK(write_state(t, s));
+    WSLMOD_CHECK(write_state_file(t.root, s));
     util::fault_point("state marks it applied");
     for (const auto& d : drop) {
         remove_folder(t.root / d.dir, report.warnings);
@@ -542,11 +434,11 @@ util::Result<RollbackReport> rollback(const Target& t) {
     // Marked first: a crash after it and before the switch leaves the image marked but still
     // current; the next rollback finishes the job.
     if (!is_bad(s, report.from.image_sha256)) s.bad.push_back({report.from.image_sha256, report.from.release, now_utc(), report.from.id});
-    WSLMOD_CHECK(write_state(t, s));
+    WSLMOD_CHECK(write_state_file(t.root, s));
     util::fault_point("rollback: image marked bad");
     WSLMOD_CHECK(write_wslconfig(now.path, next, "rollback: .wslconfig switched"));
     s.generations.erase(s.generations.begin() + static_cast<long>(ci));
-    WSLMOD_CHECK(write_state(t, s));
+    WSLMOD_CHECK(write_state_file(t.root, s));
     util::fault_point("rollback: generation forgotten");
     remove_folder(gen_dir, report.warnings);
     return report;

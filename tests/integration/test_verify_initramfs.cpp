@@ -14,7 +14,8 @@ TEST_CASE("cpio unpacks the initramfs, and kmod runs from it with only its own l
     test::require_program("kmod");
     verify::Initramfs fs;
     REQUIRE(fs.add_host_file("/bin/busybox", "/bin/busybox"));
-    REQUIRE(fs.add_dynamic_binary("/sbin/kmod", *util::find_program("kmod")));
+    util::SystemRunner runner;
+    REQUIRE(fs.add_dynamic_binary("/sbin/kmod", *util::find_program("kmod"), runner));
     fs.add_symlink("/sbin/modprobe", "kmod");
     fs.add_file("/etc/hello", "hi\n");
     auto bytes = fs.build();
