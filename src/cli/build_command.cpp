@@ -159,7 +159,7 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
         return util::bad_input("the inputs differ from the lock: " + list, in.lock_file.string(),
                                "restore them, or build without --locked to rebuild and rewrite the lock");
     };
-    now.compiler = build::compiler_identity(*ctx.runner);
+    now.compiler = engine::compiler_identity(*ctx.runner);
 
     // 1. The kernel tree.
     kernel::PreparedTree prepared;
@@ -186,7 +186,7 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
     if (!fs::exists(prepared.dir / "Module.symvers") || prepared.symvers_source == "none")
         return util::bad_input("the kernel tree has no Module.symvers, so depmod cannot check the modules' symbols",
                                prepared.dir.string(), "prepare it with --stock-kernel (or --symvers)");
-    build::TreeRef tree{prepared.dir, prepared.release};
+    engine::TreeRef tree{prepared.dir, prepared.release};
 
     // 2. The stock modules (checked before anything is compiled).
     std::optional<modules::StockTree> stock_tree;
@@ -203,7 +203,7 @@ util::Result<int> run_build(const Context& ctx, const BuildInputs& in) {
     // 3. The recipes.
     modules::AssembleSpec as;
     nlohmann::json builds = nlohmann::json::array(), failures = nlohmann::json::array();
-    ro.gate = [&](const build::Plan& plan) -> util::Result<void> {
+    ro.gate = [&](const engine::Plan& plan) -> util::Result<void> {
         for (const auto& p : plan.recipes) {
             auto lr = WSLMOD_TRY(recipe::lock_recipe(p.recipe));
             for (const auto& m : p.recipe.modules) lr.modules.push_back(m.dest + "/" + m.name);

@@ -9,9 +9,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "build/jobserver.h"
-#include "build/plan.h"
-#include "build/scheduler.h"
+#include "engine/jobserver.h"
+#include "engine/plan.h"
+#include "engine/scheduler.h"
 #include "cli/recipe_commands.h"
 #include "kernel/prepare.h"
 #include "recipe/catalog.h"
@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 
 // A NAME from the command line: a folder (recipe.toml or dkms.conf) or a recipe's name.
 util::Result<recipe::Recipe> load_named(const std::string& name, const std::vector<fs::path>& path,
-                                        const build::TreeRef& tree, util::CommandRunner& runner) {
+                                        const engine::TreeRef& tree, util::CommandRunner& runner) {
     std::error_code ec;
     if (name.find('/') == std::string::npos && !fs::is_directory(name, ec)) return recipe::find_recipe(path, name);
     fs::path dir = fs::absolute(name).lexically_normal();
@@ -45,8 +45,8 @@ util::Result<recipe::Recipe> load_named(const std::string& name, const std::vect
     return r;
 }
 
-util::Result<build::Target> target_of(const build::TreeRef& tree) {
-    build::Target t;
+util::Result<engine::Target> target_of(const engine::TreeRef& tree) {
+    engine::Target t;
     t.release = tree.release;
     t.config_file = (tree.dir / ".config").string();
     auto text = WSLMOD_TRY(util::read_text_decompressed(tree.dir / ".config"));
@@ -67,22 +67,22 @@ std::string log_tail(const fs::path& log, size_t lines) {
 
 } // namespace
 
-util::Result<RecipeRun> run_recipes(const Context& ctx, const RecipeRunOptions& opt, const build::TreeRef& tree) {
+util::Result<RecipeRun> run_recipes(const Context& ctx, const RecipeRunOptions& opt, const engine::TreeRef& tree) {
     if (!opt.cc_launcher.empty() && !util::find_program(opt.cc_launcher))
         return util::bad_input(fmt::format("--cc-launcher {} is not installed", opt.cc_launcher), opt.cc_launcher,
                                fmt::format("install it (apt install {}) or leave the option out", opt.cc_launcher));
     const char* mf = std::getenv("MAKEFLAGS");
     std::string makeflags = mf ? mf : "";
     unsigned jobs = opt.jobs ? opt.jobs
-                             : build::makeflags_jobs(makeflags).value_or(std::max(1u, std::thread::hardware_concurrency()));
-    auto jobserver = WSLMOD_TRY(build::Jobserver::create(jobs, opt.jobs ? "" : makeflags));
+                             : engine::makeflags_jobs(makeflags).value_or(std::max(1u, std::thread::hardware_concurrency()));
+    auto jobserver = WSLMOD_TRY(engine::Jobserver::create(jobs, opt.jobs ? "" : makeflags));
 
     auto path = recipe_path(opt.extra);
     std::vector<recipe::Recipe> requested;
     for (const auto& name : opt.names) requested.push_back(WSLMOD_TRY(load_named(name, path, tree, *ctx.runner)));
     auto target = WSLMOD_TRY(target_of(tree));
-    auto compiler = build::compiler_identity(*ctx.runner);
-    auto plan = WSLMOD_TRY(build::plan_builds(requested, [&](const std::string& n) { return recipe::find_recipe(path, n); },
+    auto compiler = engine::compiler_identity(*ctx.runner);
+    auto plan = WSLMOD_TRY(engine::plan_builds(requested, [&](const std::string& n) { return recipe::find_recipe(path, n); },
                                               tree, target, compiler, *ctx.runner));
     if (opt.gate) WSLMOD_CHECK(opt.gate(plan));
     RecipeRun run;
@@ -93,8 +93,8 @@ util::Result<RecipeRun> run_recipes(const Context& ctx, const RecipeRunOptions& 
 
     bool tty = !ctx.json && isatty(2);
     std::vector<std::string> active;
-    auto observe = [&](const build::BuildEvent& e) {
-        using K = build::BuildEvent::Kind;
+    auto observe = [&](const engine::BuildEvent& e) {
+        using K = engine::BuildEvent::Kind;
         if (e.kind == K::started) active.push_back(e.recipe);
         else std::erase(active, e.recipe);
         if (tty) {
@@ -106,8 +106,8 @@ util::Result<RecipeRun> run_recipes(const Context& ctx, const RecipeRunOptions& 
             *ctx.err << fmt::format("built {} in {:.1f} s\n", e.recipe, e.seconds);
         }
     };
-    build::BuildOptions bo{opt.cache, opt.cc_launcher, &jobserver};
-    run.result = build::run_plan(plan, tree, bo, opt.keep_going, *ctx.runner, observe);
+    engine::BuildOptions bo{opt.cache, opt.cc_launcher, &jobserver};
+    run.result = engine::run_plan(plan, tree, bo, opt.keep_going, *ctx.runner, observe);
     if (tty) *ctx.err << "\r\33[2K" << std::flush;
 
     run.builds = nlohmann::json::array();
@@ -159,7 +159,7 @@ Action setup_recipe_build(CLI::App& app) {
     add_recipe_options(app, opt->run);
     return [opt](const Context& ctx) -> util::Result<int> {
         auto prepared = WSLMOD_TRY(kernel::open_prepared_tree(fs::absolute(opt->tree).lexically_normal()));
-        build::TreeRef tree{prepared.dir, prepared.release};
+        engine::TreeRef tree{prepared.dir, prepared.release};
         auto ro = opt->run;
         ro.cache = ro.resolved_cache();
         auto run = WSLMOD_TRY(run_recipes(ctx, ro, tree));

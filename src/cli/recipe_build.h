@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "build/plan.h"
-#include "build/scheduler.h"
+#include "engine/plan.h"
+#include "engine/scheduler.h"
 #include "cli/commands.h"
 
 namespace wslmod::cli {
@@ -26,12 +26,12 @@ struct RecipeRunOptions {
     unsigned jobs = 0;
     bool keep_going = false;
     // Called with the plan before anything is built; its error stops the run (`--locked`).
-    std::function<util::Result<void>(const build::Plan&)> gate;
+    std::function<util::Result<void>(const engine::Plan&)> gate;
     std::filesystem::path resolved_cache() const;
 };
 
 struct RecipeRun {
-    build::RunResult result;
+    engine::RunResult result;
     std::vector<recipe::Recipe> planned;                       // resolved, dependencies first
     std::map<std::string, std::vector<std::string>> replaces; // recipe -> replaces, for every planned recipe
     nlohmann::json builds, failures;                          // the JSON rows of `recipe build`
@@ -43,7 +43,7 @@ void add_recipe_options(CLI::App& app, RecipeRunOptions& o);
 
 // Plans and builds `o.names` against `tree`, with progress on a TTY; failures' log tails go to
 // stderr.  Planning errors are returned; build failures are in the result.
-util::Result<RecipeRun> run_recipes(const Context& ctx, const RecipeRunOptions& o, const build::TreeRef& tree);
+util::Result<RecipeRun> run_recipes(const Context& ctx, const RecipeRunOptions& o, const engine::TreeRef& tree);
 
 // The error for a run with failures.
 util::Error recipe_failure(const RecipeRun& run, bool keep_going);

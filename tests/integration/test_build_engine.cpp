@@ -8,9 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "build/jobserver.h"
-#include "build/plan.h"
-#include "build/scheduler.h"
+#include "engine/jobserver.h"
+#include "engine/plan.h"
+#include "engine/scheduler.h"
 #include "kernel/config.h"
 #include "kernel/prepare.h"
 #include "recipe/catalog.h"
@@ -65,12 +65,12 @@ fs::path hello_copy(const fs::path& recipes, const std::string& name, const std:
 }
 
 struct Engine {
-    build::TreeRef tree;
-    build::Target target;
+    engine::TreeRef tree;
+    engine::Target target;
     fs::path cache;
 };
 
-Engine engine(const std::string& scratch) {
+Engine make_engine(const std::string& scratch) {
     auto dir = test::prepared_tree();
     auto prepared = kernel::open_prepared_tree(dir);
     REQUIRE(prepared);
@@ -82,7 +82,7 @@ Engine engine(const std::string& scratch) {
     return e;
 }
 
-build::RunResult build_all(const Engine& e, const fs::path& recipes, const std::vector<std::string>& names,
+engine::RunResult build_all(const Engine& e, const fs::path& recipes, const std::vector<std::string>& names,
                            util::CommandRunner& runner) {
     std::vector<recipe::Recipe> requested;
     for (const auto& n : names) {
@@ -90,20 +90,20 @@ build::RunResult build_all(const Engine& e, const fs::path& recipes, const std::
         REQUIRE(r);
         requested.push_back(*r);
     }
-    auto plan = build::plan_builds(requested, [&](const std::string& n) { return recipe::find_recipe({recipes}, n); },
-                                   e.tree, e.target, build::compiler_identity(runner), runner);
+    auto plan = engine::plan_builds(requested, [&](const std::string& n) { return recipe::find_recipe({recipes}, n); },
+                                   e.tree, e.target, engine::compiler_identity(runner), runner);
     INFO((plan ? "" : plan.error().message()));
     REQUIRE(plan);
-    auto js = build::Jobserver::create(2, "");
+    auto js = engine::Jobserver::create(2, "");
     REQUIRE(js);
-    build::BuildOptions opt{e.cache, "", &*js};
-    return build::run_plan(*plan, e.tree, opt, false, runner);
+    engine::BuildOptions opt{e.cache, "", &*js};
+    return engine::run_plan(*plan, e.tree, opt, false, runner);
 }
 
 } // namespace
 
 TEST_CASE("an unchanged recipe runs no make, and a changed patch rebuilds only its recipe") {
-    auto e = engine("engine-cache");
+    auto e = make_engine("engine-cache");
     auto recipes = e.cache.parent_path() / "recipes";
     hello_copy(recipes, "hello-one", "first");
     hello_copy(recipes, "hello-two", "first");

@@ -17,7 +17,7 @@
 #include "recipe/recipe.h"
 #include "util/process.h"
 
-namespace wslmod::build {
+namespace wslmod::engine {
 
 // Stages `r`'s source into `build_dir` (which must not exist yet).  `tree` is the prepared
 // kernel tree (kernel-tree sources); `cache` holds fetched archives.
@@ -29,4 +29,4 @@ util::Result<void> stage_source(const recipe::Recipe& r, const std::filesystem::
 util::Result<void> apply_patches(const recipe::Recipe& r, const std::filesystem::path& build_dir, std::string& log,
                                  util::CommandRunner& runner);
 
-} // namespace wslmod::build
+} // namespace wslmod::engine

@@ -1,11 +1,11 @@
-#include "build/steps.h"
+#include "engine/steps.h"
 
 #include <regex>
 
 #include <fmt/format.h>
 
 
-namespace wslmod::build {
+namespace wslmod::engine {
 
 std::set<std::string> kbuild_module_symbols(const std::string& text) {
     std::set<std::string> out;
@@ -89,4 +89,4 @@ std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx) {
     return steps;
 }
 
-} // namespace wslmod::build
+} // namespace wslmod::engine

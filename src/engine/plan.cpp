@@ -1,4 +1,4 @@
-#include "build/plan.h"
+#include "engine/plan.h"
 
 #include <algorithm>
 #include <map>
@@ -7,7 +7,7 @@
 
 #include "recipe/dkms.h"
 
-namespace wslmod::build {
+namespace wslmod::engine {
 
 util::Result<recipe::Recipe> resolve_recipe(const recipe::Recipe& r, const TreeRef& tree, const Target& target,
                                             util::CommandRunner& runner) {
@@ -98,4 +98,4 @@ util::Result<Plan> plan_builds(const std::vector<recipe::Recipe>& requested, con
     return plan;
 }
 
-} // namespace wslmod::build
+} // namespace wslmod::engine

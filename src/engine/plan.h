@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "build/recipe_build.h"
-#include "build/requirements.h"
+#include "engine/recipe_build.h"
+#include "engine/requirements.h"
 #include "recipe/recipe.h"
 #include "util/process.h"
 
-namespace wslmod::build {
+namespace wslmod::engine {
 
 struct PlannedRecipe {
     recipe::Recipe recipe;     // resolved
@@ -42,4 +42,4 @@ util::Result<Plan> plan_builds(const std::vector<recipe::Recipe>& requested, con
                                const TreeRef& tree, const Target& target, const std::string& compiler,
                                util::CommandRunner& runner);
 
-} // namespace wslmod::build
+} // namespace wslmod::engine

@@ -4,12 +4,12 @@
 #include <algorithm>
 #include <optional>
 
-#include "build/jobserver.h"
-#include "build/steps.h"
+#include "engine/jobserver.h"
+#include "engine/steps.h"
 #include "support/catch.h"
 
 using namespace wslmod;
-using namespace wslmod::build;
+using namespace wslmod::engine;
 namespace fs = std::filesystem;
 
 namespace {

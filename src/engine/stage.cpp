@@ -1,4 +1,4 @@
-#include "build/stage.h"
+#include "engine/stage.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include "util/copy_tree.h"
 #include "util/fetch.h"
 
-namespace wslmod::build {
+namespace wslmod::engine {
 namespace fs = std::filesystem;
 
 util::Result<void> stage_source(const recipe::Recipe& r, const fs::path& build_dir, const fs::path& tree,
@@ -74,4 +74,4 @@ util::Result<void> apply_patches(const recipe::Recipe& r, const fs::path& build_
     return {};
 }
 
-} // namespace wslmod::build
+} // namespace wslmod::engine

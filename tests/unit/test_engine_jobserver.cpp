@@ -8,12 +8,12 @@
 
 #include <fmt/format.h>
 
-#include "build/jobserver.h"
-#include "build/steps.h"
+#include "engine/jobserver.h"
+#include "engine/steps.h"
 #include "support/catch.h"
 
 using namespace wslmod;
-using namespace wslmod::build;
+using namespace wslmod::engine;
 
 namespace {
 

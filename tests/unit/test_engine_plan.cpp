@@ -4,12 +4,12 @@
 #include <fstream>
 #include <map>
 
-#include "build/plan.h"
+#include "engine/plan.h"
 #include "support/catch.h"
 #include "support/prereq.h"
 
 using namespace wslmod;
-using namespace wslmod::build;
+using namespace wslmod::engine;
 namespace fs = std::filesystem;
 
 namespace {

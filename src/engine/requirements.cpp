@@ -1,11 +1,11 @@
-#include "build/requirements.h"
+#include "engine/requirements.h"
 
 #include <regex>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-namespace wslmod::build {
+namespace wslmod::engine {
 
 util::Result<void> check_requirements(const recipe::Recipe& r, const Target& t) {
     auto where = r.file.string();
@@ -45,4 +45,4 @@ util::Result<void> check_requirements(const recipe::Recipe& r, const Target& t) 
     return {};
 }
 
-} // namespace wslmod::build
+} // namespace wslmod::engine

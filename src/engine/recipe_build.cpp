@@ -1,4 +1,4 @@
-#include "build/recipe_build.h"
+#include "engine/recipe_build.h"
 
 #include <chrono>
 #include <fstream>
@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "build/jobserver.h"
-#include "build/stage.h"
-#include "build/steps.h"
+#include "engine/jobserver.h"
+#include "engine/stage.h"
+#include "engine/steps.h"
 #include "image/tree.h"
 #include "kernel/modinfo.h"
 #include "modules/module_info.h"
@@ -20,7 +20,7 @@
 #include "util/file.h"
 #include "util/sha256.h"
 
-namespace wslmod::build {
+namespace wslmod::engine {
 namespace fs = std::filesystem;
 namespace {
 
@@ -208,4 +208,4 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
     return built;
 }
 
-} // namespace wslmod::build
+} // namespace wslmod::engine

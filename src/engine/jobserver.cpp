@@ -1,4 +1,4 @@
-#include "build/jobserver.h"
+#include "engine/jobserver.h"
 
 #include <cerrno>
 #include <cstring>
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace wslmod::build {
+namespace wslmod::engine {
 namespace {
 
 bool open_fd(int fd) { return fd >= 0 && fcntl(fd, F_GETFD) != -1; }
@@ -94,4 +94,4 @@ std::string Jobserver::makeflags(const std::vector<std::string>& overrides) cons
     return flags;
 }
 
-} // namespace wslmod::build
+} // namespace wslmod::engine

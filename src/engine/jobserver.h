@@ -15,7 +15,7 @@
 
 #include "util/error.h"
 
-namespace wslmod::build {
+namespace wslmod::engine {
 
 class Jobserver {
   public:
@@ -46,4 +46,4 @@ class Jobserver {
 // The -j budget named by MAKEFLAGS ("-j4", "j4" or "--jobs=4"), if any.
 std::optional<unsigned> makeflags_jobs(const std::string& makeflags);
 
-} // namespace wslmod::build
+} // namespace wslmod::engine

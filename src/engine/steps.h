@@ -28,7 +28,7 @@
 #include "recipe/recipe.h"
 #include "util/process.h"
 
-namespace wslmod::build {
+namespace wslmod::engine {
 
 struct StepContext {
     std::filesystem::path tree, build_dir;
@@ -62,4 +62,4 @@ std::string reproducible_cflags(const recipe::Recipe& r, const StepContext& ctx)
 
 std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx);
 
-} // namespace wslmod::build
+} // namespace wslmod::engine

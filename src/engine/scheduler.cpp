@@ -1,4 +1,4 @@
-#include "build/scheduler.h"
+#include "engine/scheduler.h"
 
 #include <condition_variable>
 #include <mutex>
@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "build/jobserver.h"
+#include "engine/jobserver.h"
 
-namespace wslmod::build {
+namespace wslmod::engine {
 
 RunResult run_plan(const Plan& plan, const TreeRef& tree, const BuildOptions& opt, bool keep_going,
                    util::CommandRunner& runner, const BuildObserver& observe) {
@@ -101,4 +101,4 @@ RunResult run_plan(const Plan& plan, const TreeRef& tree, const BuildOptions& op
     return result;
 }
 
-} // namespace wslmod::build
+} // namespace wslmod::engine

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "build/plan.h"
-#include "build/recipe_build.h"
+#include "engine/plan.h"
+#include "engine/recipe_build.h"
 
-namespace wslmod::build {
+namespace wslmod::engine {
 
 struct BuildEvent {
     enum class Kind { started, built, cached, failed, skipped } kind;
@@ -39,4 +39,4 @@ struct RunResult {
 RunResult run_plan(const Plan& plan, const TreeRef& tree, const BuildOptions& opt, bool keep_going,
                    util::CommandRunner& runner, const BuildObserver& observe = {});
 
-} // namespace wslmod::build
+} // namespace wslmod::engine

@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "build/requirements.h"
+#include "engine/requirements.h"
 #include "recipe/recipe.h"
 #include "util/process.h"
 
-namespace wslmod::build {
+namespace wslmod::engine {
 
 class Jobserver;
 
@@ -67,4 +67,4 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
                                        const std::vector<RecipeBuild>& deps, const BuildOptions& opt,
                                        util::CommandRunner& runner);
 
-} // namespace wslmod::build
+} // namespace wslmod::engine

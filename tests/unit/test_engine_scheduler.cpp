@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <fstream>
 
-#include "build/jobserver.h"
-#include "build/scheduler.h"
+#include "engine/jobserver.h"
+#include "engine/scheduler.h"
 #include "support/catch.h"
 #include "support/elf_builder.h"
 #include "support/fake_runner.h"
@@ -22,8 +22,8 @@ const std::string release = "6.1.0-test-amd64";
 // A scratch folder with a fake prepared tree and one source folder per recipe.
 struct Bench {
     fs::path dir;
-    build::TreeRef tree;
-    build::Plan plan;
+    engine::TreeRef tree;
+    engine::Plan plan;
     explicit Bench(const std::string& name) : dir(test::scratch_dir(name)) {
         fs::create_directories(dir / "tree");
         tree = {dir / "tree", release};
@@ -39,7 +39,7 @@ struct Bench {
         fs::create_directories(r.path);
         std::ofstream(r.path / "Kbuild") << "obj-m += " << name << ".o\n";
         r.modules.push_back({name, "extra", ""});
-        build::PlannedRecipe p{r, {}, "key-" + name, true};
+        engine::PlannedRecipe p{r, {}, "key-" + name, true};
         for (const auto& d : deps) {
             p.recipe.depends.push_back(d);
             for (size_t i = 0; i < plan.recipes.size(); ++i)
@@ -68,16 +68,16 @@ void write_module(const util::Command& c) {
 }
 
 struct Run {
-    build::RunResult result;
+    engine::RunResult result;
     std::vector<std::string> made; // recipes whose make ran, in order
 };
 
 Run run(Bench& b, test::FakeRunner& runner, unsigned jobs, bool keep_going) {
-    auto js = build::Jobserver::create(jobs, "");
+    auto js = engine::Jobserver::create(jobs, "");
     REQUIRE(js);
-    build::BuildOptions opt{b.dir / "cache", "", &*js};
+    engine::BuildOptions opt{b.dir / "cache", "", &*js};
     auto before = runner.calls().size();
-    Run r{build::run_plan(b.plan, b.tree, opt, keep_going, runner), {}};
+    Run r{engine::run_plan(b.plan, b.tree, opt, keep_going, runner), {}};
     auto calls = runner.calls();
     for (size_t i = before; i < calls.size(); ++i)
         if (is_make(calls[i])) r.made.push_back(recipe_of(calls[i]));
@@ -86,7 +86,7 @@ Run run(Bench& b, test::FakeRunner& runner, unsigned jobs, bool keep_going) {
     return r;
 }
 
-const build::Outcome& outcome(const Run& r, const std::string& name) {
+const engine::Outcome& outcome(const Run& r, const std::string& name) {
     for (const auto& o : r.result.outcomes)
         if (o.recipe == name) return o;
     FAIL("no outcome for " << name);

@@ -1,11 +1,11 @@
 // check_requirements: every refusal (release range, release regex, architecture, config
 // conditions, a [kconfig] option the kernel has built in) is a bad-input error naming the
 // recipe file and the condition; a kernel that meets them all passes.
-#include "build/requirements.h"
+#include "engine/requirements.h"
 #include "support/catch.h"
 
 using namespace wslmod;
-using namespace wslmod::build;
+using namespace wslmod::engine;
 
 namespace {
 

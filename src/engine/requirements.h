@@ -9,7 +9,7 @@
 #include "kernel/config.h"
 #include "recipe/recipe.h"
 
-namespace wslmod::build {
+namespace wslmod::engine {
 
 struct Target {
     std::string release; // e.g. 6.12.117+deb12-amd64
@@ -21,4 +21,4 @@ struct Target {
 // Ok, or a bad-input error naming the recipe file, the condition and the kernel value.
 util::Result<void> check_requirements(const recipe::Recipe& r, const Target& t);
 
-} // namespace wslmod::build
+} // namespace wslmod::engine
