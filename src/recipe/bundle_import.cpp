@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "kernel/modinfo.h"
 #include "recipe/bundle.h"
 #include "recipe/recipe.h"
 #include "util/atomic_dir.h"
@@ -53,9 +54,19 @@ util::Result<OpenedBundle> open_bundle(const fs::path& bundle, const fs::path& w
         b.recipes[name] = now;
         auto diffs = recipe_differences(a, b);
         if (!diffs.empty()) return refuse(diffs.front() + " since its lock was written");
-        for (const auto& mod : locked.modules)
-            if (!fs::is_regular_file(work / "modules" / name / (mod + ".ko")))
-                return refuse(fmt::format("module {} of recipe {} is missing", mod, name));
+        for (const auto& mod : locked.modules) {
+            auto ko = work / "modules" / name / (mod + ".ko");
+            if (!fs::is_regular_file(ko)) return refuse(fmt::format("module {} of recipe {} is missing", mod, name));
+            // Checked here, before anything is assembled: a module built for another release
+            // than the lock names would only fail deep inside the build.
+            auto bytes = WSLMOD_TRY(util::read_bytes(ko));
+            auto vermagic = kernel::modinfo_value(bytes, "vermagic", ko.string());
+            if (!vermagic || !*vermagic)
+                return refuse(fmt::format("module {} of recipe {} is not a kernel module with a vermagic", mod, name));
+            if (kernel::vermagic_release(**vermagic) != out.lock.release)
+                return refuse(fmt::format("module {} of recipe {} has vermagic {}, not the release its lock names ({})", mod,
+                                          name, util::quoted(**vermagic), util::quoted(out.lock.release)));
+        }
     }
     for (const auto& mr : m.recipes)
         if (!out.lock.recipes.count(mr.name)) return refuse(fmt::format("recipe {} is not in its lock", mr.name));

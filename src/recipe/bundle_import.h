@@ -5,7 +5,8 @@
 //     bundle names paths of its author's machine, so those outside are dropped with a note (the
 //     image goes to <dir>/modules.vhdx, the kernel inputs come from this machine's profile);
 //   - every recipe the lock names is in recipes/ and unchanged since the lock, every locked
-//     module is in modules/, and every recipe the manifest lists is locked.
+//     module is in modules/ with the vermagic of the lock's release, and every recipe the
+//     manifest lists is locked.
 // Nothing here builds or runs anything from the bundle.
 #pragma once
 
