@@ -22,6 +22,7 @@
 #include "recipe/bundle_import.h"
 #include "recipe/lockfile.h"
 #include "recipe/recipe.h"
+#include "support/elf_builder.h"
 
 using namespace wslmod;
 namespace fs = std::filesystem;
@@ -100,7 +101,12 @@ util::Result<void> bundle_seed(const fs::path& work, bool with_recipe, const fs:
         locked.modules = {"extra/hello"};
         lock.recipes["hello"] = locked;
         manifest += "[recipes]\nhello = \"*\"\n";
-        spit(work / "hello.ko", std::string("\x7f" "ELF", 4) + std::string(200, '\1'));
+        // A module with the .modinfo open_bundle reads: the lock's release as its vermagic.
+        const char nul = '\0';
+        auto modinfo = test::bytes_of(std::string("license=GPL") + nul + "name=hello" + nul + "vermagic=" + lock.release +
+                                      " SMP mod_unload " + nul);
+        auto elf = test::build_elf(1, {{".modinfo", 1, 0, modinfo}});
+        spit(work / "hello.ko", std::string(reinterpret_cast<const char*>(elf.data()), elf.size()));
         files.push_back({"modules/hello/extra/hello.ko", work / "hello.ko"});
         for (const auto& e : fs::recursive_directory_iterator(work / "recipes"))
             if (e.is_regular_file()) files.push_back({fs::relative(e.path(), work).generic_string(), e.path()});
