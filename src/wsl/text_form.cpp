@@ -23,24 +23,6 @@ Encoding guess(std::string_view b) {
     return Encoding::utf8;
 }
 
-void put_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) { // lone surrogates land here too (WTF-8)
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 void put_unit(std::string& out, uint32_t unit, bool big_endian) {
     char hi = static_cast<char>(unit >> 8), lo = static_cast<char>(unit & 0xFF);
     out += big_endian ? hi : lo;
@@ -77,12 +59,12 @@ util::Result<DecodedText> decode_text(std::string_view bytes, const std::string&
         if (u >= 0xD800 && u < 0xDC00 && i + 3 < bytes.size()) {
             uint32_t low = unit(i + 2);
             if (low >= 0xDC00 && low < 0xE000) {
-                put_utf8(d.text, 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
+                append_utf8(d.text, 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
                 i += 2;
                 continue;
             }
         }
-        put_utf8(d.text, u);
+        append_utf8(d.text, u);
     }
     return d;
 }
@@ -111,6 +93,24 @@ std::string encode_text(std::string_view text, TextForm form) {
         i += n;
     }
     return out;
+}
+
+void append_utf8(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) { // lone surrogates land here too (WTF-8)
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
 }
 
 bool wsl_reads(TextForm form) {

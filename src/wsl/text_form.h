@@ -27,6 +27,7 @@
 // encode gives the same bytes for every even-sized UTF-16 input.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -56,6 +57,9 @@ std::string encode_text(std::string_view text, TextForm form);
 
 // Whether WSL reads a file in `form` as the text it holds (see above).
 bool wsl_reads(TextForm form);
+
+// Appends code point `cp` as UTF-8 (a surrogate as its three-byte generalized form).
+void append_utf8(std::string& out, uint32_t cp);
 
 // "UTF-8", "UTF-8 with BOM", "UTF-16LE with BOM", "UTF-16BE without BOM", ...
 std::string describe(TextForm form);
