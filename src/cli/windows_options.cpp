@@ -9,12 +9,4 @@ std::shared_ptr<wsl::WindowsOptions> add_windows_options(CLI::App& app) {
     return o;
 }
 
-util::Result<wsl::Target> install_target(const wsl::Windows& windows) {
-    wsl::Target t;
-    t.wslconfig = WSLMOD_TRY(windows.wslconfig());
-    t.root = WSLMOD_TRY(windows.install_root());
-    t.windows_path = [&windows](const std::filesystem::path& p) { return windows.to_windows(p); };
-    return t;
-}
-
 } // namespace wslmod::cli

@@ -14,7 +14,4 @@ namespace wslmod::cli {
 // Declares --windows-root on `app`; the returned options are complete once parsing is done.
 std::shared_ptr<wsl::WindowsOptions> add_windows_options(CLI::App& app);
 
-// Where wslmod installs, for `windows`: .wslconfig, the install root and the path mapping.
-util::Result<wsl::Target> install_target(const wsl::Windows& windows);
-
 } // namespace wslmod::cli

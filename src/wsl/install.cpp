@@ -22,10 +22,19 @@
 #include "util/sha256.h"
 #include "wsl/config_file.h"
 #include "wsl/install_lock.h"
+#include "wsl/windows.h"
 #include "wsl/install_state.h"
 #include "wsl/wslconfig.h"
 
 namespace wslmod::wsl {
+
+util::Result<Target> install_target(const Windows& windows) {
+    Target t;
+    t.wslconfig = WSLMOD_TRY(windows.wslconfig());
+    t.root = WSLMOD_TRY(windows.install_root());
+    t.windows_path = [&windows](const std::filesystem::path& p) { return windows.to_windows(p); };
+    return t;
+}
 namespace fs = std::filesystem;
 using nlohmann::json;
 

@@ -57,12 +57,18 @@
 
 namespace wslmod::wsl {
 
+class Windows;
+
 struct Target {
     std::filesystem::path wslconfig; // Linux path of %USERPROFILE%\.wslconfig
     std::filesystem::path root;      // Linux path of the install root
     // The Windows path of a Linux path below the root (for .wslconfig).
     std::function<util::Result<std::string>(const std::filesystem::path&)> windows_path;
 };
+
+// Where wslmod installs on `windows`' side: its .wslconfig, the install root and the mapping.
+// `windows` must outlive the target.
+util::Result<Target> install_target(const Windows& windows);
 
 struct Generation {
     int id = 0;
