@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/app.h"
+#include "cli/console.h"
 
 int main(int argc, char** argv) {
     using namespace wslmod;
@@ -15,16 +16,17 @@ int main(int argc, char** argv) {
     }
 
     util::SystemRunner runner;
-    cli::Context ctx{cli->json, &std::cout, &std::cerr, &runner};
+    auto console = cli::Console::for_stderr(std::cerr, cli->json);
+    cli::Context ctx{cli->json, &std::cout, &std::cerr, &runner, &console};
     for (auto& [sub, action] : cli->actions) {
         if (!sub->parsed()) continue;
         try {
             auto rc = action(ctx);
             if (rc) return *rc;
-            std::cerr << "wslmod: error: " << rc.error().message() << '\n';
+            console.error(rc.error().message());
             return static_cast<int>(rc.error().code);
         } catch (const std::exception& e) {
-            std::cerr << "wslmod: error: " << e.what() << '\n';
+            console.error(e.what());
             return 1;
         }
     }

@@ -1,10 +1,13 @@
-// What every subcommand handler gets: global options and where to write.
+// What every subcommand handler gets: global options, where to write, and how to say things
+// on the way (cli/console.h).
 #pragma once
 
 #include <iosfwd>
+#include <string>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "project/reporter.h"
 #include "util/process.h"
 
 namespace wslmod::cli {
@@ -14,9 +17,14 @@ struct Context {
     std::ostream* out = nullptr; // stdout
     std::ostream* err = nullptr; // stderr: progress and warnings
     util::CommandRunner* runner = nullptr;
+    project::Reporter* console = nullptr; // renders progress and messages on err; quiet when unset
 
     // Writes `doc` as the command's machine-readable result (indented, newline-terminated).
     void emit_json(const nlohmann::json& doc) const;
+    // "wslmod: warning: ..." on stderr, with --json too; "wslmod: note: ..." without --json.
+    void warn(const std::string& text) const { reporter().warn(text); }
+    void note(const std::string& text) const { reporter().note(text); }
+    project::Reporter& reporter() const { return console ? *console : project::quiet(); }
 };
 
 } // namespace wslmod::cli

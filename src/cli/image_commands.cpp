@@ -2,13 +2,11 @@
 
 #include <memory>
 #include <ostream>
-#include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "image/disk_image.h"
-#include "image/ext4_reader.h"
+#include "image/image_fs.h"
 #include "image/pack.h"
 
 namespace wslmod::cli {
@@ -27,22 +25,6 @@ std::string type_name(image::TreeEntry::Type t) {
     return t == image::TreeEntry::Type::directory ? "directory"
            : t == image::TreeEntry::Type::symlink ? "symlink"
                                                   : "file";
-}
-
-struct Opened {
-    image::DiskImage disk;
-    std::unique_ptr<image::Ext4Reader> fs;
-};
-
-util::Result<Opened> open_fs(const std::string& path) {
-    Opened o;
-    o.disk = WSLMOD_TRY(image::open_disk_image(path));
-    auto fs = image::Ext4Reader::open(o.disk.device(), path);
-    if (!fs && o.disk.format == image::DiskFormat::raw)
-        return util::bad_input("not a VHDX or VHD image, nor a raw ext4 filesystem", path,
-                               "pass a modules image");
-    o.fs = WSLMOD_TRY(std::move(fs));
-    return o;
 }
 
 } // namespace
@@ -71,9 +53,10 @@ Action setup_image_pack(CLI::App& app) {
         po.epoch = WSLMOD_TRY(image::source_date_epoch());
         po.keep_previous = opt->keep_previous;
         po.hash_output = opt->sha256;
-        if (!ctx.json && isatty(2)) *ctx.err << fmt::format("packing {} ...\r", opt->dir) << std::flush;
-        auto r = WSLMOD_TRY(image::pack(opt->dir, opt->out, po));
-        if (!ctx.json && isatty(2)) *ctx.err << "\33[2K" << std::flush;
+        ctx.reporter().step(fmt::format("packing {}", opt->dir));
+        auto packed = image::pack(opt->dir, opt->out, po);
+        ctx.reporter().done();
+        auto r = WSLMOD_TRY(std::move(packed));
         auto sha = r.sha256 ? util::to_hex(*r.sha256) : std::string{};
         if (ctx.json) {
             nlohmann::json seconds = nlohmann::json::object();
@@ -102,7 +85,7 @@ Action setup_image_ls(CLI::App& app) {
     app.add_option("IMG", *img, "Image (VHDX, VHD or raw ext4)")->required();
     app.add_option("PATH", *path, "Folder inside the image (default: the root)");
     return [img, path](const Context& ctx) -> util::Result<int> {
-        auto o = WSLMOD_TRY(open_fs(*img));
+        auto o = WSLMOD_TRY(image::open_image_fs(*img));
         auto entries = WSLMOD_TRY(o.fs->list(*path));
         if (ctx.json) {
             auto arr = nlohmann::json::array();
@@ -130,7 +113,7 @@ Action setup_image_extract(CLI::App& app) {
     auto keep_modes = std::make_shared<bool>(false);
     app.add_flag("--keep-modes", *keep_modes, "Keep setuid, setgid and sticky bits (dropped by default)");
     return [img, dir, keep_modes](const Context& ctx) -> util::Result<int> {
-        auto o = WSLMOD_TRY(open_fs(*img));
+        auto o = WSLMOD_TRY(image::open_image_fs(*img));
         std::error_code ec;
         image::ExtractLimits limits;
         limits.max_bytes = std::filesystem::file_size(*img, ec); // the container holds at most its own size
@@ -151,7 +134,7 @@ Action setup_image_verify(CLI::App& app) {
     auto img = std::make_shared<std::string>();
     app.add_option("IMG", *img, "Image (VHDX, VHD or raw ext4)")->required();
     return [img](const Context& ctx) -> util::Result<int> {
-        auto o = WSLMOD_TRY(open_fs(*img));
+        auto o = WSLMOD_TRY(image::open_image_fs(*img));
         auto check = WSLMOD_TRY(o.fs->check());
         auto size = o.disk.device().size();
         if (ctx.json)

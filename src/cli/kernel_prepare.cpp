@@ -3,7 +3,6 @@
 #include <memory>
 #include <ostream>
 #include <thread>
-#include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -39,12 +38,9 @@ Action setup_kernel_prepare(CLI::App& app) {
         auto spec = opt->spec;
         for (auto sym : opt->allow) spec.allow_drift.insert(sym.starts_with("CONFIG_") ? sym.substr(7) : sym);
         spec.cache = opt->cache.empty() ? kernel::default_cache() : std::filesystem::absolute(opt->cache).lexically_normal();
-        bool tty = !ctx.json && isatty(2);
-        auto progress = [&](const std::string& step) {
-            if (tty) *ctx.err << "\33[2K\rprepare: " << step << " ..." << std::flush;
-        };
-        auto tree = kernel::prepare_tree(spec, *ctx.runner, progress);
-        if (tty) *ctx.err << "\33[2K\r" << std::flush;
+        auto& console = ctx.reporter();
+        auto tree = kernel::prepare_tree(spec, *ctx.runner, [&](const std::string& step) { console.step("prepare: " + step); });
+        console.done();
         WSLMOD_CHECK(tree);
         if (ctx.json) {
             ctx.emit_json({{"tree", tree->dir.string()}, {"release", tree->release}, {"localversion", tree->localversion},
@@ -57,9 +53,9 @@ Action setup_kernel_prepare(CLI::App& app) {
         for (const auto& d : tree->drift.items)
             *ctx.out << fmt::format("  note     CONFIG_{} {} -> {} ({}: {})\n", d.symbol, d.published ? *d.published : "unset",
                                     d.actual ? *d.actual : "unset", kernel::to_string(d.kind), d.note);
-        for (const auto& w : tree->warnings) *ctx.err << "wslmod: warning: " << w << "\n";
+        for (const auto& w : tree->warnings) ctx.warn(w);
         if (tree->symvers_source == "recovered" && opt->spec.stock_modules.empty())
-            *ctx.err << "wslmod: warning: Module.symvers has vmlinux only (no --stock-modules)\n";
+            ctx.warn("Module.symvers has vmlinux only (no --stock-modules)");
         return 0;
     };
 }

@@ -58,7 +58,7 @@ Action setup_recipe_import_dkms(CLI::App& app) {
             ctx.emit_json({{"recipe", result.recipe.name}, {"dir", result.recipe.dir.string()}, {"ignored", result.ignored}});
             return 0;
         }
-        for (const auto& i : result.ignored) *ctx.err << "wslmod: note: not imported: " << i << "\n";
+        for (const auto& i : result.ignored) ctx.note("not imported: " + i);
         *ctx.out << fmt::format("imported {} {} into {}\n", result.recipe.name, result.recipe.version,
                                 result.recipe.dir.string());
         return 0;
