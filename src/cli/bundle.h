@@ -1,14 +1,4 @@
-// `wslmod bundle export` and `wslmod bundle import`: a project (manifest, lock, recipes and the
-// built modules) in one file that another machine turns into the same image (recipe/bundle.h
-// has the format).
-//   export  in a project whose lock is current: builds nothing new (--locked), then writes
-//           NAME.wslmod.tar.zst with every recipe the lock names and every module it built
-//   import  into an empty folder: every entry and checksum is checked first, and the bundle's
-//           recipes must be the ones its lock names.  When this machine's stock kernel has
-//           the lock's release, the image is assembled from the bundled modules: no make, no
-//           compiler, and the same sha256 as the lock's.  Otherwise the bundle's recipes are
-//           built for this kernel (and a new lock written).  A refused bundle leaves the folder
-//           as it was.
+// `wslmod bundle export` and `wslmod bundle import` (project/bundle.h says what they do).
 #pragma once
 
 #include "cli/commands.h"

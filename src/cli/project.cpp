@@ -9,7 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/build_command.h"
-#include "cli/recipe_commands.h"
+#include "cli/recipe_build.h"
+#include "project/inputs.h"
 #include "recipe/catalog.h"
 #include "recipe/manifest.h"
 #include "util/atomic_file.h"
@@ -28,12 +29,12 @@ bool on_wsl() {
 }
 
 // `add` and `remove`: edit the manifest text, build from the edited manifest, then write it.
-util::Result<int> rebuild_with(const Context& ctx, const std::string& text, const RecipeRunOptions& options) {
+util::Result<int> rebuild_with(const Context& ctx, const std::string& text, const project::RecipeOptions& options) {
     auto file = fs::absolute(recipe::manifest_name);
     auto m = WSLMOD_TRY(recipe::parse_manifest(text, file));
-    auto in = WSLMOD_TRY(inputs_from_manifest(m, options, *ctx.runner));
+    auto in = WSLMOD_TRY(project::inputs_from_manifest(m, options, *ctx.runner));
     in.on_success = [file, text]() { return util::write_file_atomically(file, text); };
-    return run_build(ctx, in);
+    return report_build(ctx, WSLMOD_TRY(project::build(in, *ctx.runner, ctx.reporter())));
 }
 
 util::Result<std::string> manifest_here() {
@@ -78,7 +79,7 @@ Action setup_init(CLI::App& app) {
 }
 
 Action setup_add(CLI::App& app) {
-    auto opt = std::make_shared<RecipeRunOptions>();
+    auto opt = std::make_shared<project::RecipeOptions>();
     app.add_option("NAME", opt->names, "Recipes to add to wslmod.toml (names on the search path)")->required();
     add_recipe_options(app, *opt);
     return [opt](const Context& ctx) -> util::Result<int> {
@@ -87,14 +88,14 @@ Action setup_add(CLI::App& app) {
             if (n.find('/') != std::string::npos)
                 return util::bad_input("a manifest names recipes, not folders", n,
                                        "copy the folder into recipes/ and add it by its name");
-        auto path = recipe_path(opt->extra);
+        auto path = project::recipe_path(opt->extra);
         for (const auto& n : opt->names) WSLMOD_TRY(recipe::find_recipe(path, n)); // named on the command line
         return rebuild_with(ctx, recipe::add_recipes(text, opt->names), *opt);
     };
 }
 
 Action setup_remove(CLI::App& app) {
-    auto opt = std::make_shared<RecipeRunOptions>();
+    auto opt = std::make_shared<project::RecipeOptions>();
     app.add_option("NAME", opt->names, "Recipes to remove from wslmod.toml")->required();
     add_recipe_options(app, *opt);
     return [opt](const Context& ctx) -> util::Result<int> {

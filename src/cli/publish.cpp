@@ -6,40 +6,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "image/file_source.h"
-#include "kernel/modinfo.h"
-#include "recipe/catalog.h"
-#include "recipe/lockfile.h"
-#include "util/atomic_file.h"
-#include "util/file.h"
-#include "util/sha256.h"
-#include "util/template_text.h"
+#include "project/publish.h"
 
 namespace wslmod::cli {
-namespace {
-namespace fs = std::filesystem;
-
-// `s` as it goes inside a JSON string (without the quotes).
-std::string json_inner(const std::string& s) {
-    auto q = nlohmann::json(s).dump();
-    return q.substr(1, q.size() - 2);
-}
-
-// A Windows path with its backslashes doubled, as .wslconfig wants them.
-std::string wslconfig_path(const std::string& p) {
-    std::string out;
-    for (char c : p) out += c == '\\' ? std::string("\\\\") : std::string(1, c);
-    return out;
-}
-
-struct Options {
-    std::string image, url, homepage = "https://github.com/wslmod/wslmod", out, lock, windows_dir;
-};
-
-} // namespace
 
 Action setup_publish(CLI::App& app) {
-    auto opt = std::make_shared<Options>();
+    auto opt = std::make_shared<project::PublishOptions>();
     app.add_option("IMAGE", opt->image, "The modules image to publish (what `wslmod build` wrote)")->required();
     app.add_option("--url", opt->url, "Where Windows machines will download the image from (https://...)")->required();
     app.add_option("--homepage", opt->homepage, "The homepage the Scoop manifest names");
@@ -48,63 +20,15 @@ Action setup_publish(CLI::App& app) {
     app.add_option("--windows-dir", opt->windows_dir, "The Windows folder the image and a copy of the stock kernel go "
                                                       "in (default: %LOCALAPPDATA%\\wslmod\\<release>, spelled out)");
     return [opt](const Context& ctx) -> util::Result<int> {
-        if (!opt->url.starts_with("https://") && !opt->url.starts_with("http://"))
-            return util::bad_input("the URL is not http(s)", opt->url, "pass where the image will be downloaded from");
-        auto image = fs::absolute(opt->image).lexically_normal();
-        auto sha = util::to_hex(WSLMOD_TRY(util::sha256_file(image)));
-        auto src = WSLMOD_TRY(image::open_file_source(image));
-        auto release = WSLMOD_TRY(kernel::modules_release(*src));
-
-        std::string recipes = "modules";
-        fs::path lock_file = opt->lock.empty() ? fs::path(recipe::lock_name) : fs::path(opt->lock);
-        if (!opt->lock.empty() || fs::exists(lock_file)) {
-            auto lock = WSLMOD_TRY(recipe::load_lock(lock_file));
-            if (lock.image != sha)
-                return util::bad_input(fmt::format("{} describes the image {}, not this one ({})", lock_file.string(),
-                                                   lock.image.substr(0, 12), sha.substr(0, 12)),
-                                       image.string(), "publish the image that lock built, or run `wslmod build` first");
-            recipes.clear();
-            for (const auto& [name, r] : lock.recipes) recipes += (recipes.empty() ? "" : ", ") + name + " " + r.version;
-        }
-        auto windows_dir = opt->windows_dir.empty() ? "C:\\Users\\<you>\\AppData\\Local\\wslmod\\" + release : opt->windows_dir;
-        while (windows_dir.ends_with("\\")) windows_dir.pop_back();
-        auto name = image.filename().string();
-        std::map<std::string, std::string> values{
-            {"RELEASE", release}, {"SHA256", sha}, {"RECIPES", recipes}, {"IMAGE", name}, {"URL", opt->url},
-            {"HOMEPAGE", opt->homepage}, {"VERSION", release + "-" + sha.substr(0, 8)},
-            {"KERNEL", wslconfig_path(windows_dir + "\\kernel")}, {"MODULES", wslconfig_path(windows_dir + "\\" + name)}};
-
-        auto templates = WSLMOD_TRY(recipe::find_shipped_dir("templates", "WSLMOD_TEMPLATES"));
-        auto out = opt->out.empty() ? image.parent_path() / "publish" : fs::absolute(opt->out).lexically_normal();
-        std::error_code ec;
-        fs::create_directories(out, ec);
-        if (ec) return util::fail(fmt::format("cannot create: {}", ec.message()), out.string());
-
-        // The Scoop manifest: every value JSON-escaped, and the result must parse.
-        auto scoop_template = templates / "publish/scoop.json";
-        auto json_values = values;
-        for (auto& [k, v] : json_values) v = json_inner(v);
-        auto scoop_text = WSLMOD_TRY(util::read_text_decompressed(scoop_template));
-        auto scoop = WSLMOD_TRY(util::fill_template(scoop_text, json_values, scoop_template.string()));
-        auto parsed = nlohmann::ordered_json::parse(scoop, nullptr, false);
-        if (parsed.is_discarded())
-            return util::fail("the filled Scoop manifest is not JSON", scoop_template.string(), "use the template shipped with this wslmod");
-        auto snippet_template = templates / "publish/wslconfig.snippet";
-        auto snippet_text = WSLMOD_TRY(util::read_text_decompressed(snippet_template));
-        auto snippet = WSLMOD_TRY(util::fill_template(snippet_text, values, snippet_template.string()));
-
-        const std::vector<std::pair<fs::path, std::string>> files{
-            {out / (name + ".sha256"), sha + "  " + name + "\n"}, {out / "scoop.json", parsed.dump(4) + "\n"},
-            {out / "wslconfig.snippet", snippet}};
-        for (const auto& [path, text] : files) WSLMOD_CHECK(util::write_file_atomically(path, text));
+        auto r = WSLMOD_TRY(project::publish_image(*opt));
         if (ctx.json) {
             auto written = nlohmann::json::array();
-            for (const auto& [path, text] : files) written.push_back(path.string());
-            ctx.emit_json({{"image", image.string()}, {"release", release}, {"sha256", sha}, {"files", written}});
+            for (const auto& path : r.files) written.push_back(path.string());
+            ctx.emit_json({{"image", r.image.string()}, {"release", r.release}, {"sha256", r.sha256}, {"files", written}});
             return 0;
         }
-        *ctx.out << fmt::format("{}\n  release  {}\n  sha256   {}\n", image.string(), release, sha);
-        for (const auto& [path, text] : files) *ctx.out << "  wrote    " << path.string() << "\n";
+        *ctx.out << fmt::format("{}\n  release  {}\n  sha256   {}\n", r.image.string(), r.release, r.sha256);
+        for (const auto& path : r.files) *ctx.out << "  wrote    " << path.string() << "\n";
         return 0;
     };
 }

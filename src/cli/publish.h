@@ -1,10 +1,4 @@
-// `wslmod publish IMAGE --url URL`: the files that hand a built image to Windows machines, filled
-// in from templates/publish/ (templates/README.md):
-//   <image>.sha256      sha256sum's format
-//   wslconfig.snippet   the [wsl2] lines (kernel= and kernelModules=, backslashes doubled)
-//   scoop.json          a Scoop manifest whose url is URL and whose hash is the image's SHA-256
-// The release is read from the image.  When a wslmod.lock is here (or --lock names one), it must
-// describe this very image: publishing an image that is not the locked one is refused.
+// `wslmod publish IMAGE --url URL` (project/publish.h says what it writes).
 #pragma once
 
 #include "cli/commands.h"

@@ -7,14 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "recipe/catalog.h"
+#include "project/options.h"
 
 namespace wslmod::cli {
 
-std::vector<std::filesystem::path> recipe_path(const std::vector<std::string>& extra) {
-    std::vector<std::filesystem::path> path(extra.begin(), extra.end());
-    for (auto& p : recipe::search_path(std::filesystem::current_path())) path.push_back(p);
-    return path;
-}
 
 namespace {
 
@@ -41,7 +37,7 @@ Action setup_recipe_list(CLI::App& app) {
     auto extra = std::make_shared<std::vector<std::string>>();
     app.add_option("--recipes", *extra, "Extra recipe folder searched first (repeatable)");
     return [extra](const Context& ctx) -> util::Result<int> {
-        auto recipes = WSLMOD_TRY(recipe::list_recipes(recipe_path(*extra)));
+        auto recipes = WSLMOD_TRY(recipe::list_recipes(project::recipe_path(*extra)));
         if (ctx.json) {
             auto arr = nlohmann::json::array();
             for (const auto& r : recipes) arr.push_back(to_json(r));
@@ -60,7 +56,7 @@ Action setup_recipe_show(CLI::App& app) {
     app.add_option("NAME", *name, "Recipe name")->required();
     app.add_option("--recipes", *extra, "Extra recipe folder searched first (repeatable)");
     return [name, extra](const Context& ctx) -> util::Result<int> {
-        auto r = WSLMOD_TRY(recipe::find_recipe(recipe_path(*extra), *name));
+        auto r = WSLMOD_TRY(recipe::find_recipe(project::recipe_path(*extra), *name));
         if (ctx.json) {
             ctx.emit_json(to_json(r));
             return 0;

@@ -9,7 +9,4 @@ namespace wslmod::cli {
 Action setup_recipe_list(CLI::App& app);
 Action setup_recipe_show(CLI::App& app);
 
-// The recipe search path: `extra` folders first, then recipe::search_path from the current folder.
-std::vector<std::filesystem::path> recipe_path(const std::vector<std::string>& extra);
-
 } // namespace wslmod::cli

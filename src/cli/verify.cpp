@@ -2,53 +2,19 @@
 
 #include <memory>
 #include <ostream>
-#include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/build_command.h"
-#include "image/disk_image.h"
-#include "image/ext4_reader.h"
+#include "image/image_fs.h"
 #include "image/file_source.h"
 #include "kernel/prepare.h"
-#include "modules/inventory.h"
+#include "project/boot.h"
+#include "project/inputs.h"
 #include "recipe/manifest.h"
 
 namespace wslmod::cli {
 namespace fs = std::filesystem;
-
-util::Result<verify::CheckReport> boot_check_image(const Context& ctx, const fs::path& image, const fs::path& kernel,
-                                                   std::vector<std::string> modules, const fs::path& cache) {
-    if (modules.empty()) {
-        auto src = WSLMOD_TRY(image::open_file_source(image));
-        modules = WSLMOD_TRY(verify::recorded_added(*src));
-    }
-    verify::CheckSpec spec;
-    spec.image = fs::absolute(image);
-    spec.kernel = fs::absolute(kernel);
-    spec.modules = std::move(modules);
-    spec.cache = cache;
-    spec.workdir = cache / "verify" / fmt::format("boot-{}", ::getpid());
-    bool tty = !ctx.json && isatty(2);
-    if (tty) *ctx.err << "\33[2K\rbooting the stock kernel with the image (" << spec.modules.size() << " modules) ..." << std::flush;
-    auto r = verify::check_boot(spec, *ctx.runner);
-    if (tty) *ctx.err << "\33[2K\r" << std::flush;
-    if (r && r->ok()) {
-        std::error_code ec;
-        fs::remove_all(spec.workdir, ec); // kept on failure: console.log
-    }
-    return r;
-}
-
-nlohmann::json check_json(const verify::CheckReport& r) {
-    auto mods = nlohmann::json::array();
-    for (const auto& m : r.modules)
-        mods.push_back({{"module", m.module}, {"loaded", m.loaded}, {"reason", m.reason}, {"symbol", m.symbol},
-                        {"output", m.output}, {"dmesg", m.dmesg}, {"hint", m.hint}});
-    return {{"release", r.release}, {"ok", r.ok()}, {"seconds", r.seconds}, {"accel", r.accel},
-            {"initramfs_cached", r.initramfs_cached}, {"boot_modules", r.boot_modules}, {"modules", mods}};
-}
 
 void print_check(std::ostream& out, const verify::CheckReport& r, const fs::path& image) {
     size_t loaded = 0;
@@ -65,20 +31,6 @@ void print_check(std::ostream& out, const verify::CheckReport& r, const fs::path
         if (m.dmesg.empty() && !m.output.empty()) out << "          modprobe: " << m.output.substr(0, m.output.find('\n')) << "\n";
         out << "          hint: " << m.hint << "\n";
     }
-}
-
-util::Error check_failure(const verify::CheckReport& r, const fs::path& image) {
-    std::vector<std::string> failed;
-    const verify::ModuleOutcome* first = nullptr;
-    for (const auto& m : r.modules)
-        if (!m.loaded) {
-            failed.push_back(m.module);
-            if (!first) first = &m;
-        }
-    std::string what = fmt::format("{} of {} modules did not load in the stock kernel: {}", failed.size(), r.modules.size(),
-                                   fmt::join(failed, ", "));
-    if (first) what += fmt::format(" ({}: {}{})", first->module, first->reason, first->symbol.empty() ? "" : " " + first->symbol);
-    return util::Error{what, image.string(), first ? first->hint : "", util::ExitCode::failed};
 }
 
 Action setup_verify(CLI::App& app) {
@@ -103,9 +55,7 @@ Action setup_verify(CLI::App& app) {
         std::string stock = opt->stock;
         if ((image.empty() || kernel.empty() || stock.empty()) && fs::exists(recipe::manifest_name)) {
             auto m = WSLMOD_TRY(recipe::load_manifest(recipe::manifest_name));
-            auto bare = m;
-            bare.recipes.clear();
-            auto in = WSLMOD_TRY(inputs_from_manifest(bare, {}, *ctx.runner));
+            auto in = WSLMOD_TRY(project::kernel_inputs(m, {}, *ctx.runner));
             if (image.empty()) image = m.output;
             if (kernel.empty()) kernel = in.spec.stock_kernel;
             if (stock.empty()) stock = in.stock;
@@ -113,9 +63,9 @@ Action setup_verify(CLI::App& app) {
         if (image.empty())
             return util::bad_input("no image named and no wslmod.toml here", "IMAGE", "pass the modules.vhdx");
         // The structure first: the container and its ext4.
-        auto disk = WSLMOD_TRY(image::open_disk_image(image));
-        auto fsys = WSLMOD_TRY(image::Ext4Reader::open(disk.device(), image.string()));
-        auto structure = WSLMOD_TRY(fsys->check());
+        auto opened = WSLMOD_TRY(image::open_image_fs(image));
+        auto structure = WSLMOD_TRY(opened.fs->check());
+        const auto& disk = opened.disk;
         if (!opt->boot) {
             if (ctx.json)
                 ctx.emit_json({{"image", image.string()}, {"ok", true}, {"format", image::to_string(disk.format)},
@@ -127,36 +77,11 @@ Action setup_verify(CLI::App& app) {
         }
         if (kernel.empty())
             return util::bad_input("--boot needs the stock kernel", "--kernel", "pass --kernel BZIMAGE, or run in a project");
-        std::vector<std::string> modules;
-        for (size_t at = 0; !opt->modules.empty() && at <= opt->modules.size();) {
-            auto comma = opt->modules.find(',', at);
-            auto m = opt->modules.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-            if (!m.empty()) modules.push_back(m);
-            if (comma == std::string::npos) break;
-            at = comma + 1;
-        }
-        if (modules.empty()) {
-            auto src = WSLMOD_TRY(image::open_file_source(image));
-            auto recorded = verify::recorded_added(*src);
-            if (recorded) {
-                modules = *recorded;
-            } else if (!stock.empty()) {
-                auto theirs = WSLMOD_TRY(image::open_file_source(stock));
-                auto a = WSLMOD_TRY(modules::read_inventory(*theirs, 2, [](const modules::ImageModule&) { return false; }));
-                auto b = WSLMOD_TRY(modules::read_inventory(*src, 2, [](const modules::ImageModule&) { return false; }));
-                auto d = modules::diff(a, b);
-                for (const auto& m : d.added) modules.push_back(m.name);
-                for (const auto& [from, to] : d.changed) modules.push_back(to.name);
-            } else {
-                return tl::unexpected(recorded.error());
-            }
-            if (modules.empty())
-                return util::bad_input("the image adds no modules over the stock ones", image.string(), "name some with --modules");
-        }
+        auto modules = WSLMOD_TRY(project::modules_to_check(image, opt->modules, stock));
         fs::path cache = opt->cache_text.empty() ? kernel::default_cache() : fs::path(opt->cache_text);
-        auto r = WSLMOD_TRY(boot_check_image(ctx, image, kernel, modules, cache));
+        auto r = WSLMOD_TRY(project::boot_check_image(image, kernel, modules, cache, *ctx.runner, ctx.reporter()));
         if (ctx.json) {
-            auto doc = check_json(r);
+            auto doc = project::check_json(r);
             doc["image"] = image.string();
             doc["kernel"] = kernel.string();
             ctx.emit_json(doc);

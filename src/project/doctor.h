@@ -1,0 +1,26 @@
+// `wslmod doctor`: whether this machine can build and install, check by check: the toolchain,
+// free space, WSL and its version, .wslconfig, and the installed generation (stale after a
+// WSL update).  Each check says what to do when it is not ok.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "util/process.h"
+#include "wsl/windows.h"
+
+namespace wslmod::project {
+
+struct Check {
+    std::string name, status, message, fix; // status: ok, warn, fail, skip
+};
+
+struct DoctorReport {
+    std::vector<Check> checks;
+    bool stale = false; // the installed image is for a stock kernel WSL no longer has
+    bool failed() const;
+};
+
+DoctorReport diagnose(const wsl::WindowsOptions& options, util::CommandRunner& runner);
+
+} // namespace wslmod::project

@@ -1,0 +1,23 @@
+#include "project/options.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "recipe/catalog.h"
+
+namespace wslmod::project {
+namespace fs = std::filesystem;
+
+fs::path RecipeOptions::resolved_cache() const {
+    return cache_text.empty() ? kernel::default_cache() : fs::absolute(cache_text).lexically_normal();
+}
+
+unsigned RecipeOptions::job_count() const { return jobs ? jobs : std::max(1u, std::thread::hardware_concurrency()); }
+
+std::vector<fs::path> recipe_path(const std::vector<std::string>& extra) {
+    std::vector<fs::path> path(extra.begin(), extra.end());
+    for (auto& p : recipe::search_path(fs::current_path())) path.push_back(p);
+    return path;
+}
+
+} // namespace wslmod::project

@@ -1,0 +1,60 @@
+// The inputs of a project build, filled from command-line flags or from wslmod.toml
+// (project/inputs.h), and the recipe options every building command shares.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/plan.h"
+#include "kernel/prepare.h"
+#include "modules/staging.h"
+#include "recipe/recipe.h"
+
+namespace wslmod::project {
+
+struct RecipeOptions {
+    std::vector<std::string> names, extra; // recipes to build; extra recipe folders, searched first
+    std::string cache_text, cc_launcher;   // --cache as given; ccache or distcc
+    std::filesystem::path cache;           // resolved_cache(), set before run_recipes
+    unsigned jobs = 0;                     // 0: MAKEFLAGS' -j, else the CPU count
+    bool keep_going = false;
+    // Called with the plan before anything is built; its error stops the run (`--locked`).
+    std::function<util::Result<void>(const engine::Plan&)> gate;
+
+    // --cache, absolute, or $XDG_CACHE_HOME/wslmod.
+    std::filesystem::path resolved_cache() const;
+    // The job budget for steps that are not recipe builds: -j, else the CPU count.
+    unsigned job_count() const;
+};
+
+// The recipe search path: `extra` folders first, then recipe::search_path from the current folder.
+std::vector<std::filesystem::path> recipe_path(const std::vector<std::string>& extra);
+
+struct BuildInputs {
+    RecipeOptions run;
+    kernel::PrepareSpec spec; // used when tree is empty
+    std::vector<std::string> allow;
+    std::string tree;  // a prepared tree instead of spec
+    std::string stock; // stock modules folder or image
+    bool no_stock = false;
+    std::string output = "modules.vhdx", layout = "flat";
+    // A project's build writes its lock (recipe/lockfile.h) once the image is in place;
+    // `locked` instead refuses, before anything is prepared or built, any input that differs.
+    std::filesystem::path lock_file;
+    bool locked = false;
+    // Boot the stock kernel with the new image and load every added module (verify/boot_check.h);
+    // a failure puts the previous image back and keeps the new one as <output>.rejected.
+    bool verify = false;
+    // When set, the build stops once the recipes are built (bundle export) and calls this with
+    // what was built; nothing is staged or packed.
+    std::function<util::Result<void>(const std::vector<recipe::Recipe>& planned,
+                                     const std::vector<modules::AddedModule>& added)>
+        after_recipes;
+    // Runs once the new image is in place (e.g. `add` writes the edited manifest); its error
+    // fails the build.
+    std::function<util::Result<void>()> on_success;
+};
+
+} // namespace wslmod::project
