@@ -16,6 +16,7 @@
 #include "support/catch.h"
 #include "support/devel_tree.h"
 #include "support/fake_windows.h"
+#include "support/files.h"
 #include "support/prereq.h"
 #include "support/run.h"
 #include "util/sha256.h"
@@ -26,11 +27,6 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path shared_cache() { return fs::path(WSLMOD_BINARY_DIR) / "tests/cache"; }
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 nlohmann::json json_in(const std::string& output) {
     auto at = output.find("{\n");
@@ -66,7 +62,7 @@ TEST_CASE("verify --boot reports a CRC mismatch, a vermagic mismatch and an unkn
     // calls (through pr_info).  Its folder name differs, so hello's build is not the cached one.
     auto bad = dir / "bad-crc-tree";
     test::run_ok({"cp", "-a", "--link", tree.string(), bad.string()});
-    auto symvers = slurp(bad / "Module.symvers");
+    auto symvers = test::read_text(bad / "Module.symvers");
     auto at = symvers.find("\t_printk\tvmlinux\t");
     REQUIRE(at != std::string::npos);
     auto line = symvers.rfind('\n', at) + 1;
@@ -172,5 +168,5 @@ TEST_CASE("verify --boot reports a CRC mismatch, a vermagic mismatch and an unkn
     auto forced = win.wslmod({"install", img.string(), "--no-verify"});
     INFO(forced.output);
     CHECK(forced.exit_code == 0);
-    CHECK(slurp(win.wslconfig()).find("kernelModules=") != std::string::npos);
+    CHECK(test::read_text(win.wslconfig()).find("kernelModules=") != std::string::npos);
 }

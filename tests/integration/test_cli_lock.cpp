@@ -11,6 +11,7 @@
 #include "kernel/profile.h"
 #include "support/catch.h"
 #include "support/devel_tree.h"
+#include "support/files.h"
 #include "support/prereq.h"
 #include "support/run.h"
 #include "util/sha256.h"
@@ -21,11 +22,6 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path shared_cache() { return fs::path(WSLMOD_BINARY_DIR) / "tests/cache"; }
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 std::string sha_of(const fs::path& p) {
     auto d = util::sha256_file(p);
@@ -80,7 +76,7 @@ TEST_CASE("a project build writes wslmod.lock, and --locked and status name an e
     INFO(added.output);
     REQUIRE(added.exit_code == 0);
     REQUIRE(fs::exists(dir / "wslmod.lock"));
-    auto lock_text = slurp(dir / "wslmod.lock");
+    auto lock_text = test::read_text(dir / "wslmod.lock");
     auto lock = nlohmann::json::parse(lock_text);
     auto image = sha_of(dir / "modules.vhdx");
     CHECK(lock["image"] == image);
@@ -104,7 +100,7 @@ TEST_CASE("a project build writes wslmod.lock, and --locked and status name an e
     INFO(same.output);
     REQUIRE(same.exit_code == 0);
     CHECK(json_of(same)["image"]["warnings"].empty());
-    CHECK(slurp(dir / "wslmod.lock") == lock_text);
+    CHECK(test::read_text(dir / "wslmod.lock") == lock_text);
     CHECK(sha_of(dir / "modules.vhdx") == image);
 
     // An edited patch: status says outdated, --locked refuses before building and names it.
@@ -121,7 +117,7 @@ TEST_CASE("a project build writes wslmod.lock, and --locked and status name an e
     CHECK(refused.output.find("recipe wslmod-patched: patches/0001-greeting.patch changed") != std::string::npos);
     CHECK(refused.output.find("wslmod.lock") != std::string::npos);
     CHECK(refused.output.find("built wslmod-patched") == std::string::npos); // nothing compiled
-    CHECK(slurp(dir / "wslmod.lock") == lock_text);
+    CHECK(test::read_text(dir / "wslmod.lock") == lock_text);
     CHECK(sha_of(dir / "modules.vhdx") == image);
 
     // Without --locked the build takes the edit and rewrites the lock.
@@ -129,14 +125,14 @@ TEST_CASE("a project build writes wslmod.lock, and --locked and status name an e
     INFO(rebuilt.output);
     REQUIRE(rebuilt.exit_code == 0);
     CHECK(rebuilt.output.find("built wslmod-patched") != std::string::npos);
-    CHECK(slurp(dir / "wslmod.lock") != lock_text);
+    CHECK(test::read_text(dir / "wslmod.lock") != lock_text);
     CHECK(wslmod_in(dir, {"status"}).exit_code == 0);
 
     // A stock kernel that changed (as after a WSL update): stale, and --locked names it.
     auto kernel_copy = dir / "vmlinuz-updated";
     fs::copy_file(test::debian_kernel().kernel, kernel_copy);
     std::ofstream(kernel_copy, std::ios::app) << '\0';
-    auto manifest = slurp(dir / "wslmod.toml");
+    auto manifest = test::read_text(dir / "wslmod.toml");
     auto at = manifest.find("[kernel]\n");
     REQUIRE(at != std::string::npos);
     manifest.insert(at + 9, "stock-kernel = \"vmlinuz-updated\"\n");
@@ -221,6 +217,6 @@ TEST_CASE("two builds from one lock, in other folders, caches, users, umasks and
     CHECK(doc["tree"] == (cache_b / "trees" / tree.filename()).string());     // against the tree at B's path
     CHECK(doc["image"]["warnings"].empty());
     CHECK(sha_of(b / "modules.vhdx") == sha_of(a / "modules.vhdx"));
-    CHECK(doc["image"]["sha256"] == nlohmann::json::parse(slurp(a / "wslmod.lock"))["image"]);
+    CHECK(doc["image"]["sha256"] == nlohmann::json::parse(test::read_text(a / "wslmod.lock"))["image"]);
     INFO("B ran as " << (other_user ? "nobody" : "this user (not root, so no other user to be)"));
 }

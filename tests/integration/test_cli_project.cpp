@@ -8,6 +8,7 @@
 
 #include "support/catch.h"
 #include "support/devel_tree.h"
+#include "support/files.h"
 #include "support/prereq.h"
 #include "support/run.h"
 #include "util/sha256.h"
@@ -18,11 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path shared_cache() { return fs::path(WSLMOD_BINARY_DIR) / "tests/cache"; }
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 std::string sha_of(const fs::path& p) {
     auto d = util::sha256_file(p);
@@ -59,7 +55,7 @@ TEST_CASE("init then add twice compiles only the new recipe, a failed add change
     INFO(init.output);
     REQUIRE(init.exit_code == 0);
     REQUIRE(fs::is_directory(dir / "recipes"));
-    auto pristine = slurp(dir / "wslmod.toml");
+    auto pristine = test::read_text(dir / "wslmod.toml");
     // A project recipe whose source is new on every run, so that its build cannot be cached.
     auto fresh = dir / "recipes/wslmod-fresh";
     fs::create_directories(fresh / "files");
@@ -74,7 +70,7 @@ TEST_CASE("init then add twice compiles only the new recipe, a failed add change
     INFO(first.output);
     REQUIRE(first.exit_code == 0);
     CHECK(cached_by_recipe(first.output).count("hello"));
-    auto after_hello = slurp(dir / "wslmod.toml");
+    auto after_hello = test::read_text(dir / "wslmod.toml");
     CHECK(after_hello.find("\nhello = \"*\"\n") != std::string::npos);
     REQUIRE(fs::exists(dir / "modules.vhdx"));
 
@@ -83,7 +79,7 @@ TEST_CASE("init then add twice compiles only the new recipe, a failed add change
     REQUIRE(second.exit_code == 0);
     auto cached = cached_by_recipe(second.output);
     CHECK(cached == std::map<std::string, bool>{{"hello", true}, {"wslmod-fresh", false}}); // only the new one compiled
-    auto with_both = slurp(dir / "wslmod.toml");
+    auto with_both = test::read_text(dir / "wslmod.toml");
     CHECK(with_both.find("hello = \"*\"\nwslmod-fresh = \"*\"\n") != std::string::npos);
     auto image = sha_of(dir / "modules.vhdx");
 
@@ -91,24 +87,24 @@ TEST_CASE("init then add twice compiles only the new recipe, a failed add change
     INFO(broken.output);
     CHECK(broken.exit_code == 1);
     CHECK(broken.output.find("wslmod_nobody_exports_this") != std::string::npos);
-    CHECK(slurp(dir / "wslmod.toml") == with_both);
+    CHECK(test::read_text(dir / "wslmod.toml") == with_both);
     CHECK(sha_of(dir / "modules.vhdx") == image);
 
     auto unknown = in_project(dir, {"add", "no-such-recipe"});
     CHECK(unknown.exit_code == 2);
     CHECK(unknown.output.find("no-such-recipe") != std::string::npos);
-    CHECK(slurp(dir / "wslmod.toml") == with_both);
+    CHECK(test::read_text(dir / "wslmod.toml") == with_both);
 
     auto removed = in_project(dir, {"remove", "wslmod-fresh"});
     INFO(removed.output);
     REQUIRE(removed.exit_code == 0);
-    CHECK(slurp(dir / "wslmod.toml") == after_hello);
+    CHECK(test::read_text(dir / "wslmod.toml") == after_hello);
     auto doc = nlohmann::json::parse(removed.output.substr(removed.output.find('{')));
     REQUIRE(doc["image"]["added"].size() == 1);
     CHECK(doc["image"]["added"][0]["name"] == "hello");
     auto again = in_project(dir, {"remove", "hello"});
     REQUIRE(again.exit_code == 0);
-    CHECK(slurp(dir / "wslmod.toml") == pristine);
+    CHECK(test::read_text(dir / "wslmod.toml") == pristine);
 
     // build reads the manifest; a second init refuses to overwrite it.
     auto build = in_project(dir, {"build"});
@@ -116,5 +112,5 @@ TEST_CASE("init then add twice compiles only the new recipe, a failed add change
     CHECK(build.exit_code == 0);
     auto twice = test::run_tool({test::wslmod_binary().string(), "init"}, dir);
     CHECK(twice.exit_code == 2);
-    CHECK(slurp(dir / "wslmod.toml") == pristine);
+    CHECK(test::read_text(dir / "wslmod.toml") == pristine);
 }

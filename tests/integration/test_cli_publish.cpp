@@ -10,6 +10,7 @@
 
 #include "support/catch.h"
 #include "support/devel_tree.h"
+#include "support/files.h"
 #include "support/prereq.h"
 #include "support/run.h"
 #include "util/sha256.h"
@@ -18,11 +19,6 @@ using namespace wslmod;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 util::CommandOutput wslmod_in(const fs::path& dir, std::vector<std::string> args) {
     args.insert(args.begin(), test::wslmod_binary().string());
@@ -45,7 +41,7 @@ TEST_CASE("publish writes a Scoop manifest whose hash is the image's and a .wslc
     INFO(pub.output);
     REQUIRE(pub.exit_code == 0);
     auto sha = util::to_hex(*util::sha256_file(dir / "modules.vhdx"));
-    auto scoop = nlohmann::json::parse(slurp(dir / "publish/scoop.json"), nullptr, false);
+    auto scoop = nlohmann::json::parse(test::read_text(dir / "publish/scoop.json"), nullptr, false);
     REQUIRE_FALSE(scoop.is_discarded());
     CHECK(scoop["url"] == url);
     auto named = fs::path(scoop["url"].get<std::string>()).filename(); // the image the manifest names
@@ -54,7 +50,7 @@ TEST_CASE("publish writes a Scoop manifest whose hash is the image's and a .wslc
     CHECK(scoop["version"].get<std::string>().starts_with(test::debian_kernel().release));
     CHECK(scoop["description"].get<std::string>().find("hello") != std::string::npos);
     test::run_ok({"sha256sum", "-c", "publish/modules.vhdx.sha256"}, dir); // the oracle agrees
-    auto snippet = slurp(dir / "publish/wslconfig.snippet");
+    auto snippet = test::read_text(dir / "publish/wslconfig.snippet");
     CHECK(snippet.find("[wsl2]\nkernel=C:\\\\Users\\\\<you>\\\\AppData\\\\Local\\\\wslmod\\\\" + test::debian_kernel().release +
                        "\\\\kernel\nkernelModules=C:\\\\") != std::string::npos);
     CHECK(snippet.find("2.5.1") != std::string::npos);
@@ -63,17 +59,17 @@ TEST_CASE("publish writes a Scoop manifest whose hash is the image's and a .wslc
     // Another image than the locked one is refused, and nothing is rewritten.
     fs::copy_file(dir / "modules.vhdx", dir / "other.vhdx");
     std::ofstream(dir / "other.vhdx", std::ios::app) << '\0';
-    auto before = slurp(dir / "publish/scoop.json");
+    auto before = test::read_text(dir / "publish/scoop.json");
     auto refused = wslmod_in(dir, {"publish", "other.vhdx", "--url", "https://example.org/other.vhdx"});
     INFO(refused.output);
     CHECK(refused.exit_code == 2);
     CHECK(refused.output.find("wslmod.lock describes the image") != std::string::npos);
-    CHECK(slurp(dir / "publish/scoop.json") == before);
+    CHECK(test::read_text(dir / "publish/scoop.json") == before);
     CHECK(wslmod_in(dir, {"publish", "modules.vhdx", "--url", "ftp://x/modules.vhdx"}).exit_code == 2);
 }
 
 TEST_CASE("the CI workflow template runs only wslmod commands and options that exist") {
-    auto text = slurp(fs::path(WSLMOD_SOURCE_DIR) / "templates/ci/github-actions.yml");
+    auto text = test::read_text(fs::path(WSLMOD_SOURCE_DIR) / "templates/ci/github-actions.yml");
     std::regex call(R"(wslmod/build/wslmod ([a-z]+)([^\n]*))");
     std::set<std::string> seen;
     for (std::sregex_iterator it(text.begin(), text.end(), call), end; it != end; ++it) {

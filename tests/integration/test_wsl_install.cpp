@@ -15,6 +15,7 @@
 
 #include "support/catch.h"
 #include "support/fake_windows.h"
+#include "support/files.h"
 #include "support/prereq.h"
 #include "support/run.h"
 #include "util/sha256.h"
@@ -24,11 +25,6 @@ using namespace wslmod;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 void spit(const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
 
@@ -104,7 +100,7 @@ TEST_CASE("install writes both keys and copies both files, rollback and uninstal
     CHECK(j["installed"]["kernel"] == win_dir + "kernel");
     CHECK(j["installed"]["modules"] == win_dir + "modules.vhdx");
     CHECK(j["next"] == "wsl --shutdown");
-    auto after_a = slurp(win.wslconfig());
+    auto after_a = test::read_text(win.wslconfig());
     // Both keys, escaped, in [wsl2] after its last key; every other byte as it was.
     CHECK(after_a == "\xEF\xBB\xBF# my WSL settings\r\n[wsl2]\r\nmemory=8GB   ; half of it\r\nprocessors = 4\r\n"
                      "kernel=" + escaped(win_dir + "kernel") + "\r\nkernelModules=" + escaped(win_dir + "modules.vhdx") +
@@ -118,13 +114,13 @@ TEST_CASE("install writes both keys and copies both files, rollback and uninstal
     auto again = win.wslmod({"install", a.string()});
     CHECK(again.exit_code == 0);
     CHECK(again.output.find("already installed") != std::string::npos);
-    CHECK(slurp(win.wslconfig()) == after_a);
+    CHECK(test::read_text(win.wslconfig()) == after_a);
 
     auto second = win.wslmod({"install", b.string(), "--load", "isofs"});
     INFO(second.output);
     REQUIRE(second.exit_code == 0);
     CHECK(second.output.find("wsl --shutdown") != std::string::npos);
-    auto after_b = slurp(win.wslconfig());
+    auto after_b = test::read_text(win.wslconfig());
     CHECK(after_b.find("kernelModules=" + escaped("C:\\Users\\Ann Lee\\AppData\\Local\\wslmod\\" + k.release +
                                                   "\\2\\modules.vhdx") + "\r\nloadKernelModules=isofs\r\n") != std::string::npos);
     CHECK(sha(win.install_root() / k.release / "2/modules.vhdx") == sha(b));
@@ -140,7 +136,7 @@ TEST_CASE("install writes both keys and copies both files, rollback and uninstal
     auto back = win.wslmod({"--json", "rollback"});
     INFO(back.output);
     REQUIRE(back.exit_code == 0);
-    CHECK(slurp(win.wslconfig()) == after_a); // the previous .wslconfig, byte for byte
+    CHECK(test::read_text(win.wslconfig()) == after_a); // the previous .wslconfig, byte for byte
     CHECK(json_of(back)["marked_bad"] == sha(b));
     CHECK_FALSE(fs::exists(win.install_root() / k.release / "2"));
     CHECK(sha(gen1 / "modules.vhdx") == sha(a));
@@ -150,22 +146,22 @@ TEST_CASE("install writes both keys and copies both files, rollback and uninstal
     CHECK(refused.exit_code == 2);
     CHECK(refused.output.find("marked bad") != std::string::npos);
     CHECK(refused.output.find("--force") != std::string::npos);
-    CHECK(slurp(win.wslconfig()) == after_a);
+    CHECK(test::read_text(win.wslconfig()) == after_a);
     auto forced = win.wslmod({"install", b.string(), "--force"});
     INFO(forced.output);
     REQUIRE(forced.exit_code == 0);
 
     // Rolling back twice reaches the .wslconfig from before the first install.
     REQUIRE(win.wslmod({"rollback"}).exit_code == 0);
-    CHECK(slurp(win.wslconfig()) == after_a);
+    CHECK(test::read_text(win.wslconfig()) == after_a);
     REQUIRE(win.wslmod({"rollback"}).exit_code == 0);
-    CHECK(slurp(win.wslconfig()) == original);
+    CHECK(test::read_text(win.wslconfig()) == original);
 
     REQUIRE(win.wslmod({"install", a.string(), "--force"}).exit_code == 0);
     auto un = win.wslmod({"uninstall"});
     INFO(un.output);
     REQUIRE(un.exit_code == 0);
-    CHECK(slurp(win.wslconfig()) == original);
+    CHECK(test::read_text(win.wslconfig()) == original);
     CHECK_FALSE(fs::exists(win.install_root()));
     CHECK(files_below(win.profile) == std::set<std::string>{".wslconfig"});
 }
@@ -185,7 +181,7 @@ TEST_CASE("install with no .wslconfig and --windows-root instead of wslpath and 
     REQUIRE(r.exit_code == 0);
     std::string win_dir = "C:\\\\wslmod\\\\" + k.release + "\\\\1\\\\";
     CHECK(sha(win.root / "wslmod" / k.release / "1/modules.vhdx") == sha(a));
-    CHECK(slurp(win.wslconfig()) == "[wsl2]\nkernel=" + win_dir + "kernel\nkernelModules=" + win_dir + "modules.vhdx\n");
+    CHECK(test::read_text(win.wslconfig()) == "[wsl2]\nkernel=" + win_dir + "kernel\nkernelModules=" + win_dir + "modules.vhdx\n");
     // Without the overrides and without wslpath, the Windows side cannot be found: a clear error.
     auto lost = win.wslmod({"uninstall"});
     CHECK(lost.exit_code != 0);
@@ -218,7 +214,7 @@ TEST_CASE("install and uninstall keep a UTF-16 .wslconfig UTF-16, and a folder n
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     CHECK(r.output.find("warning") == std::string::npos);
-    auto now = slurp(win.wslconfig());
+    auto now = test::read_text(win.wslconfig());
     CHECK(now.starts_with(le.substr(0, le.size() - 2))); // same BOM and bytes up to the last line's end
     CHECK(now.find(utf16("kernelModules=C:\\\\Users", false)) != std::string::npos);
     auto st = json_of(win.wslmod({"--json", "doctor"}));
@@ -227,7 +223,7 @@ TEST_CASE("install and uninstall keep a UTF-16 .wslconfig UTF-16, and a folder n
     auto un = win.wslmod({"uninstall"});
     INFO(un.output);
     REQUIRE(un.exit_code == 0);
-    CHECK(slurp(win.wslconfig()) == le);
+    CHECK(test::read_text(win.wslconfig()) == le);
 
     const std::string bare = utf16(text, false);
     spit(win.wslconfig(), bare);
@@ -236,7 +232,7 @@ TEST_CASE("install and uninstall keep a UTF-16 .wslconfig UTF-16, and a folder n
     REQUIRE(warned.exit_code == 0);
     CHECK(warned.output.find("is UTF-16LE without BOM, which WSL reads as UTF-8") != std::string::npos);
     REQUIRE(win.wslmod({"uninstall"}).exit_code == 0);
-    CHECK(slurp(win.wslconfig()) == bare);
+    CHECK(test::read_text(win.wslconfig()) == bare);
 
     fs::remove(win.wslconfig());
     fs::create_directory(win.wslconfig());
@@ -262,7 +258,7 @@ TEST_CASE("install refuses WSL older than 2.5.1 with the Invalid boolean value e
     CHECK(r.output.find("2.4.13.0") != std::string::npos);
     CHECK(r.output.find("Invalid boolean value") != std::string::npos);
     CHECK(r.output.find("wsl --update") != std::string::npos);
-    CHECK(slurp(win.wslconfig()) == original);
+    CHECK(test::read_text(win.wslconfig()) == original);
     CHECK_FALSE(fs::exists(win.install_root()));
     auto doc = json_of(win.wslmod({"--json", "doctor"}));
     bool failed_version = false;
@@ -274,7 +270,7 @@ namespace {
 
 std::optional<std::string> slurp_if(const fs::path& p) {
     if (!fs::exists(p)) return std::nullopt;
-    return slurp(p);
+    return test::read_text(p);
 }
 
 // One write command killed at each of its fault points in turn (WSLMOD_KILL_AT=1, 2, ...), each
@@ -341,7 +337,7 @@ std::vector<std::string> kill_at_every_step(const fs::path& dir, const KillScena
             if (name == "modules.vhdx") CHECK(image_shas.count(sha(win.install_root() / f)));
             if (name == "kernel") CHECK(sha(win.install_root() / f) == kernel_sha);
             if (name == "state.json")
-                CHECK_FALSE(nlohmann::json::parse(slurp(win.install_root() / f), nullptr, false).is_discarded());
+                CHECK_FALSE(nlohmann::json::parse(test::read_text(win.install_root() / f), nullptr, false).is_discarded());
         }
         sc.settle(win, is_new);
         CHECK(slurp_if(win.wslconfig()) == new_conf);

@@ -10,19 +10,11 @@
 #include "support/catch.h"
 #include "support/devel_tree.h"
 #include "support/fake_windows.h"
+#include "support/files.h"
 #include "support/prereq.h"
 
 using namespace wslmod;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-} // namespace
 
 TEST_CASE("profile wsl reads the release from WSL's tools kernel, installs, and status reports stale after a WSL update", "[wsl]") {
     test::prepared_tree(); // the shared cache then holds the tree this project's inputs key to
@@ -36,7 +28,7 @@ TEST_CASE("profile wsl reads the release from WSL's tools kernel, installs, and 
     auto init = win.wslmod({"init", "--profile", "wsl"}, project);
     INFO(init.output);
     REQUIRE(init.exit_code == 0);
-    auto text = slurp(project / "wslmod.toml");
+    auto text = test::read_text(project / "wslmod.toml");
     auto at = text.find("profile = \"wsl\"\n");
     REQUIRE(at != std::string::npos);
     text.insert(at + 16, "source = \"" + k.source.string() + "\"\nconfig = \"" + k.config.string() +
@@ -46,7 +38,7 @@ TEST_CASE("profile wsl reads the release from WSL's tools kernel, installs, and 
     auto add = win.wslmod({"--json", "add", "hello", "--cache", cache}, project);
     INFO(add.output);
     REQUIRE(add.exit_code == 0);
-    auto lock = nlohmann::json::parse(slurp(project / "wslmod.lock"), nullptr, false);
+    auto lock = nlohmann::json::parse(test::read_text(project / "wslmod.lock"), nullptr, false);
     REQUIRE_FALSE(lock.is_discarded());
     CHECK(lock["release"] == k.release); // from tools\kernel
 
@@ -88,7 +80,7 @@ TEST_CASE("profile wsl names the linux-msft-wsl tag of the stock kernel's releas
     CHECK(r.output.find("is not a WSL release") != std::string::npos);
     CHECK(r.output.find("source = ") != std::string::npos);
     // Another published release: the tag is known, but its stock kernel is not in tools\.
-    auto text = slurp(project / "wslmod.toml");
+    auto text = test::read_text(project / "wslmod.toml");
     text.replace(text.find("profile = \"wsl\"\n"), 16, "profile = \"wsl\"\nrelease = \"6.6.87.2-microsoft-standard-WSL2\"\n");
     std::ofstream(project / "wslmod.toml") << text;
     auto other = win.wslmod({"build"}, project);

@@ -1,9 +1,10 @@
-// Whole-file byte I/O for tests.
+// Whole-file I/O for tests: bytes and text, each failing the test when the file cannot be read.
 #pragma once
 
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <vector>
 
 #include "support/catch.h"
@@ -21,6 +22,16 @@ inline std::vector<std::byte> load_bytes(const std::filesystem::path& path) {
     auto bytes = util::read_bytes(path);
     REQUIRE(bytes);
     return *bytes;
+}
+
+// The whole file at `path`, byte for byte (no newline translation); a file that cannot be
+// opened fails the test, so that a missing output never compares equal to an empty string.
+// For a file that may rightly be absent, use util::read_if_exists.
+inline std::string read_text(const std::filesystem::path& path) {
+    auto text = util::read_if_exists(path);
+    INFO("cannot read " << path.string());
+    REQUIRE(text);
+    return *text;
 }
 
 } // namespace wslmod::test

@@ -6,6 +6,7 @@
 #include "modules/assemble.h"
 #include "modules/staging.h"
 #include "support/catch.h"
+#include "support/files.h"
 #include "support/prereq.h"
 
 using namespace wslmod;
@@ -35,11 +36,6 @@ modules::StockTree fake_stock(const fs::path& dir) {
     return s;
 }
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 } // namespace
 
 TEST_CASE("the stock tree is linked in without its depmod indexes, and added modules land at dest") {
@@ -54,14 +50,14 @@ TEST_CASE("the stock tree is linked in without its depmod indexes, and added mod
         REQUIRE(s);
         root = s->root();
         CHECK(root == dir / "work/image/lib/modules/6.12.0-test");
-        CHECK(slurp(root / "kernel/drivers/net/dummy.ko.xz") == "xz-dummy");
-        CHECK(slurp(s->plain_root() / "kernel/drivers/net/dummy.ko.xz") == "plain-xz-dummy");
+        CHECK(test::read_text(root / "kernel/drivers/net/dummy.ko.xz") == "xz-dummy");
+        CHECK(test::read_text(s->plain_root() / "kernel/drivers/net/dummy.ko.xz") == "plain-xz-dummy");
         CHECK(fs::hard_link_count(root / "kernel/drivers/net/dummy.ko.xz") == 2); // linked, not copied
         CHECK_FALSE(fs::exists(root / "modules.dep"));
         CHECK_FALSE(fs::exists(root / "modules.alias.bin"));
         CHECK(fs::exists(root / "modules.order"));
         CHECK(fs::exists(root / "modules.builtin"));
-        CHECK(slurp(root / "extra/hello/hello.ko") == "hello-elf");
+        CHECK(test::read_text(root / "extra/hello/hello.ko") == "hello-elf");
         REQUIRE(s->added.size() == 1);
         CHECK(s->added[0].path == "extra/hello/hello.ko");
         CHECK(s->stock_modules == 2);
@@ -90,7 +86,7 @@ TEST_CASE("a module named like a stock one is refused unless the recipe replaces
     REQUIRE(s);
     CHECK_FALSE(fs::exists(s->root() / "kernel/drivers/net/dummy.ko.xz"));
     CHECK_FALSE(fs::exists(s->plain_root() / "kernel/drivers/net/dummy.ko.xz"));
-    CHECK(slurp(s->root() / "extra/wslmod-dummy/dummy.ko") == "our-dummy");
+    CHECK(test::read_text(s->root() / "extra/wslmod-dummy/dummy.ko") == "our-dummy");
     REQUIRE(s->replaced.size() == 1);
     CHECK(s->replaced[0].stock_path == "kernel/drivers/net/dummy.ko.xz");
     CHECK(s->replaced[0].path == "extra/wslmod-dummy/dummy.ko");
@@ -115,7 +111,7 @@ TEST_CASE("a kernel-tree recipe replaces the stock module it rebuilds from its o
     auto s = modules::Staging::create(spec, dir / "work");
     REQUIRE(s);
     CHECK_FALSE(fs::exists(s->root() / "kernel/drivers/net/dummy.ko.xz"));
-    CHECK(slurp(s->root() / "extra/net-extra/dummy.ko") == "our-dummy");
+    CHECK(test::read_text(s->root() / "extra/net-extra/dummy.ko") == "our-dummy");
     REQUIRE(s->replaced.size() == 1);
     CHECK(s->replaced[0].recipe == "net-extra");
     CHECK(s->replaced[0].stock_path == "kernel/drivers/net/dummy.ko.xz");
@@ -159,7 +155,7 @@ TEST_CASE("without stock modules, empty build inputs are written and added modul
     REQUIRE(s->added.size() == 1);
     CHECK(s->added[0].path == "extra/hello/hello.ko.xz");
     CHECK(fs::file_size(s->root() / "extra/hello/hello.ko.xz") < 1000);                 // compressed
-    CHECK(slurp(s->plain_root() / "extra/hello/hello.ko.xz") == slurp(dir / "built/hello.ko")); // plain twin
+    CHECK(test::read_text(s->plain_root() / "extra/hello/hello.ko.xz") == test::read_text(dir / "built/hello.ko")); // plain twin
     CHECK(s->stock_modules == 0);
 }
 

@@ -8,6 +8,7 @@
 
 #include "recipe/bundle.h"
 #include "support/catch.h"
+#include "support/files.h"
 #include "support/prereq.h"
 #include "util/sha256.h"
 
@@ -15,11 +16,6 @@ using namespace wslmod;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 std::string sha(std::string_view data) { return util::to_hex(util::Sha256().update(data).finish()); }
 
@@ -59,8 +55,8 @@ TEST_CASE("a written bundle extracts to the same files, with SHA256SUMS checked 
     auto files = recipe::extract_bundle(bundle, dir / "out");
     REQUIRE(files);
     CHECK(*files == std::vector<std::string>{"modules/r/extra/b.ko", "wslmod.toml"});
-    CHECK(slurp(dir / "out/wslmod.toml") == "alpha\n");
-    CHECK(slurp(dir / "out/modules/r/extra/b.ko") == std::string(5000, '\x7f'));
+    CHECK(test::read_text(dir / "out/wslmod.toml") == "alpha\n");
+    CHECK(test::read_text(dir / "out/modules/r/extra/b.ko") == std::string(5000, '\x7f'));
     CHECK_FALSE(fs::exists(dir / "out/SHA256SUMS"));
     CHECK((fs::status(dir / "out/wslmod.toml").permissions() & fs::perms::others_read) != fs::perms::none);
 }

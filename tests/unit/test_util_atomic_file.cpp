@@ -1,21 +1,12 @@
 #include <fstream>
-#include <sstream>
 #include <sys/stat.h>
 
 #include "support/catch.h"
+#include "support/files.h"
 #include "support/prereq.h"
 #include "util/atomic_file.h"
 
 using namespace wslmod;
-
-namespace {
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-} // namespace
 
 TEST_CASE("AtomicFile publishes only on commit and keeps the previous file when asked") {
     auto dir = test::scratch_dir("atomic-file");
@@ -27,7 +18,7 @@ TEST_CASE("AtomicFile publishes only on commit and keeps the previous file when 
         std::ofstream(f->temp_path()) << "half-written";
         // no commit: the destination is untouched and the temporary disappears
     }
-    CHECK(slurp(dest) == "old");
+    CHECK(test::read_text(dest) == "old");
     CHECK(std::distance(std::filesystem::directory_iterator(dir), {}) == 1);
 
     auto old_mask = ::umask(022);
@@ -37,8 +28,8 @@ TEST_CASE("AtomicFile publishes only on commit and keeps the previous file when 
     CHECK(f->temp_path().parent_path() == dir);
     std::ofstream(f->temp_path()) << "new";
     REQUIRE(f->commit(dir / "out.vhdx.prev"));
-    CHECK(slurp(dest) == "new");
-    CHECK(slurp(dir / "out.vhdx.prev") == "old");
+    CHECK(test::read_text(dest) == "new");
+    CHECK(test::read_text(dir / "out.vhdx.prev") == "old");
     auto perms = std::filesystem::status(dest).permissions();
     CHECK((perms & std::filesystem::perms::others_read) != std::filesystem::perms::none);
 

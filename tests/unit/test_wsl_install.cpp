@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "support/catch.h"
+#include "support/files.h"
 #include "support/prereq.h"
 #include <algorithm>
 
@@ -19,11 +20,6 @@ using namespace wslmod;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 struct Side {
     fs::path dir;
@@ -59,14 +55,14 @@ TEST_CASE("rollback after the user edited .wslconfig puts back only wslmod's key
     REQUIRE_FALSE(refused);
     CHECK(refused.error().message().find("kernel=C:\\old\\bzImage") != std::string::npos);
     CHECK(refused.error().message().find("--force") != std::string::npos);
-    CHECK(slurp(s.target.wslconfig) == original);
+    CHECK(test::read_text(s.target.wslconfig) == original);
     auto forced = s.request("one");
     forced.force = true;
     auto g1 = wsl::install(s.target, forced);
     REQUIRE(g1);
     auto g2 = wsl::install(s.target, s.request("two"));
     REQUIRE(g2);
-    auto edited = slurp(s.target.wslconfig) + "\n[experimental]\nsparseVhd=true\n";
+    auto edited = test::read_text(s.target.wslconfig) + "\n[experimental]\nsparseVhd=true\n";
     std::ofstream(s.target.wslconfig) << edited;
 
     auto r = wsl::rollback(s.target);
@@ -74,7 +70,7 @@ TEST_CASE("rollback after the user edited .wslconfig puts back only wslmod's key
     CHECK_FALSE(r->byte_identical);
     REQUIRE(r->to);
     CHECK(r->to->id == g1->generation.id);
-    auto now = slurp(s.target.wslconfig);
+    auto now = test::read_text(s.target.wslconfig);
     CHECK(now.find("sparseVhd=true") != std::string::npos);
     CHECK(wsl::get_value(now, "wsl2", "kernelModules") == g1->generation.modules);
     CHECK(wsl::get_value(now, "wsl2", "kernel") == g1->generation.kernel);
@@ -89,7 +85,7 @@ TEST_CASE("rollback after the user edited .wslconfig puts back only wslmod's key
     auto u = wsl::uninstall(s.target);
     REQUIRE(u);
     CHECK_FALSE(u->restored_bytes);
-    now = slurp(s.target.wslconfig);
+    now = test::read_text(s.target.wslconfig);
     CHECK(wsl::get_value(now, "wsl2", "kernel") == "C:\\old\\bzImage");
     CHECK_FALSE(wsl::get_value(now, "wsl2", "kernelModules"));
     CHECK(now.find("sparseVhd=true") != std::string::npos);
@@ -116,12 +112,12 @@ TEST_CASE("a third install keeps two generations, and the same image twice is no
     REQUIRE(back);
     REQUIRE(back->to);
     CHECK(back->to->id == 2);
-    auto kept = slurp(s.target.wslconfig);
+    auto kept = test::read_text(s.target.wslconfig);
     auto none = wsl::rollback(s.target);
     REQUIRE_FALSE(none);
     CHECK(none.error().message().find("the generation before this one is no longer kept") != std::string::npos);
     CHECK(none.error().message().find("wslmod uninstall") != std::string::npos);
-    CHECK(slurp(s.target.wslconfig) == kept);
+    CHECK(test::read_text(s.target.wslconfig) == kept);
 }
 
 TEST_CASE("rolling back the first install returns to no .wslconfig when there was none", "[wsl]") {
@@ -166,13 +162,13 @@ TEST_CASE(".wslconfig in every encoding and line-end form round-trips byte for b
             CHECK(others.find_first_of("\r\n") == std::string::npos);
 
             REQUIRE(wsl::rollback(s.target));
-            CHECK(slurp(s.target.wslconfig) == original);
+            CHECK(test::read_text(s.target.wslconfig) == original);
             REQUIRE(wsl::install(s.target, s.request("two"))); // "one" is marked bad now
             REQUIRE(wsl::install(s.target, s.request("three")));
             auto u = wsl::uninstall(s.target);
             REQUIRE(u);
             CHECK(u->restored_bytes);
-            CHECK(slurp(s.target.wslconfig) == original);
+            CHECK(test::read_text(s.target.wslconfig) == original);
         }
     }
 }
@@ -186,7 +182,7 @@ TEST_CASE("a CR-only .wslconfig whose comment hides the rest is refused with not
     CHECK(r.error().message().find("cannot change .wslconfig without changing what WSL reads: WSL would not read "
                                    "wsl2.kernel") != std::string::npos);
     CHECK(r.error().hint.find("save it with CRLF line ends") != std::string::npos);
-    CHECK(slurp(s.target.wslconfig) == original);
+    CHECK(test::read_text(s.target.wslconfig) == original);
     CHECK_FALSE(fs::exists(s.target.root));
 }
 
@@ -200,7 +196,7 @@ TEST_CASE("a symlinked .wslconfig is edited where it points, and stays a link", 
     REQUIRE(g);
     CHECK(fs::is_symlink(fs::symlink_status(s.target.wslconfig)));
     CHECK(fs::read_symlink(s.target.wslconfig) == "../../../dotfiles/wslconfig");
-    CHECK(wsl::get_value(slurp(s.dir / "dotfiles/wslconfig"), "wsl2", "kernelModules") == g->generation.modules);
+    CHECK(wsl::get_value(test::read_text(s.dir / "dotfiles/wslconfig"), "wsl2", "kernelModules") == g->generation.modules);
     auto listing = [](const fs::path& dir) {
         std::vector<std::string> names;
         for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
@@ -211,7 +207,7 @@ TEST_CASE("a symlinked .wslconfig is edited where it points, and stays a link", 
     CHECK(listing(s.target.wslconfig.parent_path()) == std::vector<std::string>{".wslconfig"});
     REQUIRE(wsl::uninstall(s.target));
     CHECK(fs::is_symlink(fs::symlink_status(s.target.wslconfig)));
-    CHECK(slurp(s.dir / "dotfiles/wslconfig") == original);
+    CHECK(test::read_text(s.dir / "dotfiles/wslconfig") == original);
 
     // A dangling link names the file to create, and uninstall removes only that file.
     fs::remove(s.dir / "dotfiles/wslconfig");
@@ -245,7 +241,7 @@ TEST_CASE("a .wslconfig that is a folder, a link loop or unreadable is an error 
     // After an install, a .wslconfig turned into a folder stops rollback and uninstall, which
     // change nothing.
     REQUIRE(wsl::install(s.target, s.request("one")));
-    auto saved = slurp(s.target.wslconfig);
+    auto saved = test::read_text(s.target.wslconfig);
     fs::rename(s.target.wslconfig, s.dir / "kept");
     fs::create_directory(s.target.wslconfig);
     auto r = wsl::rollback(s.target);
