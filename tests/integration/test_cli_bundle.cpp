@@ -14,6 +14,7 @@
 #include "support/devel_tree.h"
 #include "support/prereq.h"
 #include "support/run.h"
+#include "support/tar.h"
 #include "util/file.h"
 #include "util/sha256.h"
 
@@ -22,13 +23,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Entry {
-    std::string path;
-    mode_t type = AE_IFREG;
-    std::string data; // contents, or a link target
-    bool hardlink = false;
-    uint64_t zeros = 0; // contents of this many zero bytes instead (written in chunks)
-};
+using Entry = test::TarEntry;
 
 std::vector<Entry> read_entries(const fs::path& bundle) {
     std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
@@ -62,34 +57,7 @@ fs::path write_entries(const fs::path& out, std::vector<Entry> entries, bool res
         for (auto& e : entries)
             if (e.path == "SHA256SUMS") e.data = sums;
     }
-    std::unique_ptr<archive, decltype(&archive_write_free)> a(archive_write_new(), archive_write_free);
-    archive_write_set_format_pax_restricted(a.get());
-    archive_write_add_filter_zstd(a.get());
-    REQUIRE(archive_write_open_filename(a.get(), out.c_str()) == ARCHIVE_OK);
-    for (const auto& e : entries) {
-        std::unique_ptr<archive_entry, decltype(&archive_entry_free)> en(archive_entry_new(), archive_entry_free);
-        archive_entry_set_pathname(en.get(), e.path.c_str());
-        archive_entry_set_filetype(en.get(), e.type);
-        archive_entry_set_perm(en.get(), e.type == AE_IFDIR ? 0755 : 0644);
-        if (e.hardlink) archive_entry_set_hardlink(en.get(), e.data.c_str());
-        else if (e.type == AE_IFLNK) archive_entry_set_symlink(en.get(), e.data.c_str());
-        if (e.type == AE_IFCHR) archive_entry_set_rdev(en.get(), 0x0501);
-        bool content = e.type == AE_IFREG && !e.hardlink;
-        archive_entry_set_size(en.get(), content ? static_cast<la_int64_t>(e.zeros ? e.zeros : e.data.size()) : 0);
-        REQUIRE(archive_write_header(a.get(), en.get()) == ARCHIVE_OK);
-        if (content && e.zeros) {
-            std::string chunk(1u << 20, '\0');
-            for (uint64_t left = e.zeros; left;) {
-                auto n = std::min<uint64_t>(left, chunk.size());
-                archive_write_data(a.get(), chunk.data(), n);
-                left -= n;
-            }
-        } else if (content) {
-            archive_write_data(a.get(), e.data.data(), e.data.size());
-        }
-    }
-    archive_write_close(a.get());
-    return out;
+    return test::write_tar(out, entries, test::TarFilter::zstd);
 }
 
 Entry& find(std::vector<Entry>& entries, const std::string& prefix) {

@@ -7,17 +7,16 @@
 // The static cases are folders under tests/fixtures/bad-recipes/<case>/; the ones that cannot
 // be static (archives with their digests, symlinks) are made here.
 #include <fstream>
-#include <memory>
 #include <set>
 #include <unistd.h>
 
-#include <archive.h>
 #include <archive_entry.h>
 
 #include "support/catch.h"
 #include "support/devel_tree.h"
 #include "support/prereq.h"
 #include "support/run.h"
+#include "support/tar.h"
 #include "util/sha256.h"
 
 using namespace wslmod;
@@ -113,30 +112,7 @@ fs::path make_recipe(const std::string& name, const std::string& toml, fs::path&
     return dir;
 }
 
-struct Entry {
-    std::string path;
-    unsigned type = AE_IFREG;
-    std::string data; // content, or symlink target
-};
-
-// A .tar.gz holding exactly `entries`, names as given (libarchive writes what it is told).
-void write_tar(const fs::path& out, const std::vector<Entry>& entries) {
-    std::unique_ptr<archive, decltype(&archive_write_free)> a(archive_write_new(), archive_write_free);
-    archive_write_set_format_pax_restricted(a.get());
-    archive_write_add_filter_gzip(a.get());
-    REQUIRE(archive_write_open_filename(a.get(), out.c_str()) == ARCHIVE_OK);
-    for (const auto& e : entries) {
-        std::unique_ptr<archive_entry, decltype(&archive_entry_free)> en(archive_entry_new(), archive_entry_free);
-        archive_entry_set_pathname(en.get(), e.path.c_str());
-        archive_entry_set_filetype(en.get(), e.type);
-        archive_entry_set_perm(en.get(), e.type == AE_IFDIR ? 0755 : 0644);
-        if (e.type == AE_IFLNK) archive_entry_set_symlink(en.get(), e.data.c_str());
-        archive_entry_set_size(en.get(), e.type == AE_IFREG ? static_cast<la_int64_t>(e.data.size()) : 0);
-        REQUIRE(archive_write_header(a.get(), en.get()) == ARCHIVE_OK);
-        if (e.type == AE_IFREG) archive_write_data(a.get(), e.data.data(), e.data.size());
-    }
-    REQUIRE(archive_write_close(a.get()) == ARCHIVE_OK);
-}
+using Entry = test::TarEntry;
 
 std::string sha256_of(const fs::path& file) {
     auto d = util::sha256_file(file);
@@ -149,7 +125,7 @@ fs::path url_recipe(const std::string& name, const std::vector<Entry>& entries, 
     work = test::scratch_dir("bad-recipe-" + name);
     auto archive = work / "archive" / (name + "-1.0.tar.gz");
     fs::create_directories(archive.parent_path());
-    write_tar(archive, entries);
+    test::write_tar(archive, entries);
     auto dir = work / name;
     fs::create_directories(dir);
     std::ofstream(dir / "recipe.toml") << "name = \"" << name << "\"\nversion = \"1.0\"\nsummary = \"made by the test\"\n"

@@ -1,46 +1,20 @@
 // Hostile source archives, built in memory with libarchive, are refused, and nothing is
 // written outside the destination.
 #include <fstream>
-#include <memory>
 
-#include <archive.h>
 #include <archive_entry.h>
 
 #include "kernel/source_archive.h"
 #include "support/catch.h"
 #include "support/prereq.h"
+#include "support/tar.h"
 
 using namespace wslmod;
 
 namespace {
 
-struct Entry {
-    std::string path;
-    unsigned type = AE_IFREG;
-    std::string data;     // file content or link target
-    bool hardlink = false;
-};
-
-std::filesystem::path write_tar(const std::filesystem::path& out, const std::vector<Entry>& entries) {
-    std::unique_ptr<archive, decltype(&archive_write_free)> a(archive_write_new(), archive_write_free);
-    archive_write_set_format_pax_restricted(a.get());
-    archive_write_add_filter_gzip(a.get());
-    REQUIRE(archive_write_open_filename(a.get(), out.c_str()) == ARCHIVE_OK);
-    for (const auto& e : entries) {
-        std::unique_ptr<archive_entry, decltype(&archive_entry_free)> en(archive_entry_new(), archive_entry_free);
-        archive_entry_set_pathname(en.get(), e.path.c_str());
-        archive_entry_set_filetype(en.get(), e.type);
-        archive_entry_set_perm(en.get(), e.type == AE_IFDIR ? 0755 : 0644);
-        if (e.hardlink) archive_entry_set_hardlink(en.get(), e.data.c_str());
-        else if (e.type == AE_IFLNK) archive_entry_set_symlink(en.get(), e.data.c_str());
-        if (e.type == AE_IFCHR) archive_entry_set_rdev(en.get(), 0x0501);
-        archive_entry_set_size(en.get(), e.type == AE_IFREG && !e.hardlink ? e.data.size() : 0);
-        archive_write_header(a.get(), en.get());
-        if (e.type == AE_IFREG && !e.hardlink) archive_write_data(a.get(), e.data.data(), e.data.size());
-    }
-    archive_write_close(a.get());
-    return out;
-}
+using Entry = test::TarEntry;
+using test::write_tar;
 
 } // namespace
 

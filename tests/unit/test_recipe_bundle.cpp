@@ -1,15 +1,14 @@
 // Bundles on small files: a written bundle extracts to the same files, and what a crafted one
 // may not do (a file where it made a folder, an expansion past the cap) leaves no folder behind.
 #include <fstream>
-#include <memory>
 
-#include <archive.h>
 #include <archive_entry.h>
 
 #include "recipe/bundle.h"
 #include "support/catch.h"
 #include "support/files.h"
 #include "support/prereq.h"
+#include "support/tar.h"
 #include "util/sha256.h"
 
 using namespace wslmod;
@@ -21,27 +20,14 @@ std::string sha(std::string_view data) { return util::to_hex(util::Sha256().upda
 
 // A zstd tar of `files` (path, contents; no folder entries) with a matching SHA256SUMS.
 fs::path crafted(const fs::path& out, const std::vector<std::pair<std::string, std::string>>& files) {
-    std::unique_ptr<archive, decltype(&archive_write_free)> a(archive_write_new(), archive_write_free);
-    archive_write_set_format_pax_restricted(a.get());
-    archive_write_add_filter_zstd(a.get());
-    REQUIRE(archive_write_open_filename(a.get(), out.c_str()) == ARCHIVE_OK);
+    std::vector<test::TarEntry> entries;
     std::string sums;
-    auto add = [&](const std::string& path, const std::string& data) {
-        std::unique_ptr<archive_entry, decltype(&archive_entry_free)> e(archive_entry_new(), archive_entry_free);
-        archive_entry_set_pathname(e.get(), path.c_str());
-        archive_entry_set_filetype(e.get(), AE_IFREG);
-        archive_entry_set_perm(e.get(), 0644);
-        archive_entry_set_size(e.get(), static_cast<la_int64_t>(data.size()));
-        REQUIRE(archive_write_header(a.get(), e.get()) == ARCHIVE_OK);
-        REQUIRE(archive_write_data(a.get(), data.data(), data.size()) == static_cast<la_ssize_t>(data.size()));
-    };
     for (const auto& [path, data] : files) {
-        add(path, data);
+        entries.push_back({path, AE_IFREG, data});
         sums += sha(data) + "  " + path + "\n";
     }
-    add("SHA256SUMS", sums);
-    REQUIRE(archive_write_close(a.get()) == ARCHIVE_OK);
-    return out;
+    entries.push_back({"SHA256SUMS", AE_IFREG, sums});
+    return test::write_tar(out, entries, test::TarFilter::zstd);
 }
 
 } // namespace
