@@ -2,7 +2,6 @@
 
 #include <memory>
 #include <ostream>
-#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -49,16 +48,11 @@ Action setup_inspect(CLI::App& app) {
             }
             return 0;
         }
-        // --diff OTHER IMAGE: OTHER is the base; vermagic is read only for what IMAGE adds or changes.
+        // --diff OTHER IMAGE: OTHER is the base.
         auto base_src = WSLMOD_TRY(image::open_file_source(opt->other));
-        auto base = WSLMOD_TRY(modules::read_inventory(*base_src, jobs, [](const modules::ImageModule&) { return false; }));
-        std::map<std::string, std::string> base_digest;
-        for (const auto& m : base.modules) base_digest[m.name] = m.sha256;
-        auto inv = WSLMOD_TRY(modules::read_inventory(*src, jobs, [&](const modules::ImageModule& m) {
-            auto it = base_digest.find(m.name);
-            return it == base_digest.end() || it->second != m.sha256;
-        }));
-        auto d = modules::diff(base, inv);
+        auto c = WSLMOD_TRY(modules::compare_images(*base_src, *src, jobs));
+        const auto &base = c.base, &inv = c.image;
+        const auto& d = c.diff;
         if (ctx.json) {
             auto added = nlohmann::json::array(), removed = nlohmann::json::array(), changed = nlohmann::json::array();
             for (const auto& m : d.added) added.push_back(to_json(m));

@@ -1,16 +1,12 @@
 #include "cli/kernel_info.h"
 
-#include <filesystem>
 #include <memory>
 #include <ostream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "kernel/bzimage.h"
-#include "kernel/config.h"
 #include "kernel/facts.h"
-#include "util/file.h"
 
 namespace wslmod::cli {
 namespace {
@@ -23,25 +19,9 @@ struct Options {
 std::string yes_no(bool b) { return b ? "yes" : "no"; }
 
 util::Result<int> run(const Options& opt, const Context& ctx) {
-    std::string config_path = opt.config;
-    if (config_path.empty()) {
-        if (!std::filesystem::exists("/proc/config.gz"))
-            return util::bad_input("no kernel config given and /proc/config.gz does not exist",
-                                   "--config", "pass --config FILE (the published config)");
-        config_path = "/proc/config.gz";
-    }
-    auto text = WSLMOD_TRY(util::read_text_decompressed(config_path));
-    auto cfg = WSLMOD_TRY(kernel::parse_config(text, config_path));
-    auto facts = kernel::module_facts(cfg);
-
-    std::string release, banner;
-    if (!opt.stock_kernel.empty()) {
-        auto bytes = WSLMOD_TRY(util::read_bytes(opt.stock_kernel));
-        auto header = WSLMOD_TRY(kernel::parse_bzimage(bytes, opt.stock_kernel));
-        release = header.release;
-        banner = header.version_string;
-    }
-
+    auto info = WSLMOD_TRY(kernel::kernel_info(opt.config, opt.stock_kernel));
+    const auto& facts = info.facts;
+    const auto &config_path = info.config, &release = info.release, &banner = info.banner;
     if (ctx.json) {
         auto doc = kernel::to_json(facts);
         doc["config"] = config_path;

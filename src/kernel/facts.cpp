@@ -1,6 +1,11 @@
 #include "kernel/facts.h"
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
+
+#include "kernel/bzimage.h"
+#include "util/file.h"
 
 namespace wslmod::kernel {
 
@@ -33,6 +38,26 @@ nlohmann::json to_json(const ModuleFacts& f) {
             {"compression", f.compression},
             {"btf_modules", f.btf_modules},
             {"compiler", f.compiler}};
+}
+
+util::Result<KernelInfo> kernel_info(const std::string& config, const std::string& stock_kernel) {
+    KernelInfo info;
+    info.config = config;
+    if (info.config.empty()) {
+        if (!std::filesystem::exists("/proc/config.gz"))
+            return util::bad_input("no kernel config given and /proc/config.gz does not exist", "--config",
+                                   "pass --config FILE (the published config)");
+        info.config = "/proc/config.gz";
+    }
+    auto text = WSLMOD_TRY(util::read_text_decompressed(info.config));
+    info.facts = module_facts(WSLMOD_TRY(parse_config(text, info.config)));
+    if (!stock_kernel.empty()) {
+        auto bytes = WSLMOD_TRY(util::read_bytes(stock_kernel));
+        auto header = WSLMOD_TRY(parse_bzimage(bytes, stock_kernel));
+        info.release = header.release;
+        info.banner = header.version_string;
+    }
+    return info;
 }
 
 } // namespace wslmod::kernel

@@ -7,6 +7,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "kernel/config.h"
+#include "util/error.h"
 
 namespace wslmod::kernel {
 
@@ -28,5 +29,14 @@ ModuleFacts module_facts(const KernelConfig& cfg);
 
 // JSON form, for --json.
 nlohmann::json to_json(const ModuleFacts& facts);
+
+// `wslmod kernel info`: the facts of a published config (`config`, or the running kernel's
+// /proc/config.gz when empty), and the release and banner of a stock kernel image when named.
+struct KernelInfo {
+    std::string config; // the file read
+    ModuleFacts facts;
+    std::string release, banner; // empty without a stock kernel
+};
+util::Result<KernelInfo> kernel_info(const std::string& config, const std::string& stock_kernel);
 
 } // namespace wslmod::kernel

@@ -71,4 +71,17 @@ InventoryDiff diff(const Inventory& from, const Inventory& to) {
     return d;
 }
 
+util::Result<ImageComparison> compare_images(image::FileSource& base, image::FileSource& image, unsigned jobs) {
+    ImageComparison c;
+    c.base = WSLMOD_TRY(read_inventory(base, jobs, [](const ImageModule&) { return false; }));
+    std::map<std::string, std::string> base_digest;
+    for (const auto& m : c.base.modules) base_digest[m.name] = m.sha256;
+    c.image = WSLMOD_TRY(read_inventory(image, jobs, [&](const ImageModule& m) {
+        auto it = base_digest.find(m.name);
+        return it == base_digest.end() || it->second != m.sha256;
+    }));
+    c.diff = diff(c.base, c.image);
+    return c;
+}
+
 } // namespace wslmod::modules

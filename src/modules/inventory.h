@@ -37,4 +37,12 @@ util::Result<Inventory> read_inventory(image::FileSource& src, unsigned jobs,
 // Modules only in `to`, only in `from`, or in both with different contents or paths.
 InventoryDiff diff(const Inventory& from, const Inventory& to);
 
+// `inspect --diff`: both inventories and their differences, with vermagic read only for what
+// `image` adds or changes over `base` (decompressing every module twice would dominate).
+struct ImageComparison {
+    Inventory base, image;
+    InventoryDiff diff;
+};
+util::Result<ImageComparison> compare_images(image::FileSource& base, image::FileSource& image, unsigned jobs);
+
 } // namespace wslmod::modules
