@@ -46,13 +46,10 @@ util::Result<OpenedBundle> open_bundle(const fs::path& bundle, const fs::path& w
         auto r = load_recipe(work / "recipes" / name);
         if (!r) return refuse(fmt::format("recipe {} of its lock: {}", name, r.error().message()));
         auto now = WSLMOD_TRY(lock_recipe(*r));
-        Lock a, b;
-        a.recipes[name] = locked;
+        // Only the files are compared: the version and the archive are the lock's own.
         now.version = locked.version;
         now.archive = locked.archive;
-        now.modules = locked.modules;
-        b.recipes[name] = now;
-        auto diffs = recipe_differences(a, b);
+        auto diffs = recipe_differences(name, locked, now);
         if (!diffs.empty()) return refuse(diffs.front() + " since its lock was written");
         for (const auto& mod : locked.modules) {
             auto ko = work / "modules" / name / (mod + ".ko");

@@ -116,6 +116,24 @@ std::vector<std::string> kernel_differences(const Lock& locked, const Lock& now)
     return out;
 }
 
+std::vector<std::string> recipe_differences(const std::string& name, const LockedRecipe& locked,
+                                            const LockedRecipe& now) {
+    std::vector<std::string> out;
+    if (locked.version != now.version)
+        out.push_back(fmt::format("recipe {}: version {} -> {}", name, locked.version, now.version));
+    if (locked.archive != now.archive)
+        out.push_back(fmt::format("recipe {}: source archive {} -> {}", name, short_digest(locked.archive),
+                                  short_digest(now.archive)));
+    for (const auto& [f, d] : now.files) {
+        auto w = locked.files.find(f);
+        if (w == locked.files.end()) out.push_back(fmt::format("recipe {}: {} added", name, f));
+        else if (w->second != d) out.push_back(fmt::format("recipe {}: {} changed", name, f));
+    }
+    for (const auto& [f, d] : locked.files)
+        if (!now.files.count(f)) out.push_back(fmt::format("recipe {}: {} removed", name, f));
+    return out;
+}
+
 std::vector<std::string> recipe_differences(const Lock& locked, const Lock& now) {
     std::vector<std::string> out;
     for (const auto& [name, r] : now.recipes) {
@@ -124,17 +142,8 @@ std::vector<std::string> recipe_differences(const Lock& locked, const Lock& now)
             out.push_back(fmt::format("recipe {} is not in the lock", name));
             continue;
         }
-        const auto& was = it->second;
-        if (was.version != r.version) out.push_back(fmt::format("recipe {}: version {} -> {}", name, was.version, r.version));
-        if (was.archive != r.archive) out.push_back(fmt::format("recipe {}: source archive {} -> {}", name, short_digest(was.archive),
-                                                                short_digest(r.archive)));
-        for (const auto& [f, d] : r.files) {
-            auto w = was.files.find(f);
-            if (w == was.files.end()) out.push_back(fmt::format("recipe {}: {} added", name, f));
-            else if (w->second != d) out.push_back(fmt::format("recipe {}: {} changed", name, f));
-        }
-        for (const auto& [f, d] : was.files)
-            if (!r.files.count(f)) out.push_back(fmt::format("recipe {}: {} removed", name, f));
+        auto one = recipe_differences(name, it->second, r);
+        out.insert(out.end(), one.begin(), one.end());
     }
     for (const auto& [name, r] : locked.recipes)
         if (!now.recipes.count(name)) out.push_back(fmt::format("recipe {} is locked but not built", name));

@@ -66,6 +66,11 @@ std::vector<std::string> kernel_differences(const Lock& locked, const Lock& now)
 // removed or changed ("recipe hello: patches/fix.patch changed").
 std::vector<std::string> recipe_differences(const Lock& locked, const Lock& now);
 
+// The same phrases for one recipe `name`, `locked` against `now`: its version, its archive and
+// each file added, removed or changed (modules are not compared; they are known once built).
+std::vector<std::string> recipe_differences(const std::string& name, const LockedRecipe& locked,
+                                            const LockedRecipe& now);
+
 // A resolved recipe as the lock records it: its files' digests and its archive's.  Modules are
 // left to the caller (they are known once built).
 util::Result<LockedRecipe> lock_recipe(const Recipe& r);

@@ -96,6 +96,26 @@ TEST_CASE("recipe_differences names each file added, removed or changed, and rec
           "recipe v4l2loopback: patches/new.patch added\nrecipe v4l2loopback: patches/strscpy.patch changed\n");
 }
 
+TEST_CASE("recipe_differences for one recipe compares it with its lock entry directly") {
+    const auto locked = sample().recipes.at("v4l2loopback");
+    CHECK(recipe::recipe_differences("v4l2loopback", locked, locked).empty());
+    auto now = locked;
+    now.version = "0.12.8";
+    now.archive = "e2";
+    now.files["patches/strscpy.patch"] = "45";
+    now.files["patches/new.patch"] = "46";
+    now.files.erase("recipe.toml");
+    now.modules = {"extra/other"}; // modules are not compared
+    CHECK(joined(recipe::recipe_differences("v4l2loopback", locked, now)) ==
+          "recipe v4l2loopback: version 0.12.7 -> 0.12.8\nrecipe v4l2loopback: source archive ee -> e2\n"
+          "recipe v4l2loopback: patches/new.patch added\nrecipe v4l2loopback: patches/strscpy.patch changed\n"
+          "recipe v4l2loopback: recipe.toml removed\n");
+    // The same phrases as the whole-lock comparison gives for that recipe.
+    auto whole = sample();
+    whole.recipes["v4l2loopback"] = now;
+    CHECK(recipe::recipe_differences(sample(), whole) == recipe::recipe_differences("v4l2loopback", locked, now));
+}
+
 TEST_CASE("lock_recipe digests every file of the recipe folder by content, and links by target") {
     auto dir = test::scratch_dir("lock-recipe");
     fs::create_directories(dir / "patches");
