@@ -27,16 +27,12 @@ Action setup_kernel_symvers(CLI::App& app) {
     return [opt](const Context& ctx) -> util::Result<int> {
         auto start = std::chrono::steady_clock::now();
         auto bytes = WSLMOD_TRY(util::read_bytes(opt->kernel));
-        auto lines = WSLMOD_TRY(kernel::symvers_from_bzimage(bytes, opt->kernel));
-        size_t vmlinux = lines.size();
-        if (!opt->modules.empty()) {
-            auto src = WSLMOD_TRY(image::open_file_source(opt->modules));
-            auto mods = WSLMOD_TRY(kernel::symvers_from_modules(*src, std::max(1u, std::thread::hardware_concurrency())));
-            lines.insert(lines.end(), mods.begin(), mods.end());
-        }
-        size_t total = lines.size();
-        auto text = kernel::format_symvers(std::move(lines));
-        WSLMOD_CHECK(util::write_file_atomically(opt->out, text));
+        std::unique_ptr<image::FileSource> src;
+        if (!opt->modules.empty()) src = WSLMOD_TRY(image::open_file_source(opt->modules));
+        auto symvers = WSLMOD_TRY(kernel::recover_symvers(bytes, opt->kernel, src.get(),
+                                                          std::max(1u, std::thread::hardware_concurrency())));
+        size_t vmlinux = symvers.vmlinux_symbols, total = vmlinux + symvers.module_symbols;
+        WSLMOD_CHECK(util::write_file_atomically(opt->out, symvers.text));
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (ctx.json) {
             ctx.emit_json({{"output", opt->out}, {"vmlinux_symbols", vmlinux}, {"module_symbols", total - vmlinux},

@@ -229,12 +229,8 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
             tree.warnings.push_back("no Module.symvers (no --stock-kernel or --symvers): modules built against this "
                                     "tree will not load in a MODVERSIONS kernel");
     } else {
-        auto lines = WSLMOD_TRY(symvers_from_bzimage(kernel_bytes, spec.stock_kernel.string()));
-        if (modules) {
-            auto more = WSLMOD_TRY(symvers_from_modules(*modules, std::max(1u, spec.jobs)));
-            lines.insert(lines.end(), more.begin(), more.end());
-        }
-        WSLMOD_CHECK(util::write_file(tmp / "Module.symvers", format_symvers(std::move(lines))));
+        auto symvers = WSLMOD_TRY(recover_symvers(kernel_bytes, spec.stock_kernel.string(), modules.get(), spec.jobs));
+        WSLMOD_CHECK(util::write_file(tmp / "Module.symvers", symvers.text));
         tree.symvers_source = "recovered";
     }
 

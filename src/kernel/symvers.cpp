@@ -127,4 +127,19 @@ std::string format_symvers(std::vector<SymversLine> lines) {
     return out;
 }
 
+util::Result<RecoveredSymvers> recover_symvers(std::span<const std::byte> bzimage,
+                                               const std::string& origin,
+                                               image::FileSource* stock_modules, unsigned jobs) {
+    auto lines = WSLMOD_TRY(symvers_from_bzimage(bzimage, origin));
+    RecoveredSymvers out;
+    out.vmlinux_symbols = lines.size();
+    if (stock_modules) {
+        auto more = WSLMOD_TRY(symvers_from_modules(*stock_modules, jobs));
+        out.module_symbols = more.size();
+        lines.insert(lines.end(), more.begin(), more.end());
+    }
+    out.text = format_symvers(std::move(lines));
+    return out;
+}
+
 } // namespace wslmod::kernel

@@ -36,4 +36,18 @@ util::Result<std::vector<SymversLine>> symvers_from_modules(image::FileSource& m
 // The file text, vmlinux lines first, each group sorted by module and symbol.
 std::string format_symvers(std::vector<SymversLine> lines);
 
+// A recovered Module.symvers: its text and how many of its lines came from each side.
+struct RecoveredSymvers {
+    std::string text; // format_symvers of all the lines
+    size_t vmlinux_symbols = 0, module_symbols = 0;
+};
+
+// Module.symvers for a stock kernel: the vmlinux lines of `bzimage` (its bytes, read from
+// `origin`, which errors name) and, unless `stock_modules` is null, the lines of those stock
+// modules, read on `jobs` threads (at least one).  Both are taken as already read and opened,
+// so that a caller that has checked their release recovers from exactly what it checked.
+util::Result<RecoveredSymvers> recover_symvers(std::span<const std::byte> bzimage,
+                                               const std::string& origin,
+                                               image::FileSource* stock_modules, unsigned jobs);
+
 } // namespace wslmod::kernel
