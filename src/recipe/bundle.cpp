@@ -74,6 +74,193 @@ util::Result<std::string> read_all(const fs::path& p) {
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// One extraction below `dest`: what it has extracted so far, for the checks that span entries.
+struct Extraction {
+    const fs::path& bundle;
+    const fs::path& dest;
+    uint64_t max_total;                         // what the contents may expand to
+    util::Beneath root;                         // dest
+    std::map<std::string, std::string> digests; // path -> sha256 of what was extracted
+    std::set<std::string> folders, made;        // folder entries; every folder made so far
+    std::string sums;
+    bool have_sums = false;
+    uint64_t entries = 0, bytes = 0;
+
+    // Opens (making it when new) the folder `path` below dest, one component at a time through
+    // folder descriptors, never following a link; `made` learns every folder on the way.
+    util::Result<util::Beneath> folder_at(const std::string& path) {
+        for (size_t at = path.find('/'); at != std::string::npos; at = path.find('/', at + 1)) made.insert(path.substr(0, at));
+        if (!path.empty()) made.insert(path);
+        return root.make_dirs(path);
+    }
+
+    tl::unexpected<util::Error> expanded_too_far() const {
+        return tl::unexpected(refused(bundle, fmt::format("its contents expand past {} MiB, {} times its own size",
+                                                          max_total >> 20, expansion)));
+    }
+
+    util::Result<void> check_entry(archive_entry* e, const std::string& name, const std::string& path, bool folder);
+    util::Result<bool> next_entry(archive* a);
+    util::Result<void> extract_file(archive* a, archive_entry* e, const std::string& name, const std::string& path);
+};
+
+// One file's contents as libarchive hands them out, block by block: counted against the cap,
+// hashed (a hole counts, and hashes, as zeros) and written at their offsets; SHA256SUMS is
+// read into memory, never written.
+struct FileContents {
+    Extraction& x;
+    const std::string& name;
+    const std::string& path;
+    bool is_sums;
+    int fd; // none (-1) for SHA256SUMS
+    util::Sha256 h;
+    uint64_t pos = 0; // how far the file is hashed
+
+    util::Result<void> expand_to(uint64_t to) {
+        if (to < pos) return tl::unexpected(refused(x.bundle, fmt::format("damaged at {}: data out of order", util::quoted(name))));
+        x.bytes += to - pos;
+        if (x.bytes > x.max_total) return x.expanded_too_far();
+        static const std::string zeros(1 << 16, '\0');
+        for (uint64_t at = pos; at < to && !is_sums;) {
+            auto n = std::min<uint64_t>(zeros.size(), to - at);
+            h.update(std::string_view(zeros.data(), n));
+            at += n;
+        }
+        return {};
+    }
+
+    util::Result<void> add_block(const void* buf, size_t size, la_int64_t offset) {
+        WSLMOD_CHECK(expand_to(static_cast<uint64_t>(offset)));
+        pos = static_cast<uint64_t>(offset);
+        x.bytes += size;
+        if (x.bytes > x.max_total) return x.expanded_too_far();
+        pos += size;
+        if (metadata_file(path) && static_cast<uint64_t>(offset) + size > max_metadata)
+            return tl::unexpected(refused(x.bundle, fmt::format("{} is larger than 64 MiB", path)));
+        auto chunk = std::string_view(static_cast<const char*>(buf), size);
+        if (is_sums) {
+            x.sums += chunk;
+            return {};
+        }
+        h.update(chunk);
+        return write_at(chunk, offset);
+    }
+
+    // Written at the offset libarchive gives, so that holes of a sparse member stay holes.
+    util::Result<void> write_at(std::string_view chunk, la_int64_t offset) {
+        for (size_t done = 0; done < chunk.size();) {
+            auto n = ::pwrite(fd, chunk.data() + done, chunk.size() - done, static_cast<off_t>(offset + done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return util::fail(fmt::format("cannot write: {}", std::strerror(errno)), (x.dest / path).string(),
+                                          "check free disk space");
+            done += static_cast<size_t>(n);
+        }
+        return {};
+    }
+};
+
+util::Result<void> Extraction::check_entry(archive_entry* e, const std::string& name, const std::string& path, bool folder) {
+    auto type = archive_entry_filetype(e);
+    if (!plain_path(path)) return tl::unexpected(refused(bundle, fmt::format("entry {} is not a plain relative path", util::quoted(name))));
+    if (archive_entry_hardlink(e)) return tl::unexpected(refused(bundle, fmt::format("entry {} is a hard link", util::quoted(name))));
+    if (!folder && type != AE_IFREG)
+        return tl::unexpected(refused(bundle, fmt::format("entry {} is not a file or folder (a link or a device)", util::quoted(name))));
+    if (digests.count(path) || folders.count(path) || (path == sums_name && have_sums))
+        return tl::unexpected(refused(bundle, fmt::format("entry {} appears twice", util::quoted(name))));
+    // Every parent must be a folder this bundle made (never a file of it).
+    for (auto p = fs::path(path).parent_path(); !p.empty(); p = p.parent_path())
+        if (digests.count(p.generic_string()) || (p.generic_string() == sums_name && have_sums))
+            return tl::unexpected(refused(bundle, fmt::format("entry {} is below a file", util::quoted(name))));
+    return {};
+}
+
+// Reads and extracts the next entry; false at the end of the archive.
+util::Result<bool> Extraction::next_entry(archive* a) {
+    archive_entry* e = nullptr;
+    int rc = archive_read_next_header(a, &e);
+    if (rc == ARCHIVE_EOF) return false;
+    if (rc != ARCHIVE_OK)
+        return tl::unexpected(refused(bundle, fmt::format("damaged: {}", archive_error_string(a))));
+    if (++entries > max_entries) return tl::unexpected(refused(bundle, "more than 100,000 entries"));
+    std::string name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+    bool folder = archive_entry_filetype(e) == AE_IFDIR;
+    auto path = folder && name.ends_with("/") ? name.substr(0, name.size() - 1) : name;
+    WSLMOD_CHECK(check_entry(e, name, path, folder));
+    if (folder) {
+        folders.insert(path);
+        if (!made.count(path)) WSLMOD_CHECK(folder_at(path));
+        return true;
+    }
+    WSLMOD_CHECK(extract_file(a, e, name, path));
+    return true;
+}
+
+util::Result<void> Extraction::extract_file(archive* a, archive_entry* e, const std::string& name, const std::string& path) {
+    auto slash = path.rfind('/');
+    auto leaf = slash == std::string::npos ? path : path.substr(slash + 1);
+    bool is_sums = path == sums_name;
+    if (made.count(path))
+        return tl::unexpected(refused(bundle, fmt::format("entry {} is a file where a folder is", util::quoted(name))));
+    util::Fd out;
+    if (!is_sums) { // SHA256SUMS is read into memory, never written
+        auto parent = WSLMOD_TRY(folder_at(slash == std::string::npos ? "" : path.substr(0, slash)));
+        out = WSLMOD_TRY(parent.create_file(leaf));
+    }
+    FileContents file{*this, name, path, is_sums, out.get()};
+    const void* buf = nullptr;
+    size_t size = 0;
+    la_int64_t offset = 0;
+    int rc;
+    while ((rc = archive_read_data_block(a, &buf, &size, &offset)) == ARCHIVE_OK) WSLMOD_CHECK(file.add_block(buf, size, offset));
+    if (rc != ARCHIVE_EOF)
+        return tl::unexpected(refused(bundle, fmt::format("damaged at {}: {}", util::quoted(name), archive_error_string(a))));
+    if (is_sums) {
+        have_sums = true;
+        return {};
+    }
+    auto end = std::max<uint64_t>(file.pos, static_cast<uint64_t>(std::max<la_int64_t>(archive_entry_size(e), 0)));
+    WSLMOD_CHECK(file.expand_to(end)); // a trailing hole
+    if (::ftruncate(out.get(), static_cast<off_t>(end)) != 0)
+        return util::fail(fmt::format("cannot write: {}", std::strerror(errno)), (dest / path).string());
+    if (::fchmod(out.get(), 0644) != 0)
+        return util::fail(fmt::format("cannot chmod: {}", std::strerror(errno)), (dest / path).string());
+    digests[path] = util::to_hex(file.h.finish());
+    return {};
+}
+
+// SHA256SUMS as path -> digest, every line checked.
+util::Result<std::map<std::string, std::string>> parse_sums(const fs::path& bundle, const std::string& sums) {
+    std::map<std::string, std::string> listed;
+    std::istringstream in(sums);
+    for (std::string line; std::getline(in, line);) {
+        if (line.size() > max_sums_line)
+            return tl::unexpected(refused(bundle, fmt::format("a SHA256SUMS line is longer than {} bytes: {}", max_sums_line,
+                                                              util::quoted(line))));
+        auto sep = line.find("  ");
+        if (sep != 64 || line.size() <= 66)
+            return tl::unexpected(
+                refused(bundle, fmt::format("SHA256SUMS line {} is not '<sha256>  <path>'", util::quoted(line))));
+        auto path = line.substr(66);
+        if (!listed.emplace(path, line.substr(0, 64)).second)
+            return tl::unexpected(refused(bundle, fmt::format("SHA256SUMS lists {} twice", util::quoted(path))));
+    }
+    return listed;
+}
+
+// SHA256SUMS must list exactly the extracted files, each with the digest of what was extracted.
+util::Result<void> check_sums(const fs::path& bundle, const std::map<std::string, std::string>& digests,
+                              const std::map<std::string, std::string>& listed) {
+    for (const auto& [path, digest] : digests) {
+        auto l = listed.find(path);
+        if (l == listed.end()) return tl::unexpected(refused(bundle, fmt::format("{} is not in SHA256SUMS", util::quoted(path))));
+        if (l->second != digest)
+            return tl::unexpected(refused(bundle, fmt::format("{} does not match its SHA-256 in SHA256SUMS", util::quoted(path))));
+    }
+    for (const auto& [path, digest] : listed)
+        if (!digests.count(path)) return tl::unexpected(refused(bundle, fmt::format("SHA256SUMS lists {}, which is missing", util::quoted(path))));
+    return {};
+}
+
 } // namespace
 
 util::Result<void> write_bundle(const fs::path& out, std::vector<BundleFile> files) {
@@ -132,139 +319,15 @@ util::Result<std::vector<std::string>> extract_bundle(const fs::path& bundle, co
     archive_read_support_format_tar(a.get());
     if (archive_read_open_filename(a.get(), bundle.c_str(), 1 << 20) != ARCHIVE_OK)
         return tl::unexpected(refused(bundle, fmt::format("not a zstd tar: {}", archive_error_string(a.get()))));
-    std::map<std::string, std::string> digests; // path -> sha256 of what was extracted
-    std::set<std::string> folders, made;        // folder entries; every folder made so far
-    std::string sums;
-    bool have_sums = false;
-    uint64_t entries = 0, bytes = 0;
-    // Opens (making it when new) the folder `path` below dest, one component at a time through
-    // folder descriptors, never following a link; `made` learns every folder on the way.
     auto root = WSLMOD_TRY(util::Beneath::open(dest));
-    auto folder_at = [&](const std::string& path) -> util::Result<util::Beneath> {
-        for (size_t at = path.find('/'); at != std::string::npos; at = path.find('/', at + 1)) made.insert(path.substr(0, at));
-        if (!path.empty()) made.insert(path);
-        return root.make_dirs(path);
-    };
-    archive_entry* e = nullptr;
-    for (;;) {
-        int rc = archive_read_next_header(a.get(), &e);
-        if (rc == ARCHIVE_EOF) break;
-        if (rc != ARCHIVE_OK)
-            return tl::unexpected(refused(bundle, fmt::format("damaged: {}", archive_error_string(a.get()))));
-        if (++entries > max_entries) return tl::unexpected(refused(bundle, "more than 100,000 entries"));
-        std::string name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
-        auto type = archive_entry_filetype(e);
-        bool folder = type == AE_IFDIR;
-        auto path = folder && name.ends_with("/") ? name.substr(0, name.size() - 1) : name;
-        if (!plain_path(path)) return tl::unexpected(refused(bundle, fmt::format("entry {} is not a plain relative path", util::quoted(name))));
-        if (archive_entry_hardlink(e)) return tl::unexpected(refused(bundle, fmt::format("entry {} is a hard link", util::quoted(name))));
-        if (!folder && type != AE_IFREG)
-            return tl::unexpected(refused(bundle, fmt::format("entry {} is not a file or folder (a link or a device)", util::quoted(name))));
-        if (digests.count(path) || folders.count(path) || (path == sums_name && have_sums))
-            return tl::unexpected(refused(bundle, fmt::format("entry {} appears twice", util::quoted(name))));
-        // Every parent must be a folder this bundle made (never a file of it).
-        for (auto p = fs::path(path).parent_path(); !p.empty(); p = p.parent_path())
-            if (digests.count(p.generic_string()) || (p.generic_string() == sums_name && have_sums))
-                return tl::unexpected(refused(bundle, fmt::format("entry {} is below a file", util::quoted(name))));
-        if (folder) {
-            folders.insert(path);
-            if (!made.count(path)) WSLMOD_CHECK(folder_at(path));
-            continue;
-        }
-        auto slash = path.rfind('/');
-        auto leaf = slash == std::string::npos ? path : path.substr(slash + 1);
-        bool is_sums = path == sums_name;
-        if (made.count(path))
-            return tl::unexpected(refused(bundle, fmt::format("entry {} is a file where a folder is", util::quoted(name))));
-        util::Fd out;
-        if (!is_sums) { // SHA256SUMS is read into memory, never written
-            auto parent = WSLMOD_TRY(folder_at(slash == std::string::npos ? "" : path.substr(0, slash)));
-            out = WSLMOD_TRY(parent.create_file(leaf));
-        }
-        util::Sha256 h;
-        const void* buf = nullptr;
-        size_t size = 0;
-        la_int64_t offset = 0;
-        uint64_t pos = 0; // how far the file is hashed: a hole counts, and hashes, as zeros
-        auto expand_to = [&](uint64_t to) -> util::Result<void> {
-            if (to < pos) return tl::unexpected(refused(bundle, fmt::format("damaged at {}: data out of order", util::quoted(name))));
-            bytes += to - pos;
-            if (bytes > max_total)
-                return tl::unexpected(refused(bundle, fmt::format("its contents expand past {} MiB, {} times its own size",
-                                                                  max_total >> 20, expansion)));
-            static const std::string zeros(1 << 16, '\0');
-            for (uint64_t at = pos; at < to && !is_sums;) {
-                auto n = std::min<uint64_t>(zeros.size(), to - at);
-                h.update(std::string_view(zeros.data(), n));
-                at += n;
-            }
-            return {};
-        };
-        while ((rc = archive_read_data_block(a.get(), &buf, &size, &offset)) == ARCHIVE_OK) {
-            WSLMOD_CHECK(expand_to(static_cast<uint64_t>(offset)));
-            pos = static_cast<uint64_t>(offset);
-            bytes += size;
-            if (bytes > max_total)
-                return tl::unexpected(refused(bundle, fmt::format("its contents expand past {} MiB, {} times its own size",
-                                                                  max_total >> 20, expansion)));
-            pos += size;
-            if (metadata_file(path) && static_cast<uint64_t>(offset) + size > max_metadata)
-                return tl::unexpected(refused(bundle, fmt::format("{} is larger than 64 MiB", path)));
-            auto chunk = std::string_view(static_cast<const char*>(buf), size);
-            if (is_sums) {
-                sums += chunk;
-                continue;
-            }
-            h.update(chunk);
-            // Written at the offset libarchive gives, so that holes of a sparse member stay holes.
-            for (size_t done = 0; done < chunk.size();) {
-                auto n = ::pwrite(out.get(), chunk.data() + done, chunk.size() - done, static_cast<off_t>(offset + done));
-                if (n < 0 && errno == EINTR) continue;
-                if (n <= 0) return util::fail(fmt::format("cannot write: {}", std::strerror(errno)), (dest / path).string(),
-                                              "check free disk space");
-                done += static_cast<size_t>(n);
-            }
-        }
-        if (rc != ARCHIVE_EOF)
-            return tl::unexpected(refused(bundle, fmt::format("damaged at {}: {}", util::quoted(name), archive_error_string(a.get()))));
-        if (is_sums) {
-            have_sums = true;
-            continue;
-        }
-        auto end = std::max<uint64_t>(pos, static_cast<uint64_t>(std::max<la_int64_t>(archive_entry_size(e), 0)));
-        WSLMOD_CHECK(expand_to(end)); // a trailing hole
-        if (::ftruncate(out.get(), static_cast<off_t>(end)) != 0)
-            return util::fail(fmt::format("cannot write: {}", std::strerror(errno)), (dest / path).string());
-        if (::fchmod(out.get(), 0644) != 0)
-            return util::fail(fmt::format("cannot chmod: {}", std::strerror(errno)), (dest / path).string());
-        digests[path] = util::to_hex(h.finish());
-    }
-    if (!have_sums) return tl::unexpected(refused(bundle, "it has no SHA256SUMS"));
-    std::map<std::string, std::string> listed;
-    std::istringstream in(sums);
-    for (std::string line; std::getline(in, line);) {
-        if (line.size() > max_sums_line)
-            return tl::unexpected(refused(bundle, fmt::format("a SHA256SUMS line is longer than {} bytes: {}", max_sums_line,
-                                                              util::quoted(line))));
-        auto sep = line.find("  ");
-        if (sep != 64 || line.size() <= 66)
-            return tl::unexpected(
-                refused(bundle, fmt::format("SHA256SUMS line {} is not '<sha256>  <path>'", util::quoted(line))));
-        auto path = line.substr(66);
-        if (!listed.emplace(path, line.substr(0, 64)).second)
-            return tl::unexpected(refused(bundle, fmt::format("SHA256SUMS lists {} twice", util::quoted(path))));
-    }
-    for (const auto& [path, digest] : digests) {
-        auto l = listed.find(path);
-        if (l == listed.end()) return tl::unexpected(refused(bundle, fmt::format("{} is not in SHA256SUMS", util::quoted(path))));
-        if (l->second != digest)
-            return tl::unexpected(refused(bundle, fmt::format("{} does not match its SHA-256 in SHA256SUMS", util::quoted(path))));
-    }
-    for (const auto& [path, digest] : listed)
-        if (!digests.count(path)) return tl::unexpected(refused(bundle, fmt::format("SHA256SUMS lists {}, which is missing", util::quoted(path))));
+    Extraction x{bundle, dest, max_total, std::move(root)};
+    for (bool more = true; more;) more = WSLMOD_TRY(x.next_entry(a.get()));
+    if (!x.have_sums) return tl::unexpected(refused(bundle, "it has no SHA256SUMS"));
+    auto listed = WSLMOD_TRY(parse_sums(bundle, x.sums));
+    WSLMOD_CHECK(check_sums(bundle, x.digests, listed));
     cleanup.release();
     std::vector<std::string> out;
-    for (const auto& [path, digest] : digests) out.push_back(path);
+    for (const auto& [path, digest] : x.digests) out.push_back(path);
     return out;
 }
 
