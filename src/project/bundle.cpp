@@ -62,11 +62,9 @@ util::Result<modules::ImageReport> assemble_from_bundle(util::CommandRunner& run
         symvers = in.spec.symvers;
     } else {
         auto bytes = WSLMOD_TRY(util::read_bytes(in.spec.stock_kernel));
-        auto lines = WSLMOD_TRY(kernel::symvers_from_bzimage(bytes, in.spec.stock_kernel.string()));
         auto src = WSLMOD_TRY(image::open_file_source(in.stock));
-        auto more = WSLMOD_TRY(kernel::symvers_from_modules(*src, jobs));
-        lines.insert(lines.end(), more.begin(), more.end());
-        WSLMOD_CHECK(util::write_file_atomically(symvers, kernel::format_symvers(std::move(lines))));
+        auto recovered = WSLMOD_TRY(kernel::recover_symvers(bytes, in.spec.stock_kernel.string(), src.get(), jobs));
+        WSLMOD_CHECK(util::write_file_atomically(symvers, recovered.text));
     }
     auto config_text = WSLMOD_TRY(util::read_text_decompressed(in.spec.config));
     auto config = WSLMOD_TRY(kernel::parse_config(config_text, in.spec.config));

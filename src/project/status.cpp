@@ -59,12 +59,9 @@ util::Result<StatusReport> recorded_status(const recipe::Manifest& m, const std:
             continue;
         }
         auto now = WSLMOD_TRY(recipe::lock_recipe(*r));
-        recipe::Lock a, b;
-        a.recipes[mr.name] = it->second;
         now.version = r->version.empty() ? it->second.version : r->version;
         now.archive = r->url.empty() ? it->second.archive : now.archive;
-        b.recipes[mr.name] = now;
-        for (auto& d : recipe::recipe_differences(a, b)) st.outdated.push_back(d);
+        for (auto& d : recipe::recipe_differences(mr.name, it->second, now)) st.outdated.push_back(d);
     }
     // The image: there, the locked one, with every locked module.
     std::error_code ec;
