@@ -32,7 +32,7 @@ TEST_CASE("a build without a kernel or stock modules is refused naming the flag 
     CHECK(e.hint.find("--no-stock-modules") != std::string::npos);
 }
 
-TEST_CASE("--verify without a stock kernel, and --locked without a project or lock, are refused") {
+TEST_CASE("a build with --verify but no stock kernel, or --locked but no project or lock, is refused") {
     project::BuildInputs in;
     in.tree = "/nonexistent/tree";
     in.no_stock = true;
