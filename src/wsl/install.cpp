@@ -22,8 +22,8 @@
 #include "util/sha256.h"
 #include "wsl/config_file.h"
 #include "wsl/install_lock.h"
-#include "wsl/windows.h"
 #include "wsl/install_state.h"
+#include "wsl/windows.h"
 #include "wsl/wslconfig.h"
 
 namespace wslmod::wsl {
@@ -51,21 +51,26 @@ std::string now_utc() {
     return buf;
 }
 
+std::string sha_of(std::string_view bytes) {
+    return util::to_hex(util::Sha256().update(bytes).finish());
+}
 
-std::string sha_of(std::string_view bytes) { return util::to_hex(util::Sha256().update(bytes).finish()); }
-
-util::Result<std::string> sha_of_file(const fs::path& p) { return util::to_hex(WSLMOD_TRY(util::sha256_file(p))); }
+util::Result<std::string> sha_of_file(const fs::path& p) {
+    return util::to_hex(WSLMOD_TRY(util::sha256_file(p)));
+}
 
 bool same_windows_path(std::string a, std::string b) {
     auto low = [](std::string s) {
-        for (auto& c : s) c = c == '/' ? '\\' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (auto& c : s)
+            c = c == '/' ? '\\' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         return s;
     };
     return low(std::move(a)) == low(std::move(b));
 }
 
 // Writes `data` (or removes the file when nullopt) atomically: the .wslconfig switch.
-util::Result<void> write_wslconfig(const fs::path& path, const std::optional<std::string>& data, const char* step) {
+util::Result<void> write_wslconfig(const fs::path& path, const std::optional<std::string>& data,
+                                   const char* step) {
     if (!data) {
         std::error_code ec;
         fs::remove(path, ec);
@@ -83,9 +88,11 @@ util::Result<void> write_wslconfig(const fs::path& path, const std::optional<std
 }
 
 // Copies `from` to `to` through a temporary, fsynced and renamed; a fault point halfway.
-util::Result<void> copy_atomically(const fs::path& from, const fs::path& to, const char* half, const char* done) {
+util::Result<void> copy_atomically(const fs::path& from, const fs::path& to, const char* half,
+                                   const char* done) {
     std::ifstream in(from, std::ios::binary);
-    if (!in) return util::bad_input(fmt::format("cannot read: {}", std::strerror(errno)), from.string());
+    if (!in)
+        return util::bad_input(fmt::format("cannot read: {}", std::strerror(errno)), from.string());
     auto size = fs::file_size(from);
     auto f = WSLMOD_TRY(util::AtomicFile::create(to));
     {
@@ -106,7 +113,8 @@ util::Result<void> copy_atomically(const fs::path& from, const fs::path& to, con
             }
         }
         if (!out || copied != size)
-            return util::fail("copy failed", to.string(), "check free disk space on the Windows drive");
+            return util::fail("copy failed", to.string(),
+                              "check free disk space on the Windows drive");
     }
     WSLMOD_CHECK(f.commit());
     util::fault_point(done);
@@ -119,13 +127,15 @@ util::Result<InstallState> load(const Target& t) {
     s.wslconfig_kernel = get_value(conf, section, "kernel").value_or("");
     s.wslconfig_modules = get_value(conf, section, "kernelModules").value_or("");
     for (size_t i = 0; i < s.generations.size(); ++i)
-        if (!s.wslconfig_modules.empty() && same_windows_path(s.generations[i].modules, s.wslconfig_modules))
+        if (!s.wslconfig_modules.empty() &&
+            same_windows_path(s.generations[i].modules, s.wslconfig_modules))
             s.current = static_cast<int>(i);
     return s;
 }
 
 bool is_bad(const InstallState& s, const std::string& image_sha256) {
-    return std::any_of(s.bad.begin(), s.bad.end(), [&](const BadImage& b) { return b.image_sha256 == image_sha256; });
+    return std::any_of(s.bad.begin(), s.bad.end(),
+                       [&](const BadImage& b) { return b.image_sha256 == image_sha256; });
 }
 
 // Removes `dir`, adding a warning when Windows keeps something in it (a running WSL holds its
@@ -134,15 +144,18 @@ void remove_folder(const fs::path& dir, std::vector<std::string>& warnings) {
     std::error_code ec;
     fs::remove_all(dir, ec);
     if (ec)
-        warnings.push_back(fmt::format("could not remove {} ({}); it goes on the next run, or after `wsl --shutdown`",
-                                       dir.string(), ec.message()));
+        warnings.push_back(fmt::format(
+            "could not remove {} ({}); it goes on the next run, or after `wsl --shutdown`",
+            dir.string(), ec.message()));
 }
 
 // Removes what a killed run left behind and brings state.json in line with .wslconfig.
 util::Result<InstallState> recover(const Target& t, std::vector<std::string>& warnings) {
     auto s = WSLMOD_TRY(load(t));
     std::error_code ec;
-    auto is_temp = [](const std::string& name) { return name.find(".tmp.") != std::string::npos && name[0] == '.'; };
+    auto is_temp = [](const std::string& name) {
+        return name.find(".tmp.") != std::string::npos && name[0] == '.';
+    };
     if (fs::is_directory(t.root, ec)) {
         for (const auto& e : fs::directory_iterator(t.root, ec)) {
             auto name = e.path().filename().string();
@@ -182,8 +195,10 @@ util::Result<InstallState> recover(const Target& t, std::vector<std::string>& wa
         s.generations = keep;
         // A forgotten generation's number is free again, so ids stay dense.
         s.next_id = 1;
-        for (const auto& g : keep) s.next_id = std::max(s.next_id, g.id + 1);
-        for (const auto& b : s.bad) s.next_id = std::max(s.next_id, b.generation + 1);
+        for (const auto& g : keep)
+            s.next_id = std::max(s.next_id, g.id + 1);
+        for (const auto& b : s.bad)
+            s.next_id = std::max(s.next_id, b.generation + 1);
         WSLMOD_CHECK(write_state_file(t.root, s));
         s = WSLMOD_TRY(load(t));
     }
@@ -193,18 +208,23 @@ util::Result<InstallState> recover(const Target& t, std::vector<std::string>& wa
 const char* const our_keys[] = {"kernel", "kernelModules", "loadKernelModules"};
 
 // The edit, checked: WSL must read `after` as `before` with exactly `changes` made.
-util::Result<void> check_reading(const ConfigFile& f, const std::string& after, const std::vector<Change>& changes) {
+util::Result<void> check_reading(const ConfigFile& f, const std::string& after,
+                                 const std::vector<Change>& changes) {
     if (auto why = misread(f.text, after, changes))
-        return util::bad_input(fmt::format("wslmod cannot change .wslconfig without changing what WSL reads: {}", *why),
-                               f.path.string(),
-                               f.text.find('\r') != std::string::npos && f.text.find('\n') == std::string::npos
-                                   ? "its line ends are CR alone, and WSL ends a comment only at LF: save it with CRLF line ends"
-                                   : "edit .wslconfig by hand, or report this with the file attached");
+        return util::bad_input(
+            fmt::format("wslmod cannot change .wslconfig without changing what WSL reads: {}",
+                        *why),
+            f.path.string(),
+            f.text.find('\r') != std::string::npos && f.text.find('\n') == std::string::npos
+                ? "its line ends are CR alone, and WSL ends a comment only at LF: save it with "
+                  "CRLF line ends"
+                : "edit .wslconfig by hand, or report this with the file attached");
     return {};
 }
 
 // The bytes WSL should see with `g` installed, from `f` (the file now), in its own form.
-util::Result<std::string> with_generation(const ConfigFile& f, const Generation& g, const std::optional<std::string>& load) {
+util::Result<std::string> with_generation(const ConfigFile& f, const Generation& g,
+                                          const std::optional<std::string>& load) {
     auto text = set_value(f.text, section, "kernel", g.kernel);
     text = set_value(text, section, "kernelModules", g.modules);
     std::vector<Change> changes = {{"wsl2.kernel", g.kernel}, {"wsl2.kernelModules", g.modules}};
@@ -219,7 +239,8 @@ util::Result<std::string> with_generation(const ConfigFile& f, const Generation&
 // What going back to `before` (saved bytes) writes over `now`: its very bytes when the file now
 // differs from it only in wslmod's keys (nothing the user changed is lost), else `now` with only
 // wslmod's keys put back as `before` had them, in the form `now` is in.
-util::Result<std::optional<std::string>> going_back(const ConfigFile& now, const std::optional<std::string>& before,
+util::Result<std::optional<std::string>> going_back(const ConfigFile& now,
+                                                    const std::optional<std::string>& before,
                                                     const fs::path& saved, bool& byte_identical) {
     auto was = WSLMOD_TRY(decode_config(before, saved));
     std::string text = now.text;
@@ -241,7 +262,8 @@ std::optional<std::string> saved_file(const fs::path& file, const fs::path& abse
     return util::read_if_exists(file);
 }
 
-util::Result<void> save_marked(const fs::path& file, const fs::path& absent_mark, const std::optional<std::string>& bytes) {
+util::Result<void> save_marked(const fs::path& file, const fs::path& absent_mark,
+                               const std::optional<std::string>& bytes) {
     std::error_code ec;
     if (bytes) {
         fs::remove(absent_mark, ec);
@@ -253,7 +275,8 @@ util::Result<void> save_marked(const fs::path& file, const fs::path& absent_mark
 
 // Whether `windows_path` lies below the install root `root` (both Windows paths).
 bool below(const std::string& windows_path, const std::string& root) {
-    return windows_path.size() > root.size() + 1 && same_windows_path(windows_path.substr(0, root.size() + 1), root + "\\");
+    return windows_path.size() > root.size() + 1 &&
+           same_windows_path(windows_path.substr(0, root.size() + 1), root + "\\");
 }
 
 // Removes a folder this run created when the run fails before it is used: `all` removes it with
@@ -266,8 +289,10 @@ class RemoveIfEmpty {
     ~RemoveIfEmpty() {
         std::error_code ec;
         if (dir_.empty()) return;
-        if (all_) fs::remove_all(dir_, ec);
-        else if (fs::is_directory(dir_, ec) && fs::is_empty(dir_, ec)) fs::remove(dir_, ec);
+        if (all_)
+            fs::remove_all(dir_, ec);
+        else if (fs::is_directory(dir_, ec) && fs::is_empty(dir_, ec))
+            fs::remove(dir_, ec);
     }
     void dismiss() { dir_.clear(); }
 
@@ -282,48 +307,20 @@ util::Result<void> rename_retrying(const fs::path& from, const fs::path& to) {
     for (int attempt = 0;; ++attempt) {
         if (::rename(from.c_str(), to.c_str()) == 0) return {};
         if (attempt == 10)
-            return util::fail(fmt::format("cannot rename {} into place: {}", from.filename().string(), std::strerror(errno)),
-                              to.string(), "a virus scanner may hold the new folder open; try again in a moment");
+            return util::fail(
+                fmt::format("cannot rename {} into place: {}", from.filename().string(),
+                            std::strerror(errno)),
+                to.string(), "a virus scanner may hold the new folder open; try again in a moment");
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
 }
 
-} // namespace
-
-util::Result<InstallState> read_state(const Target& target) { return load(target); }
-
-util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
-    auto image_sha = WSLMOD_TRY(sha_of_file(r.image));
-    auto kernel_sha = WSLMOD_TRY(sha_of_file(r.stock_kernel));
-    // A .wslconfig wslmod cannot read or write back stops the install before anything is made.
-    WSLMOD_CHECK(read_config(t.wslconfig));
-    std::error_code ec;
-    RemoveIfEmpty new_root(fs::exists(t.root) ? fs::path() : t.root);
-    fs::create_directories(t.root, ec);
-    if (ec) return util::fail(fmt::format("cannot create the install folder: {}", ec.message()), t.root.string());
-    auto lock = WSLMOD_TRY(InstallLock::take(t.root));
-    InstallReport report;
-    auto s = WSLMOD_TRY(recover(t, report.warnings));
-    util::fault_point("recovered");
-
-    if (is_bad(s, image_sha) && !r.force) {
-        auto bad = *std::find_if(s.bad.begin(), s.bad.end(), [&](const BadImage& b) { return b.image_sha256 == image_sha; });
-        return util::bad_input(fmt::format("this image was rolled back from on {} (generation {}), so it is marked bad",
-                                           bad.at, bad.generation),
-                               r.image.string(), "rebuild it, or pass --force to install it anyway");
-    }
-    auto conf = WSLMOD_TRY(read_config(t.wslconfig));
-    if (s.current) {
-        const auto& c = s.generations[static_cast<size_t>(*s.current)];
-        bool load_same = !r.load_modules || get_value(conf.text, section, "loadKernelModules") == r.load_modules;
-        if (c.image_sha256 == image_sha && c.kernel_sha256 == kernel_sha && c.release == r.release &&
-            same_windows_path(s.wslconfig_kernel, c.kernel) && load_same) {
-            report.generation = c;
-            report.unchanged = true;
-            return report;
-        }
-    }
-
+// The generation an install adds, refused when WSL could not read its paths from .wslconfig
+// or when it would silently replace the user's own kernel=.
+util::Result<Generation> next_generation(const Target& t, const InstallState& s,
+                                         const InstallRequest& r, const ConfigFile& conf,
+                                         const std::string& image_sha,
+                                         const std::string& kernel_sha) {
     Generation g;
     g.id = s.next_id;
     g.release = r.release;
@@ -335,65 +332,34 @@ util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
     g.kernel = fmt::format("{}\\{}\\{}\\kernel", root_win, r.release, g.id);
     g.modules = fmt::format("{}\\{}\\{}\\modules.vhdx", root_win, r.release, g.id);
     if (!is_representable(g.modules))
-        return util::bad_input("WSL cannot read this path from .wslconfig (it keeps one byte of each character, so "
-                               "non-ASCII letters are lost)", g.modules, "install elsewhere: set WSLMOD_INSTALL_DIR=C:\\wslmod");
+        return util::bad_input(
+            "WSL cannot read this path from .wslconfig (it keeps one byte of each character, so "
+            "non-ASCII letters are lost)",
+            g.modules, "install elsewhere: set WSLMOD_INSTALL_DIR=C:\\wslmod");
     // A kernel= that wslmod did not write is the user's own kernel: replacing it silently would
     // boot another kernel than they chose.
     auto their_kernel = get_value(conf.text, section, "kernel");
     if (their_kernel && !below(*their_kernel, root_win) && !r.force)
-        return util::bad_input(fmt::format(".wslconfig already names a kernel wslmod did not install: kernel={}", *their_kernel),
-                               t.wslconfig.string(), fmt::format("the image is for WSL's stock kernel {}; pass --force to "
-                                                                 "replace it (`wslmod uninstall` puts it back)", r.release));
-    WSLMOD_CHECK(with_generation(conf, g, r.load_modules)); // can it be edited at all? (before the copies)
+        return util::bad_input(
+            fmt::format(".wslconfig already names a kernel wslmod did not install: kernel={}",
+                        *their_kernel),
+            t.wslconfig.string(),
+            fmt::format("the image is for WSL's stock kernel {}; pass --force to "
+                        "replace it (`wslmod uninstall` puts it back)",
+                        r.release));
+    return g;
+}
 
-    auto final_dir = t.root / g.dir;
-    auto partial = fs::path(final_dir.string() + ".partial");
-    remove_folder(final_dir, report.warnings); // a leftover of a generation that state.json forgot
-    RemoveIfEmpty unpublished(partial, /*all=*/true);
-    fs::create_directories(partial, ec);
-    if (ec) return util::fail(fmt::format("cannot create: {}", ec.message()), partial.string());
-    util::fault_point("generation folder created");
-    WSLMOD_CHECK(copy_atomically(r.stock_kernel, partial / "kernel", "kernel half copied", "kernel copied"));
-    WSLMOD_CHECK(copy_atomically(r.image, partial / "modules.vhdx", "image half copied", "image copied"));
-
-    // .wslconfig is read again now, after the long copies, so that edits made meanwhile stay.
-    auto now = WSLMOD_TRY(read_config(t.wslconfig));
-    const auto& before = now.bytes;
-    auto after = WSLMOD_TRY(with_generation(now, g, r.load_modules));
-    if (!wsl_reads(now.form))
-        report.warnings.push_back(fmt::format("{} is {}, which WSL reads as UTF-8, so WSL sees none of its settings: save "
-                                              "it as UTF-8 or as UTF-16LE with BOM (Notepad: Save as, Encoding)",
-                                              now.path.string(), describe(now.form)));
-    if (!s.exists) {
-        // Saved while state.json does not exist: a crash before state.json is written leaves
-        // .wslconfig untouched, so saving it again on the next run is right.
-        WSLMOD_CHECK(save_marked(t.root / "original.wslconfig", t.root / "original.absent", before));
-        util::fault_point("original saved");
-    }
-    WSLMOD_CHECK(save_marked(partial / "wslconfig.before", partial / "wslconfig.before-absent", before));
-    util::fault_point(".wslconfig before saved");
-    WSLMOD_CHECK(util::fsync_path(partial));
-    WSLMOD_CHECK(rename_retrying(partial, final_dir));
-    unpublished.dismiss();
-    WSLMOD_CHECK(util::fsync_path(final_dir.parent_path()));
-    util::fault_point("generation published");
-
-    g.wslconfig_sha256 = sha_of(after);
-    s.generations.push_back(g);
-    s.next_id = g.id + 1;
-    if (r.force) s.bad.erase(std::remove_if(s.bad.begin(), s.bad.end(), [&](const BadImage& b) { return b.image_sha256 == image_sha; }),
-                             s.bad.end());
-    WSLMOD_CHECK(write_state_file(t.root, s));
-    util::fault_point("state lists the generation");
-
-    WSLMOD_CHECK(write_wslconfig(now.path, after, ".wslconfig switched"));
-
-    // Kept: this generation and the one rollback returns to (the one `before` names).
-    auto prior = get_value(now.text, section, "kernelModules");
+// Once .wslconfig names generation `current`: keeps it and the one rollback returns to (the one
+// `before`, the .wslconfig it replaced, names), and removes the other generations' folders.
+util::Result<void> keep_current_and_prior(const Target& t, InstallState& s, int current,
+                                          const std::string& before, InstallReport& report) {
+    std::error_code ec;
+    auto prior = get_value(before, section, "kernelModules");
     std::vector<Generation> keep, drop;
     for (auto& x : s.generations) {
-        if (x.id == g.id) x.applied = true;
-        bool kept = x.id == g.id || (prior && same_windows_path(x.modules, *prior));
+        if (x.id == current) x.applied = true;
+        bool kept = x.id == current || (prior && same_windows_path(x.modules, *prior));
         (kept ? keep : drop).push_back(x);
     }
     s.generations = keep;
@@ -406,6 +372,108 @@ util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
     }
     for (const auto& e : fs::directory_iterator(t.root, ec))
         if (e.is_directory() && fs::is_empty(e.path(), ec)) fs::remove(e.path(), ec);
+    return {};
+}
+
+} // namespace
+
+util::Result<InstallState> read_state(const Target& target) {
+    return load(target);
+}
+
+util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
+    auto image_sha = WSLMOD_TRY(sha_of_file(r.image));
+    auto kernel_sha = WSLMOD_TRY(sha_of_file(r.stock_kernel));
+    // A .wslconfig wslmod cannot read or write back stops the install before anything is made.
+    WSLMOD_CHECK(read_config(t.wslconfig));
+    std::error_code ec;
+    RemoveIfEmpty new_root(fs::exists(t.root) ? fs::path() : t.root);
+    fs::create_directories(t.root, ec);
+    if (ec)
+        return util::fail(fmt::format("cannot create the install folder: {}", ec.message()),
+                          t.root.string());
+    auto lock = WSLMOD_TRY(InstallLock::take(t.root));
+    InstallReport report;
+    auto s = WSLMOD_TRY(recover(t, report.warnings));
+    util::fault_point("recovered");
+
+    if (is_bad(s, image_sha) && !r.force) {
+        auto bad = *std::find_if(s.bad.begin(), s.bad.end(),
+                                 [&](const BadImage& b) { return b.image_sha256 == image_sha; });
+        return util::bad_input(
+            fmt::format(
+                "this image was rolled back from on {} (generation {}), so it is marked bad",
+                bad.at, bad.generation),
+            r.image.string(), "rebuild it, or pass --force to install it anyway");
+    }
+    auto conf = WSLMOD_TRY(read_config(t.wslconfig));
+    if (s.current) {
+        const auto& c = s.generations[static_cast<size_t>(*s.current)];
+        bool load_same =
+            !r.load_modules || get_value(conf.text, section, "loadKernelModules") == r.load_modules;
+        if (c.image_sha256 == image_sha && c.kernel_sha256 == kernel_sha &&
+            c.release == r.release && same_windows_path(s.wslconfig_kernel, c.kernel) &&
+            load_same) {
+            report.generation = c;
+            report.unchanged = true;
+            return report;
+        }
+    }
+
+    auto g = WSLMOD_TRY(next_generation(t, s, r, conf, image_sha, kernel_sha));
+    WSLMOD_CHECK(
+        with_generation(conf, g, r.load_modules)); // can it be edited at all? (before the copies)
+
+    auto final_dir = t.root / g.dir;
+    auto partial = fs::path(final_dir.string() + ".partial");
+    remove_folder(final_dir, report.warnings); // a leftover of a generation that state.json forgot
+    RemoveIfEmpty unpublished(partial, /*all=*/true);
+    fs::create_directories(partial, ec);
+    if (ec) return util::fail(fmt::format("cannot create: {}", ec.message()), partial.string());
+    util::fault_point("generation folder created");
+    WSLMOD_CHECK(
+        copy_atomically(r.stock_kernel, partial / "kernel", "kernel half copied", "kernel copied"));
+    WSLMOD_CHECK(
+        copy_atomically(r.image, partial / "modules.vhdx", "image half copied", "image copied"));
+
+    // .wslconfig is read again now, after the long copies, so that edits made meanwhile stay.
+    auto now = WSLMOD_TRY(read_config(t.wslconfig));
+    const auto& before = now.bytes;
+    auto after = WSLMOD_TRY(with_generation(now, g, r.load_modules));
+    if (!wsl_reads(now.form))
+        report.warnings.push_back(fmt::format(
+            "{} is {}, which WSL reads as UTF-8, so WSL sees none of its settings: save "
+            "it as UTF-8 or as UTF-16LE with BOM (Notepad: Save as, Encoding)",
+            now.path.string(), describe(now.form)));
+    if (!s.exists) {
+        // Saved while state.json does not exist: a crash before state.json is written leaves
+        // .wslconfig untouched, so saving it again on the next run is right.
+        WSLMOD_CHECK(
+            save_marked(t.root / "original.wslconfig", t.root / "original.absent", before));
+        util::fault_point("original saved");
+    }
+    WSLMOD_CHECK(
+        save_marked(partial / "wslconfig.before", partial / "wslconfig.before-absent", before));
+    util::fault_point(".wslconfig before saved");
+    WSLMOD_CHECK(util::fsync_path(partial));
+    WSLMOD_CHECK(rename_retrying(partial, final_dir));
+    unpublished.dismiss();
+    WSLMOD_CHECK(util::fsync_path(final_dir.parent_path()));
+    util::fault_point("generation published");
+
+    g.wslconfig_sha256 = sha_of(after);
+    s.generations.push_back(g);
+    s.next_id = g.id + 1;
+    if (r.force)
+        s.bad.erase(std::remove_if(s.bad.begin(), s.bad.end(),
+                                   [&](const BadImage& b) { return b.image_sha256 == image_sha; }),
+                    s.bad.end());
+    WSLMOD_CHECK(write_state_file(t.root, s));
+    util::fault_point("state lists the generation");
+
+    WSLMOD_CHECK(write_wslconfig(now.path, after, ".wslconfig switched"));
+
+    WSLMOD_CHECK(keep_current_and_prior(t, s, g.id, now.text, report));
     report.generation = s.generations.back();
     for (const auto& x : s.generations)
         if (x.id == g.id) report.generation = x;
@@ -414,14 +482,17 @@ util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
 
 util::Result<RollbackReport> rollback(const Target& t) {
     if (!fs::exists(t.root / "state.json"))
-        return util::bad_input("nothing to roll back: no wslmod image is installed", t.root.string(), "run `wslmod install` first");
+        return util::bad_input("nothing to roll back: no wslmod image is installed",
+                               t.root.string(), "run `wslmod install` first");
     auto lock = WSLMOD_TRY(InstallLock::take(t.root));
     RollbackReport report;
     auto s = WSLMOD_TRY(recover(t, report.warnings));
     if (s.generations.empty())
-        return util::bad_input("nothing to roll back: no wslmod image is installed", t.root.string(), "run `wslmod install` first");
+        return util::bad_input("nothing to roll back: no wslmod image is installed",
+                               t.root.string(), "run `wslmod install` first");
     if (!s.current)
-        return util::bad_input(".wslconfig does not name an image wslmod installed, so there is no generation to leave",
+        return util::bad_input(".wslconfig does not name an image wslmod installed, so there is no "
+                               "generation to leave",
                                t.wslconfig.string(), "`wslmod install` or `wslmod uninstall`");
     auto ci = static_cast<size_t>(*s.current);
     report.from = s.generations[ci];
@@ -435,14 +506,18 @@ util::Result<RollbackReport> rollback(const Target& t) {
         for (const auto& g : s.generations)
             if (g.id != report.from.id && same_windows_path(g.modules, *prior)) report.to = g;
         if (!report.to && below(*prior, root_win))
-            return util::bad_input("the generation before this one is no longer kept (wslmod keeps two)", report.from.dir,
-                                   "`wslmod uninstall` restores the .wslconfig from before the first install");
+            return util::bad_input(
+                "the generation before this one is no longer kept (wslmod keeps two)",
+                report.from.dir,
+                "`wslmod uninstall` restores the .wslconfig from before the first install");
     }
     auto now = WSLMOD_TRY(read_config(t.wslconfig));
-    auto next = WSLMOD_TRY(going_back(now, before, gen_dir / "wslconfig.before", report.byte_identical));
+    auto next =
+        WSLMOD_TRY(going_back(now, before, gen_dir / "wslconfig.before", report.byte_identical));
     // Marked first: a crash after it and before the switch leaves the image marked but still
     // current; the next rollback finishes the job.
-    if (!is_bad(s, report.from.image_sha256)) s.bad.push_back({report.from.image_sha256, report.from.release, now_utc(), report.from.id});
+    if (!is_bad(s, report.from.image_sha256))
+        s.bad.push_back({report.from.image_sha256, report.from.release, now_utc(), report.from.id});
     WSLMOD_CHECK(write_state_file(t.root, s));
     util::fault_point("rollback: image marked bad");
     WSLMOD_CHECK(write_wslconfig(now.path, next, "rollback: .wslconfig switched"));
@@ -456,33 +531,41 @@ util::Result<RollbackReport> rollback(const Target& t) {
 util::Result<UninstallReport> uninstall(const Target& t) {
     UninstallReport report;
     if (!fs::exists(t.root))
-        return util::bad_input("nothing to uninstall: wslmod has no files here", t.root.string(),
-                               "WSLMOD_INSTALL_DIR names another install folder, if you set it then");
+        return util::bad_input(
+            "nothing to uninstall: wslmod has no files here", t.root.string(),
+            "WSLMOD_INSTALL_DIR names another install folder, if you set it then");
     std::error_code ec;
     if (!fs::exists(t.root / "state.json")) {
         // What an uninstall killed after removing state.json left: .wslconfig is restored already.
         report.leftovers = true;
         fs::remove_all(t.root, ec);
         if (ec)
-            return util::fail(fmt::format("cannot remove wslmod's files: {}", ec.message()), t.root.string(),
-                              "run `wsl --shutdown` from Windows so that WSL lets go of the image, then uninstall again");
+            return util::fail(fmt::format("cannot remove wslmod's files: {}", ec.message()),
+                              t.root.string(),
+                              "run `wsl --shutdown` from Windows so that WSL lets go of the image, "
+                              "then uninstall again");
         return report;
     }
     auto lock = WSLMOD_TRY(InstallLock::take(t.root));
     auto s = WSLMOD_TRY(recover(t, report.warnings));
     auto original = saved_file(t.root / "original.wslconfig", t.root / "original.absent");
     if (!original && !fs::exists(t.root / "original.absent"))
-        return util::fail("the saved original .wslconfig is missing", (t.root / "original.wslconfig").string(),
-                          "edit .wslconfig by hand: remove kernel= and kernelModules= under [wsl2], then delete " +
+        return util::fail("the saved original .wslconfig is missing",
+                          (t.root / "original.wslconfig").string(),
+                          "edit .wslconfig by hand: remove kernel= and kernelModules= under "
+                          "[wsl2], then delete " +
                               t.root.string());
     report.original_absent = !original;
     auto now = WSLMOD_TRY(read_config(t.wslconfig));
-    auto next = WSLMOD_TRY(going_back(now, original, t.root / "original.wslconfig", report.restored_bytes));
+    auto next =
+        WSLMOD_TRY(going_back(now, original, t.root / "original.wslconfig", report.restored_bytes));
     WSLMOD_CHECK(write_wslconfig(now.path, next, "uninstall: .wslconfig restored"));
     report.generations_removed = static_cast<int>(s.generations.size());
     // state.json goes first: without it the rest is leftovers, which a second uninstall removes.
     fs::remove(t.root / "state.json", ec);
-    if (ec) return util::fail(fmt::format("cannot remove: {}", ec.message()), (t.root / "state.json").string());
+    if (ec)
+        return util::fail(fmt::format("cannot remove: {}", ec.message()),
+                          (t.root / "state.json").string());
     WSLMOD_CHECK(util::fsync_path(t.root));
     util::fault_point("uninstall: state removed");
     std::vector<std::string> failed;
@@ -494,8 +577,10 @@ util::Result<UninstallReport> uninstall(const Target& t) {
         util::fault_point("uninstall: files removed");
     }
     if (!failed.empty())
-        return util::fail(fmt::format("cannot remove wslmod's files: {}", fmt::join(failed, ", ")), t.root.string(),
-                          "run `wsl --shutdown` from Windows so that WSL lets go of the image, then uninstall again");
+        return util::fail(fmt::format("cannot remove wslmod's files: {}", fmt::join(failed, ", ")),
+                          t.root.string(),
+                          "run `wsl --shutdown` from Windows so that WSL lets go of the image, "
+                          "then uninstall again");
     { auto released = std::move(lock); }
     fs::remove(t.root, ec);
     return report;
