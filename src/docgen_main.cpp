@@ -16,8 +16,10 @@ int main(int argc, char** argv) {
     std::string what = argc > 1 ? argv[1] : "";
     auto cli = cli::make_app();
     std::string text;
-    if (what == "man" && argc == 5) text = cli::man_page(cli->parser, argv[3], argv[4]);
-    else if (what == "bash" && argc == 3) text = cli::bash_completion(cli->parser);
+    if (what == "man" && argc == 5)
+        text = cli::man_page(cli->parser, argv[3], argv[4]);
+    else if (what == "bash" && argc == 3)
+        text = cli::bash_completion(cli->parser);
     else {
         std::cerr << "usage: wslmod-docgen man OUT VERSION DATE | wslmod-docgen bash OUT\n";
         return 2;

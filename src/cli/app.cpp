@@ -23,7 +23,8 @@ std::unique_ptr<App> make_app() {
     auto& app = out->parser;
     app.set_version_flag("--version", std::string("wslmod ") + version());
     app.require_subcommand(1);
-    app.add_flag("--json", out->json, "Print machine-readable JSON instead of text")->configurable(false);
+    app.add_flag("--json", out->json, "Print machine-readable JSON instead of text")
+        ->configurable(false);
     out->actions = register_subcommands(app);
     app.footer(table_help());
     fall_through(app);

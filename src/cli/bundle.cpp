@@ -20,21 +20,26 @@ Action setup_bundle_export(CLI::App& app) {
         std::string output;
     };
     auto opt = std::make_shared<Options>();
-    app.add_option("-o,--output", opt->output, "The bundle to write (default: <project folder>.wslmod.tar.zst)");
+    app.add_option("-o,--output", opt->output,
+                   "The bundle to write (default: <project folder>.wslmod.tar.zst)");
     add_recipe_options(app, opt->run);
     return [opt](const Context& ctx) -> util::Result<int> {
         auto m = WSLMOD_TRY(project::manifest_here("run it in a project"));
-        auto out = opt->output.empty() ? fs::current_path() / (fs::current_path().filename().string() + ".wslmod.tar.zst")
-                                       : fs::absolute(opt->output);
+        auto out =
+            opt->output.empty()
+                ? fs::current_path() / (fs::current_path().filename().string() + ".wslmod.tar.zst")
+                : fs::absolute(opt->output);
         auto r = WSLMOD_TRY(project::export_bundle(m, opt->run, out, *ctx.runner, ctx.reporter()));
         if (r.build.failure) return report_build(ctx, r.build);
         auto recipe_count = r.recipes, module_count = r.modules;
         if (ctx.json) {
-            ctx.emit_json({{"bundle", out.string()}, {"recipes", recipe_count}, {"modules", module_count}});
+            ctx.emit_json(
+                {{"bundle", out.string()}, {"recipes", recipe_count}, {"modules", module_count}});
         } else {
-            *ctx.out << fmt::format("{}\n  {} recipes, {} modules, with wslmod.toml, wslmod.lock and SHA256SUMS\n"
-                                    "On another machine: `wslmod bundle import {}` in an empty folder.\n",
-                                    out.string(), recipe_count, module_count, out.filename().string());
+            *ctx.out << fmt::format(
+                "{}\n  {} recipes, {} modules, with wslmod.toml, wslmod.lock and SHA256SUMS\n"
+                "On another machine: `wslmod bundle import {}` in an empty folder.\n",
+                out.string(), recipe_count, module_count, out.filename().string());
         }
         return 0;
     };
@@ -50,7 +55,8 @@ Action setup_bundle_import(CLI::App& app) {
     app.add_option("BUNDLE", opt->bundle, "The bundle (NAME.wslmod.tar.zst)")->required();
     app.add_option("DIR", opt->dir, "An empty project folder (default: the current one)");
     app.add_flag("--allow-build", opt->allow_build,
-                 "For a bundle made for another kernel release: build its recipes here, which runs their build "
+                 "For a bundle made for another kernel release: build its recipes here, which runs "
+                 "their build "
                  "commands (make, dkms.conf) on this machine");
     add_recipe_options(app, opt->run);
     return [opt](const Context& ctx) -> util::Result<int> {
@@ -62,17 +68,22 @@ Action setup_bundle_import(CLI::App& app) {
         bool identical = r.identical;
         if (ctx.json) {
             auto doc = modules::to_json(report);
-            ctx.emit_json({{"image", doc}, {"identical", identical}, {"compiled", false}, {"release", release},
+            ctx.emit_json({{"image", doc},
+                           {"identical", identical},
+                           {"compiled", false},
+                           {"release", release},
                            {"manifest", r.manifest.string()}});
         } else {
-            *ctx.out << fmt::format("{}\n  release   {}\n  sha256    {}\n  {}\n  modules   {} added from the bundle, "
-                                    "nothing compiled\n",
-                                    report.output.string(), release, report.sha256,
-                                    identical ? "identical to the image the bundle's lock names"
-                                              : "NOT the image the bundle's lock names (" + r.locked_image + ")",
-                                    report.added.size());
+            *ctx.out << fmt::format(
+                "{}\n  release   {}\n  sha256    {}\n  {}\n  modules   {} added from the bundle, "
+                "nothing compiled\n",
+                report.output.string(), release, report.sha256,
+                identical ? "identical to the image the bundle's lock names"
+                          : "NOT the image the bundle's lock names (" + r.locked_image + ")",
+                report.added.size());
         }
-        if (!identical && !ctx.json) ctx.warn("the same modules and stock tree gave another image: please report it");
+        if (!identical && !ctx.json)
+            ctx.warn("the same modules and stock tree gave another image: please report it");
         return 0;
     };
 }

@@ -6,49 +6,70 @@
 #include <sstream>
 
 #include "cli/build_command.h"
-#include "cli/image_commands.h"
-#include "cli/inspect.h"
-#include "cli/project.h"
 #include "cli/bundle.h"
 #include "cli/doctor.h"
+#include "cli/image_commands.h"
+#include "cli/inspect.h"
 #include "cli/install.h"
-#include "cli/publish.h"
-#include "cli/status.h"
-#include "cli/verify.h"
 #include "cli/kernel_info.h"
 #include "cli/kernel_prepare.h"
 #include "cli/kernel_symvers.h"
+#include "cli/project.h"
+#include "cli/publish.h"
 #include "cli/recipe_author.h"
 #include "cli/recipe_build.h"
 #include "cli/recipe_commands.h"
+#include "cli/status.h"
+#include "cli/verify.h"
 
 namespace wslmod::cli {
 
 const std::vector<Subcommand>& subcommands() {
     static const std::vector<Subcommand> table = {
-        {"build", "Build recipes, merge them with the stock modules, depmod, verify, and write one modules.vhdx",
+        {"build",
+         "Build recipes, merge them with the stock modules, depmod, verify, and write one "
+         "modules.vhdx",
          setup_build},
-        {"init", "Start a project: wslmod.toml (kernel profile, recipes, output) and recipes/", setup_init},
-        {"add", "Add recipes to wslmod.toml and rebuild the image (only new recipes compile)", setup_add},
+        {"init", "Start a project: wslmod.toml (kernel profile, recipes, output) and recipes/",
+         setup_init},
+        {"add", "Add recipes to wslmod.toml and rebuild the image (only new recipes compile)",
+         setup_add},
         {"remove", "Remove recipes from wslmod.toml and rebuild the image", setup_remove},
         {"list", "List the recipes that can be added (project, user, shipped)", setup_recipe_list},
-        {"status", "Does the image still match wslmod.toml, its recipes and the stock kernel? (exit 1 when not)",
+        {"status",
+         "Does the image still match wslmod.toml, its recipes and the stock kernel? (exit 1 when "
+         "not)",
          setup_status},
-        {"publish", "Write the files that hand an image to Windows machines: sha256, .wslconfig snippet, Scoop manifest",
+        {"publish",
+         "Write the files that hand an image to Windows machines: sha256, .wslconfig snippet, "
+         "Scoop manifest",
          setup_publish},
-        {"bundle export", "Write the project (manifest, lock, recipes, built modules) as one checked .wslmod.tar.zst",
+        {"bundle export",
+         "Write the project (manifest, lock, recipes, built modules) as one checked "
+         ".wslmod.tar.zst",
          setup_bundle_export},
-        {"bundle import", "Turn a bundle into a project and its image: no compiling when the kernel release matches",
+        {"bundle import",
+         "Turn a bundle into a project and its image: no compiling when the kernel release matches",
          setup_bundle_import},
-        {"verify", "Check an image, and with --boot prove that its added modules load in the stock kernel (QEMU)",
+        {"verify",
+         "Check an image, and with --boot prove that its added modules load in the stock kernel "
+         "(QEMU)",
          setup_verify},
-        {"install", "Install an image for WSL: copies it and the stock kernel, sets kernel= and kernelModules= in .wslconfig",
+        {"install",
+         "Install an image for WSL: copies it and the stock kernel, sets kernel= and "
+         "kernelModules= in .wslconfig",
          setup_install},
-        {"rollback", "Go back to the previously installed image (the one left is marked bad)", setup_rollback},
-        {"uninstall", "Restore .wslconfig as it was before the first install and remove wslmod's files", setup_uninstall},
-        {"doctor", "Check the toolchain, WSL's version, .wslconfig and the installed image, with a fix for each problem",
+        {"rollback", "Go back to the previously installed image (the one left is marked bad)",
+         setup_rollback},
+        {"uninstall",
+         "Restore .wslconfig as it was before the first install and remove wslmod's files",
+         setup_uninstall},
+        {"doctor",
+         "Check the toolchain, WSL's version, .wslconfig and the installed image, with a fix for "
+         "each problem",
          setup_doctor},
-        {"inspect", "List the modules in an image with release and vermagic, or diff two images", setup_inspect},
+        {"inspect", "List the modules in an image with release and vermagic, or diff two images",
+         setup_inspect},
         {"image pack", "Pack a modules folder into a reproducible, verified modules.vhdx",
          setup_image_pack},
         {"image ls", "List a folder inside a modules image (VHDX, VHD or raw)", setup_image_ls},
@@ -58,22 +79,30 @@ const std::vector<Subcommand>& subcommands() {
         {"kernel info",
          "Show the release and the config facts that decide whether a module can load",
          setup_kernel_info},
-        {"kernel prepare", "Prepare a cached kernel-devel tree for the stock kernel, without building it",
+        {"kernel prepare",
+         "Prepare a cached kernel-devel tree for the stock kernel, without building it",
          setup_kernel_prepare},
-        {"kernel symvers", "Recover Module.symvers (symbol CRCs) from the stock kernel image and modules",
+        {"kernel symvers",
+         "Recover Module.symvers (symbol CRCs) from the stock kernel image and modules",
          setup_kernel_symvers},
-        {"recipe list", "List the recipes on the search path (project, user, shipped)", setup_recipe_list},
+        {"recipe list", "List the recipes on the search path (project, user, shipped)",
+         setup_recipe_list},
         {"recipe show", "Show one recipe: source, modules, requirements", setup_recipe_show},
-        {"recipe new", "Create a recipe folder from a template (kbuild, dkms, in-tree)", setup_recipe_new},
-        {"recipe import-dkms", "Turn a DKMS source folder into an equivalent recipe folder", setup_recipe_import_dkms},
-        {"recipe build", "Build recipes against a prepared kernel tree, in parallel, cached by content", setup_recipe_build},
+        {"recipe new", "Create a recipe folder from a template (kbuild, dkms, in-tree)",
+         setup_recipe_new},
+        {"recipe import-dkms", "Turn a DKMS source folder into an equivalent recipe folder",
+         setup_recipe_import_dkms},
+        {"recipe build",
+         "Build recipes against a prepared kernel tree, in parallel, cached by content",
+         setup_recipe_build},
     };
     return table;
 }
 
 std::string table_help() {
     size_t width = 0;
-    for (const auto& row : subcommands()) width = std::max(width, row.path.size());
+    for (const auto& row : subcommands())
+        width = std::max(width, row.path.size());
     std::string out = "Commands:\n";
     for (const auto& row : subcommands())
         out += "  " + row.path + std::string(width + 2 - row.path.size(), ' ') + row.summary + "\n";

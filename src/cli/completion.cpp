@@ -15,15 +15,17 @@ struct Node {
 };
 
 // `inherited`: the global options a subcommand passes up to wslmod itself (--json).
-void collect(const CLI::App& app, const std::string& path, const std::vector<std::string>& inherited,
-             std::vector<Node>& out) {
+void collect(const CLI::App& app, const std::string& path,
+             const std::vector<std::string>& inherited, std::vector<Node>& out) {
     Node node{path, {}, inherited, {}};
     std::vector<std::string> passed_on = inherited;
     for (const auto* opt : app.get_options()) {
         if (opt->get_group().empty() || !opt->nonpositional()) continue;
         std::vector<std::string> names;
-        for (const auto& s : opt->get_snames()) names.push_back("-" + s);
-        for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
+        for (const auto& s : opt->get_snames())
+            names.push_back("-" + s);
+        for (const auto& l : opt->get_lnames())
+            names.push_back("--" + l);
         bool global = path.empty() && opt != app.get_help_ptr() && opt != app.get_version_ptr();
         for (const auto& n : names) {
             node.options.push_back(n);
@@ -32,15 +34,18 @@ void collect(const CLI::App& app, const std::string& path, const std::vector<std
         }
     }
     auto subs = app.get_subcommands({});
-    for (const auto* sub : subs) node.children.push_back(sub->get_name());
+    for (const auto* sub : subs)
+        node.children.push_back(sub->get_name());
     out.push_back(node);
     for (const auto* sub : subs)
-        collect(*sub, path.empty() ? sub->get_name() : path + " " + sub->get_name(), passed_on, out);
+        collect(*sub, path.empty() ? sub->get_name() : path + " " + sub->get_name(), passed_on,
+                out);
 }
 
 std::string words(const std::vector<std::string>& list) {
     std::string out;
-    for (const auto& w : list) out += (out.empty() ? "" : " ") + w;
+    for (const auto& w : list)
+        out += (out.empty() ? "" : " ") + w;
     return out;
 }
 
@@ -51,14 +56,17 @@ std::string bash_completion(const CLI::App& app) {
     collect(app, "", {}, nodes);
     std::string children, options, valued;
     for (const auto& n : nodes) {
-        if (!n.children.empty()) children += fmt::format("    \"{}\") echo \"{}\" ;;\n", n.path, words(n.children));
+        if (!n.children.empty())
+            children += fmt::format("    \"{}\") echo \"{}\" ;;\n", n.path, words(n.children));
         options += fmt::format("    \"{}\") echo \"{}\" ;;\n", n.path, words(n.options));
-        for (const auto& v : n.valued) valued += fmt::format("    \"{}|{}\") return 0 ;;\n", n.path, v);
+        for (const auto& v : n.valued)
+            valued += fmt::format("    \"{}|{}\") return 0 ;;\n", n.path, v);
     }
     // The walk over the typed words keeps a word as a command only when it is a child of the
     // command so far, and skips the value after an option that takes one, so a file named like
     // a command does not move the path.
-    return fmt::format(R"sh(# bash completion for wslmod, generated from its command table by wslmod-docgen; do not edit.
+    return fmt::format(
+        R"sh(# bash completion for wslmod, generated from its command table by wslmod-docgen; do not edit.
 _wslmod_children() {{
   case "$1" in
 {}  esac
@@ -98,7 +106,7 @@ _wslmod() {{
 }}
 complete -o default -F _wslmod wslmod
 )sh",
-                       children, options, valued);
+        children, options, valued);
 }
 
 } // namespace wslmod::cli

@@ -30,12 +30,17 @@ void Console::done() {
 
 void Console::build_event(const engine::BuildEvent& e) {
     using K = engine::BuildEvent::Kind;
-    if (e.kind == K::started) building_.push_back(e.recipe);
-    else std::erase(building_, e.recipe);
+    if (e.kind == K::started)
+        building_.push_back(e.recipe);
+    else
+        std::erase(building_, e.recipe);
     if (tty_) {
         std::string names;
-        for (const auto& a : building_) names += (names.empty() ? "" : ", ") + a;
-        err_ << fmt::format("\33[2K\r[{}/{}] {}", e.done, e.total, names.empty() ? "" : "building " + names) << std::flush;
+        for (const auto& a : building_)
+            names += (names.empty() ? "" : ", ") + a;
+        err_ << fmt::format("\33[2K\r[{}/{}] {}", e.done, e.total,
+                            names.empty() ? "" : "building " + names)
+             << std::flush;
     } else if (!json_ && e.kind == K::built) {
         err_ << fmt::format("built {} in {:.1f} s\n", e.recipe, e.seconds);
     }
@@ -45,7 +50,9 @@ std::string Console::label(const char* word, const char* colour) const {
     return color_ ? fmt::format("\33[{}m{}:\33[0m", colour, word) : fmt::format("{}:", word);
 }
 
-void Console::warn(const std::string& text) { err_ << "wslmod: " << label("warning", "1;35") << " " << text << "\n"; }
+void Console::warn(const std::string& text) {
+    err_ << "wslmod: " << label("warning", "1;35") << " " << text << "\n";
+}
 
 void Console::note(const std::string& text) {
     if (!json_) err_ << "wslmod: note: " << text << "\n";
@@ -55,8 +62,12 @@ void Console::say(const std::string& text) {
     if (!json_) err_ << "wslmod: " << text << "\n";
 }
 
-void Console::diagnostic(const std::string& text) { err_ << text << std::flush; }
+void Console::diagnostic(const std::string& text) {
+    err_ << text << std::flush;
+}
 
-void Console::error(const std::string& text) { err_ << "wslmod: " << label("error", "1;31") << " " << text << "\n"; }
+void Console::error(const std::string& text) {
+    err_ << "wslmod: " << label("error", "1;31") << " " << text << "\n";
+}
 
 } // namespace wslmod::cli

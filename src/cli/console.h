@@ -15,7 +15,7 @@
 namespace wslmod::cli {
 
 class Console final : public project::Reporter {
-public:
+  public:
     // `tty` and `color` as for_stderr() finds them; separate so that tests can pick.
     Console(std::ostream& err, bool json, bool tty, bool color);
     // For std::cerr: a TTY when fd 2 is one and TERM is not dumb; colour unless NO_COLOR is set.
@@ -31,7 +31,7 @@ public:
     // The one error line of a failed command (main.cpp).
     void error(const std::string& text);
 
-private:
+  private:
     std::string label(const char* word, const char* colour) const;
 
     std::ostream& err_;

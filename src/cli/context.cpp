@@ -6,6 +6,8 @@
 
 namespace wslmod::cli {
 
-void Context::emit_json(const nlohmann::json& doc) const { *out << doc.dump(2) << '\n'; }
+void Context::emit_json(const nlohmann::json& doc) const {
+    *out << doc.dump(2) << '\n';
+}
 
 } // namespace wslmod::cli

@@ -19,12 +19,16 @@ Action setup_doctor(CLI::App& app) {
         if (ctx.json) {
             auto arr = nlohmann::json::array();
             for (const auto& c : r.checks)
-                arr.push_back({{"name", c.name}, {"status", c.status}, {"message", c.message}, {"fix", c.fix}});
+                arr.push_back({{"name", c.name},
+                               {"status", c.status},
+                               {"message", c.message},
+                               {"fix", c.fix}});
             ctx.emit_json({{"checks", arr}, {"stale", r.stale}, {"ok", !failed}});
         } else {
             for (const auto& c : r.checks) {
                 *ctx.out << fmt::format("{:<5} {:<13} {}\n", c.status, c.name, c.message);
-                if (!c.fix.empty() && c.status != "ok") *ctx.out << fmt::format("{:19} fix: {}\n", "", c.fix);
+                if (!c.fix.empty() && c.status != "ok")
+                    *ctx.out << fmt::format("{:19} fix: {}\n", "", c.fix);
             }
             if (r.stale) *ctx.out << "the installed image is stale\n";
         }

@@ -16,7 +16,9 @@ struct Options {
     std::string stock_kernel;
 };
 
-std::string yes_no(bool b) { return b ? "yes" : "no"; }
+std::string yes_no(bool b) {
+    return b ? "yes" : "no";
+}
 
 util::Result<int> run(const Options& opt, const Context& ctx) {
     auto info = WSLMOD_TRY(kernel::kernel_info(opt.config, opt.stock_kernel));
@@ -42,8 +44,8 @@ util::Result<int> run(const Options& opt, const Context& ctx) {
     o << fmt::format("modversions:   {}{}\n", yes_no(facts.modversions),
                      facts.modversions ? " (symbol CRCs must match the running kernel)" : "");
     o << fmt::format("signing:       {}\n", facts.module_sig_force ? "enforced"
-                                            : facts.module_sig      ? "yes (not enforced)"
-                                                                    : "no");
+                                            : facts.module_sig     ? "yes (not enforced)"
+                                                                   : "no");
     o << fmt::format("compression:   {}\n", facts.compression);
     o << fmt::format("btf modules:   {}{}\n", yes_no(facts.btf_modules),
                      facts.btf_modules ? " (pahole from dwarves is needed to build)" : "");

@@ -14,6 +14,7 @@ Action setup_kernel_prepare(CLI::App& app);
 
 // The kernel spec options shared with `wslmod build`: --source (returned), --source-sha256,
 // --config, --stock-kernel, --symvers, --release and --allow-drift (into `allow`).
-CLI::Option* add_kernel_spec_options(CLI::App& app, kernel::PrepareSpec& s, std::vector<std::string>& allow);
+CLI::Option* add_kernel_spec_options(CLI::App& app, kernel::PrepareSpec& s,
+                                     std::vector<std::string>& allow);
 
 } // namespace wslmod::cli

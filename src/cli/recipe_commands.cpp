@@ -6,28 +6,33 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "recipe/catalog.h"
 #include "project/options.h"
+#include "recipe/catalog.h"
 
 namespace wslmod::cli {
-
 
 namespace {
 
 nlohmann::json to_json(const recipe::Recipe& r) {
     auto modules = nlohmann::json::array();
-    for (const auto& m : r.modules) modules.push_back({{"name", m.name}, {"dest", m.dest}});
-    nlohmann::json j{{"name", r.name}, {"version", r.version}, {"summary", r.summary}, {"license", r.license},
-                     {"homepage", r.homepage}, {"source", recipe::to_string(r.source)}, {"dir", r.dir.string()},
-                     {"modules", modules}, {"depends", r.depends}, {"replaces", r.replaces}};
+    for (const auto& m : r.modules)
+        modules.push_back({{"name", m.name}, {"dest", m.dest}});
+    nlohmann::json j{{"name", r.name},         {"version", r.version},
+                     {"summary", r.summary},   {"license", r.license},
+                     {"homepage", r.homepage}, {"source", recipe::to_string(r.source)},
+                     {"dir", r.dir.string()},  {"modules", modules},
+                     {"depends", r.depends},   {"replaces", r.replaces}};
     if (!r.kernel_tree.empty()) j["kernel_tree"] = r.kernel_tree;
     if (!r.kconfig.empty()) j["kconfig"] = r.kconfig;
     if (!r.url.empty()) j["url"] = r.url, j["sha256"] = r.sha256;
     auto config = nlohmann::json::array();
-    for (const auto& c : r.config) config.push_back({{"symbol", c.symbol}, {"values", c.values}});
+    for (const auto& c : r.config)
+        config.push_back({{"symbol", c.symbol}, {"values", c.values}});
     auto kernel = nlohmann::json::array();
-    for (const auto& b : r.kernel) kernel.push_back(b.op + b.version);
-    j["requires"] = {{"kernel", kernel}, {"kernel_match", r.kernel_match}, {"arch", r.arch}, {"config", config}};
+    for (const auto& b : r.kernel)
+        kernel.push_back(b.op + b.version);
+    j["requires"] = {
+        {"kernel", kernel}, {"kernel_match", r.kernel_match}, {"arch", r.arch}, {"config", config}};
     return j;
 }
 
@@ -40,12 +45,14 @@ Action setup_recipe_list(CLI::App& app) {
         auto recipes = WSLMOD_TRY(recipe::list_recipes(project::recipe_path(*extra)));
         if (ctx.json) {
             auto arr = nlohmann::json::array();
-            for (const auto& r : recipes) arr.push_back(to_json(r));
+            for (const auto& r : recipes)
+                arr.push_back(to_json(r));
             ctx.emit_json({{"recipes", arr}});
             return 0;
         }
         for (const auto& r : recipes)
-            *ctx.out << fmt::format("{:<16} {:<10} {:<12} {}\n", r.name, r.version, recipe::to_string(r.source), r.summary);
+            *ctx.out << fmt::format("{:<16} {:<10} {:<12} {}\n", r.name, r.version,
+                                    recipe::to_string(r.source), r.summary);
         return 0;
     };
 }
@@ -62,20 +69,28 @@ Action setup_recipe_show(CLI::App& app) {
             return 0;
         }
         auto& o = *ctx.out;
-        o << fmt::format("{} {}\n  {}\n  file     {}\n  source   {}", r.name, r.version, r.summary, r.file.string(),
-                         recipe::to_string(r.source));
-        for (const auto& folder : r.kernel_tree) o << " " << folder;
+        o << fmt::format("{} {}\n  {}\n  file     {}\n  source   {}", r.name, r.version, r.summary,
+                         r.file.string(), recipe::to_string(r.source));
+        for (const auto& folder : r.kernel_tree)
+            o << " " << folder;
         if (!r.url.empty()) o << " " << r.url;
         o << "\n";
-        for (const auto& [k, v] : r.kconfig) o << fmt::format("  kconfig  CONFIG_{}={}\n", k, v);
-        for (const auto& m : r.modules) o << fmt::format("  module   {} -> {}/\n", m.name, m.dest);
-        for (const auto& d : r.depends) o << fmt::format("  depends  {}\n", d);
-        for (const auto& b : r.kernel) o << fmt::format("  requires kernel {}{}\n", b.op, b.version);
-        if (!r.kernel_match.empty()) o << fmt::format("  requires kernel matching {}\n", r.kernel_match);
-        for (const auto& a : r.arch) o << fmt::format("  requires arch {}\n", a);
+        for (const auto& [k, v] : r.kconfig)
+            o << fmt::format("  kconfig  CONFIG_{}={}\n", k, v);
+        for (const auto& m : r.modules)
+            o << fmt::format("  module   {} -> {}/\n", m.name, m.dest);
+        for (const auto& d : r.depends)
+            o << fmt::format("  depends  {}\n", d);
+        for (const auto& b : r.kernel)
+            o << fmt::format("  requires kernel {}{}\n", b.op, b.version);
+        if (!r.kernel_match.empty())
+            o << fmt::format("  requires kernel matching {}\n", r.kernel_match);
+        for (const auto& a : r.arch)
+            o << fmt::format("  requires arch {}\n", a);
         for (const auto& c : r.config) {
             std::string values;
-            for (const auto& v : c.values) values += (values.empty() ? "" : "|") + v;
+            for (const auto& v : c.values)
+                values += (values.empty() ? "" : "|") + v;
             o << fmt::format("  requires CONFIG_{}={}\n", c.symbol, values);
         }
         if (!r.license.empty()) o << fmt::format("  license  {}\n", r.license);

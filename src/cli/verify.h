@@ -16,6 +16,7 @@ namespace wslmod::cli {
 Action setup_verify(CLI::App& app);
 
 // The report as text: one line per module; reason, kernel lines and hint for failures.
-void print_check(std::ostream& out, const verify::CheckReport& report, const std::filesystem::path& image);
+void print_check(std::ostream& out, const verify::CheckReport& report,
+                 const std::filesystem::path& image);
 
 } // namespace wslmod::cli

@@ -11,7 +11,9 @@
 namespace wslmod::engine {
 namespace {
 
-bool open_fd(int fd) { return fd >= 0 && fcntl(fd, F_GETFD) != -1; }
+bool open_fd(int fd) {
+    return fd >= 0 && fcntl(fd, F_GETFD) != -1;
+}
 
 // "CC=ccache gcc" as make writes it into MAKEFLAGS: spaces and backslashes escaped.
 std::string escape(const std::string& s) {
@@ -49,7 +51,9 @@ util::Result<Jobserver> Jobserver::create(unsigned jobs, const std::string& make
         }
     }
     int fds[2];
-    if (pipe(fds) != 0) return util::fail(fmt::format("cannot create the jobserver pipe: {}", std::strerror(errno)));
+    if (pipe(fds) != 0)
+        return util::fail(
+            fmt::format("cannot create the jobserver pipe: {}", std::strerror(errno)));
     js.read_ = fds[0];
     js.write_ = fds[1];
     js.jobs_ = std::max(1u, jobs);
@@ -73,7 +77,8 @@ Jobserver::~Jobserver() {
 void Jobserver::acquire() {
     char c;
     ssize_t n;
-    do n = read(read_, &c, 1);
+    do
+        n = read(read_, &c, 1);
     while (n < 0 && errno == EINTR);
     // n == 0 (the pipe's writers are gone) cannot happen while we hold its write end.
 }
@@ -81,7 +86,8 @@ void Jobserver::acquire() {
 void Jobserver::release() {
     char c = '+';
     ssize_t n;
-    do n = write(write_, &c, 1);
+    do
+        n = write(write_, &c, 1);
     while (n < 0 && errno == EINTR);
 }
 
@@ -89,7 +95,8 @@ std::string Jobserver::makeflags(const std::vector<std::string>& overrides) cons
     auto flags = fmt::format(" -j{} --jobserver-auth={},{}", jobs_, read_, write_);
     if (!overrides.empty()) {
         flags += " --";
-        for (const auto& o : overrides) flags += " " + escape(o);
+        for (const auto& o : overrides)
+            flags += " " + escape(o);
     }
     return flags;
 }

@@ -9,10 +9,11 @@
 
 namespace wslmod::engine {
 
-util::Result<recipe::Recipe> resolve_recipe(const recipe::Recipe& r, const TreeRef& tree, const Target& target,
-                                            util::CommandRunner& runner) {
+util::Result<recipe::Recipe> resolve_recipe(const recipe::Recipe& r, const TreeRef& tree,
+                                            const Target& target, util::CommandRunner& runner) {
     if (r.source != recipe::SourceKind::dkms) return r;
-    recipe::DkmsKernel k{tree.release, tree.dir, recipe::placeholder_kernel().dkms_tree, target.arch};
+    recipe::DkmsKernel k{tree.release, tree.dir, recipe::placeholder_kernel().dkms_tree,
+                         target.arch};
     auto conf = WSLMOD_TRY(recipe::recipe_from_dkms(r.dkms, k, runner));
     recipe::Recipe out = r;
     if (out.modules.empty()) out.modules = conf.modules;
@@ -26,12 +27,14 @@ util::Result<recipe::Recipe> resolve_recipe(const recipe::Recipe& r, const TreeR
     if (out.arch.empty()) out.arch = conf.arch;
     out.config.insert(out.config.end(), conf.config.begin(), conf.config.end());
     for (const auto& d : conf.depends)
-        if (std::find(out.depends.begin(), out.depends.end(), d) == out.depends.end()) out.depends.push_back(d);
+        if (std::find(out.depends.begin(), out.depends.end(), d) == out.depends.end())
+            out.depends.push_back(d);
     return out;
 }
 
-util::Result<Plan> plan_builds(const std::vector<recipe::Recipe>& requested, const RecipeLookup& lookup,
-                               const TreeRef& tree, const Target& target, const std::string& compiler,
+util::Result<Plan> plan_builds(const std::vector<recipe::Recipe>& requested,
+                               const RecipeLookup& lookup, const TreeRef& tree,
+                               const Target& target, const std::string& compiler,
                                util::CommandRunner& runner) {
     // Closure, by name.
     std::map<std::string, recipe::Recipe> all;
@@ -39,8 +42,9 @@ util::Result<Plan> plan_builds(const std::vector<recipe::Recipe>& requested, con
     for (const auto& r : requested) {
         auto [it, fresh] = all.emplace(r.name, r);
         if (!fresh && it->second.dir != r.dir)
-            return util::bad_input(fmt::format("two recipes are called {}: {} and {}", r.name, it->second.file.string(),
-                                               r.file.string()), r.file.string(), "rename one of them");
+            return util::bad_input(fmt::format("two recipes are called {}: {} and {}", r.name,
+                                               it->second.file.string(), r.file.string()),
+                                   r.file.string(), "rename one of them");
         if (fresh) todo.push_back(r.name);
     }
     for (size_t i = 0; i < todo.size(); ++i) {
@@ -49,8 +53,10 @@ util::Result<Plan> plan_builds(const std::vector<recipe::Recipe>& requested, con
             if (all.count(d)) continue;
             auto dep = lookup(d);
             if (!dep)
-                return util::bad_input(fmt::format("recipe {} depends on '{}', which cannot be loaded: {}", r.name, d,
-                                                   dep.error().what), r.file.string(), "add that recipe or fix depends");
+                return util::bad_input(
+                    fmt::format("recipe {} depends on '{}', which cannot be loaded: {}", r.name, d,
+                                dep.error().what),
+                    r.file.string(), "add that recipe or fix depends");
             all.emplace(d, *dep);
             todo.push_back(d);
         }
@@ -60,29 +66,34 @@ util::Result<Plan> plan_builds(const std::vector<recipe::Recipe>& requested, con
     Plan plan;
     std::map<std::string, size_t> placed;
     std::vector<std::string> path;
-    std::function<util::Result<size_t>(const std::string&)> visit = [&](const std::string& name) -> util::Result<size_t> {
+    std::function<util::Result<size_t>(const std::string&)> visit =
+        [&](const std::string& name) -> util::Result<size_t> {
         if (auto it = placed.find(name); it != placed.end()) return it->second;
         if (auto on = std::find(path.begin(), path.end(), name); on != path.end()) {
             std::string cycle;
-            for (auto it = on; it != path.end(); ++it) cycle += *it + " -> ";
-            return util::bad_input(fmt::format("dependency cycle: {}{}", cycle, name), all.at(name).file.string(),
-                                   "remove one of these depends");
+            for (auto it = on; it != path.end(); ++it)
+                cycle += *it + " -> ";
+            return util::bad_input(fmt::format("dependency cycle: {}{}", cycle, name),
+                                   all.at(name).file.string(), "remove one of these depends");
         }
         path.push_back(name);
         const auto& r = all.at(name);
         std::vector<size_t> deps;
-        for (const auto& d : r.depends) deps.push_back(WSLMOD_TRY(visit(d)));
+        for (const auto& d : r.depends)
+            deps.push_back(WSLMOD_TRY(visit(d)));
         path.pop_back();
         auto resolved = WSLMOD_TRY(resolve_recipe(r, tree, target, runner));
         WSLMOD_CHECK(check_requirements(resolved, target));
         std::vector<std::string> dep_keys;
-        for (auto d : deps) dep_keys.push_back(plan.recipes[d].key);
+        for (auto d : deps)
+            dep_keys.push_back(plan.recipes[d].key);
         auto key = WSLMOD_TRY(recipe_key(resolved, tree, compiler, dep_keys));
         plan.recipes.push_back({std::move(resolved), deps, key, false});
         placed[name] = plan.recipes.size() - 1;
         return plan.recipes.size() - 1;
     };
-    for (const auto& r : requested) plan.recipes[WSLMOD_TRY(visit(r.name))].requested = true;
+    for (const auto& r : requested)
+        plan.recipes[WSLMOD_TRY(visit(r.name))].requested = true;
 
     // One module name, one recipe.
     std::map<std::string, std::string> owner;
@@ -92,8 +103,10 @@ util::Result<Plan> plan_builds(const std::vector<recipe::Recipe>& requested, con
             std::replace(key.begin(), key.end(), '-', '_');
             auto [it, fresh] = owner.emplace(key, p.recipe.name);
             if (!fresh)
-                return util::bad_input(fmt::format("module {} comes from both recipe {} and recipe {}", m.name, it->second,
-                                                   p.recipe.name), p.recipe.file.string(), "build only one of them");
+                return util::bad_input(
+                    fmt::format("module {} comes from both recipe {} and recipe {}", m.name,
+                                it->second, p.recipe.name),
+                    p.recipe.file.string(), "build only one of them");
         }
     return plan;
 }

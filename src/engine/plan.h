@@ -21,10 +21,10 @@
 namespace wslmod::engine {
 
 struct PlannedRecipe {
-    recipe::Recipe recipe;     // resolved
-    std::vector<size_t> deps;  // indexes into Plan::recipes, all earlier
+    recipe::Recipe recipe;    // resolved
+    std::vector<size_t> deps; // indexes into Plan::recipes, all earlier
     std::string key;
-    bool requested = false;    // asked for, not only a dependency
+    bool requested = false; // asked for, not only a dependency
 };
 
 struct Plan {
@@ -35,11 +35,12 @@ using RecipeLookup = std::function<util::Result<recipe::Recipe>(const std::strin
 
 // A dkms-source recipe evaluated for `target` (tree = the prepared tree): modules, command,
 // scripts, patches and conditions from dkms.conf, with what the recipe.toml sets on top.
-util::Result<recipe::Recipe> resolve_recipe(const recipe::Recipe& r, const TreeRef& tree, const Target& target,
-                                            util::CommandRunner& runner);
+util::Result<recipe::Recipe> resolve_recipe(const recipe::Recipe& r, const TreeRef& tree,
+                                            const Target& target, util::CommandRunner& runner);
 
-util::Result<Plan> plan_builds(const std::vector<recipe::Recipe>& requested, const RecipeLookup& lookup,
-                               const TreeRef& tree, const Target& target, const std::string& compiler,
+util::Result<Plan> plan_builds(const std::vector<recipe::Recipe>& requested,
+                               const RecipeLookup& lookup, const TreeRef& tree,
+                               const Target& target, const std::string& compiler,
                                util::CommandRunner& runner);
 
 } // namespace wslmod::engine

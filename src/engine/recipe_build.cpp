@@ -17,7 +17,6 @@
 #include "util/atomic_dir.h"
 #include "util/file.h"
 #include "util/paths.h"
-#include "util/file.h"
 #include "util/sha256.h"
 
 namespace wslmod::engine {
@@ -33,7 +32,8 @@ util::Result<std::string> folder_digest(const fs::path& dir) {
     util::Sha256 h;
     h.update(std::span<const std::byte>(tree.listing_digest));
     for (const auto& e : tree.entries)
-        if (e.type == image::TreeEntry::Type::file) h.update(util::to_hex(WSLMOD_TRY(util::sha256_file(e.source))));
+        if (e.type == image::TreeEntry::Type::file)
+            h.update(util::to_hex(WSLMOD_TRY(util::sha256_file(e.source))));
     return util::to_hex(h.finish());
 }
 
@@ -47,31 +47,42 @@ std::vector<fs::path> find_named(const fs::path& dir, const std::string& name) {
 }
 
 // Locks the build folder's module files into the entry, after checking each one.
-util::Result<void> collect_modules(const recipe::Recipe& r, const fs::path& build_dir, const TreeRef& tree,
-                                   const fs::path& out) {
+util::Result<void> collect_modules(const recipe::Recipe& r, const fs::path& build_dir,
+                                   const TreeRef& tree, const fs::path& out) {
     fs::create_directories(out);
     for (const auto& m : r.modules) {
         auto file = m.name + ".ko";
         std::vector<fs::path> found;
         if (!m.location.empty()) {
-            if (fs::exists(build_dir / m.location / file)) found.push_back(build_dir / m.location / file);
+            if (fs::exists(build_dir / m.location / file))
+                found.push_back(build_dir / m.location / file);
         } else {
             found = find_named(build_dir, file);
         }
         if (found.empty())
-            return util::fail(fmt::format("recipe {} did not produce {}", r.name, file), r.file.string(),
+            return util::fail(fmt::format("recipe {} did not produce {}", r.name, file),
+                              r.file.string(),
                               "fix [build] modules (or the module's location) or the build");
         if (found.size() > 1)
-            return util::bad_input(fmt::format("recipe {} produced {} {} times", r.name, file, found.size()), r.file.string(),
-                                   fmt::format("name its folder: {{ name = \"{}\", location = \"...\" }}", m.name));
+            return util::bad_input(
+                fmt::format("recipe {} produced {} {} times", r.name, file, found.size()),
+                r.file.string(),
+                fmt::format("name its folder: {{ name = \"{}\", location = \"...\" }}", m.name));
         auto info = modules::module_info(found[0]);
-        if (!info) return util::fail(fmt::format("{} is not a loadable module: {}", file, info.error().what), found[0].string());
+        if (!info)
+            return util::fail(
+                fmt::format("{} is not a loadable module: {}", file, info.error().what),
+                found[0].string());
         if (kernel::vermagic_release(info->vermagic) != tree.release)
-            return util::fail(fmt::format("{} has vermagic '{}', not release {}", file, info->vermagic, tree.release),
-                              found[0].string(), "build against the prepared tree of that release, without a '+' suffix");
+            return util::fail(
+                fmt::format("{} has vermagic '{}', not release {}", file, info->vermagic,
+                            tree.release),
+                found[0].string(),
+                "build against the prepared tree of that release, without a '+' suffix");
         std::error_code ec;
         fs::copy_file(found[0], out / file, ec);
-        if (ec) return util::fail(fmt::format("cannot keep {}: {}", file, ec.message()), out.string());
+        if (ec)
+            return util::fail(fmt::format("cannot keep {}: {}", file, ec.message()), out.string());
     }
     return {};
 }
@@ -101,7 +112,8 @@ std::string compiler_identity(util::CommandRunner& runner) {
     return out && out->exit_code == 0 ? out->output.substr(0, out->output.find('\n')) : "no gcc";
 }
 
-util::Result<std::string> recipe_key(const recipe::Recipe& r, const TreeRef& tree, const std::string& compiler,
+util::Result<std::string> recipe_key(const recipe::Recipe& r, const TreeRef& tree,
+                                     const std::string& compiler,
                                      const std::vector<std::string>& dep_keys) {
     util::Sha256 h;
     auto field = [&](const std::string& s) { h.update(s).update(std::string_view("\0", 1)); };
@@ -114,11 +126,13 @@ util::Result<std::string> recipe_key(const recipe::Recipe& r, const TreeRef& tre
     field(tree.dir.filename().string()); // the tree key: source, config, symvers, toolchain
     field(tree.release);
     field(compiler);
-    for (const auto& k : dep_keys) field(k);
+    for (const auto& k : dep_keys)
+        field(k);
     return util::to_hex(h.finish()).substr(0, 32);
 }
 
-std::optional<RecipeBuild> cached_build(const recipe::Recipe& r, const std::string& key, const fs::path& cache) {
+std::optional<RecipeBuild> cached_build(const recipe::Recipe& r, const std::string& key,
+                                        const fs::path& cache) {
     auto entry = cache / "builds" / key;
     if (!fs::exists(entry / ".complete")) return std::nullopt;
     RecipeBuild b;
@@ -127,13 +141,14 @@ std::optional<RecipeBuild> cached_build(const recipe::Recipe& r, const std::stri
     b.cached = true;
     b.log = entry / "build.log";
     b.symvers = entry / "Module.symvers";
-    for (const auto& m : r.modules) b.modules.push_back({m.name, m.dest, entry / "modules" / (m.name + ".ko")});
+    for (const auto& m : r.modules)
+        b.modules.push_back({m.name, m.dest, entry / "modules" / (m.name + ".ko")});
     return b;
 }
 
-util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::string& key, const TreeRef& tree,
-                                       const std::vector<RecipeBuild>& deps, const BuildOptions& opt,
-                                       util::CommandRunner& runner) {
+util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::string& key,
+                                       const TreeRef& tree, const std::vector<RecipeBuild>& deps,
+                                       const BuildOptions& opt, util::CommandRunner& runner) {
     if (auto hit = cached_build(r, key, opt.cache)) return *hit;
     auto started = std::chrono::steady_clock::now();
     auto builds = opt.cache / "builds";
@@ -154,13 +169,16 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
     };
     auto rel = build_dir.lexically_normal().lexically_relative(tmp);
     if (rel.empty() || *rel.begin() == "..")
-        return util::bad_input(fmt::format("recipe name '{}' or version '{}' is not a plain word", r.name, r.version),
-                               r.file.string(), "use letters, digits and . + ~ _ -");
+        return util::bad_input(
+            fmt::format("recipe name '{}' or version '{}' is not a plain word", r.name, r.version),
+            r.file.string(), "use letters, digits and . + ~ _ -");
     if (auto staged = stage_source(r, build_dir, tree.dir, opt.cache, runner); !staged) {
         auto e = staged.error();
         if (!e.what.starts_with("recipe ")) e.what = fmt::format("recipe {}: {}", r.name, e.what);
-        if (e.hint.empty()) e.hint = "fix " + r.file.string();
-        else e.hint += " (" + r.file.string() + ")";
+        if (e.hint.empty())
+            e.hint = "fix " + r.file.string();
+        else
+            e.hint += " (" + r.file.string() + ")";
         return tl::unexpected(e);
     }
     if (auto patched = apply_patches(r, build_dir, log, runner); !patched) {
@@ -173,17 +191,23 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
     ctx.build_dir = build_dir;
     ctx.release = tree.release;
     ctx.makeflags = opt.jobserver->makeflags(launcher_overrides(opt.cc_launcher));
-    for (const auto& d : deps) ctx.extra_symbols.push_back(d.symvers);
-    for (const auto& folder : r.kernel_tree) ctx.kbuild[folder] = read_kbuild(build_dir / folder);
-    if (!r.kconfig.empty()) WSLMOD_CHECK(util::write_file(kconfig_header_path(build_dir), kconfig_header(r.kconfig)));
+    for (const auto& d : deps)
+        ctx.extra_symbols.push_back(d.symvers);
+    for (const auto& folder : r.kernel_tree)
+        ctx.kbuild[folder] = read_kbuild(build_dir / folder);
+    if (!r.kconfig.empty())
+        WSLMOD_CHECK(util::write_file(kconfig_header_path(build_dir), kconfig_header(r.kconfig)));
 
     for (const auto& step : build_steps(r, ctx)) {
         auto out = WSLMOD_TRY(runner.run(step.cmd));
         std::string env;
-        for (const auto& [k, v] : step.cmd.env) env += util::shell_quote({k + "=" + v}) + " ";
-        log += "$ cd " + util::shell_quote({step.cmd.cwd.string()}) + " && " + env + util::shell_quote(step.cmd.argv) + "\n" + out.output;
+        for (const auto& [k, v] : step.cmd.env)
+            env += util::shell_quote({k + "=" + v}) + " ";
+        log += "$ cd " + util::shell_quote({step.cmd.cwd.string()}) + " && " + env +
+               util::shell_quote(step.cmd.argv) + "\n" + out.output;
         if (out.exit_code != 0)
-            return util::fail(fmt::format("recipe {} failed: its {} step exited with {}", r.name, step.what, out.exit_code),
+            return util::fail(fmt::format("recipe {} failed: its {} step exited with {}", r.name,
+                                          step.what, out.exit_code),
                               keep_log(), "the whole log is in that file");
     }
 
@@ -195,8 +219,12 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
     WSLMOD_CHECK(util::write_file(tmp / "Module.symvers", collect_symvers(build_dir)));
     WSLMOD_CHECK(util::write_file(tmp / "build.log", log));
     auto mods = nlohmann::json::array();
-    for (const auto& m : r.modules) mods.push_back({{"name", m.name}, {"dest", m.dest}});
-    nlohmann::json meta{{"format", build_format}, {"recipe", r.name}, {"version", r.version}, {"release", tree.release},
+    for (const auto& m : r.modules)
+        mods.push_back({{"name", m.name}, {"dest", m.dest}});
+    nlohmann::json meta{{"format", build_format},
+                        {"recipe", r.name},
+                        {"version", r.version},
+                        {"release", tree.release},
                         {"modules", mods}};
     WSLMOD_CHECK(util::write_file(tmp / "build.json", meta.dump(2) + "\n"));
     fs::remove_all(tmp / r.name, ec);
@@ -204,7 +232,8 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
     fs::remove(kept_log, ec);
     auto built = *cached_build(r, key, opt.cache);
     built.cached = false;
-    built.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    built.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return built;
 }
 

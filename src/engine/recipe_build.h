@@ -47,7 +47,7 @@ struct RecipeBuild {
 
 struct BuildOptions {
     std::filesystem::path cache;
-    std::string cc_launcher;       // "", "ccache" or "distcc"
+    std::string cc_launcher;        // "", "ccache" or "distcc"
     Jobserver* jobserver = nullptr; // required
 };
 
@@ -56,15 +56,17 @@ std::string compiler_identity(util::CommandRunner& runner);
 
 // The cache key of `r` (resolved: a dkms source already evaluated) for `tree`, given the keys
 // of the recipes it depends on.
-util::Result<std::string> recipe_key(const recipe::Recipe& r, const TreeRef& tree, const std::string& compiler,
+util::Result<std::string> recipe_key(const recipe::Recipe& r, const TreeRef& tree,
+                                     const std::string& compiler,
                                      const std::vector<std::string>& dep_keys);
 
 // The finished entry for `key`, if there is one.
-std::optional<RecipeBuild> cached_build(const recipe::Recipe& r, const std::string& key, const std::filesystem::path& cache);
+std::optional<RecipeBuild> cached_build(const recipe::Recipe& r, const std::string& key,
+                                        const std::filesystem::path& cache);
 
 // Builds `r` (resolved) as `key`; `deps` are the builds of the recipes it depends on.
-util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::string& key, const TreeRef& tree,
-                                       const std::vector<RecipeBuild>& deps, const BuildOptions& opt,
-                                       util::CommandRunner& runner);
+util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::string& key,
+                                       const TreeRef& tree, const std::vector<RecipeBuild>& deps,
+                                       const BuildOptions& opt, util::CommandRunner& runner);
 
 } // namespace wslmod::engine

@@ -16,7 +16,8 @@ RunResult run_plan(const Plan& plan, const TreeRef& tree, const BuildOptions& op
     const size_t n = plan.recipes.size();
     std::vector<State> state(n, State::waiting);
     RunResult result;
-    for (const auto& p : plan.recipes) result.outcomes.push_back({p.recipe.name, p.requested, {}, {}});
+    for (const auto& p : plan.recipes)
+        result.outcomes.push_back({p.recipe.name, p.requested, {}, {}});
 
     std::mutex mu;
     std::condition_variable cv;
@@ -47,15 +48,23 @@ RunResult run_plan(const Plan& plan, const TreeRef& tree, const BuildOptions& op
             std::optional<size_t> failed_dep;
             bool ready = true;
             for (auto d : p.deps) {
-                if (state[d] == State::failed) failed_dep = d;
-                else if (state[d] != State::done) ready = false;
+                if (state[d] == State::failed)
+                    failed_dep = d;
+                else if (state[d] != State::done)
+                    ready = false;
             }
             if (failed_dep || (stopping && ready)) {
-                result.outcomes[i].error = failed_dep
-                    ? util::Error{fmt::format("recipe {} was not built: it depends on {}, which failed", p.recipe.name,
-                                              plan.recipes[*failed_dep].recipe.name), p.recipe.file.string(), "", util::ExitCode::failed}
-                    : util::Error{fmt::format("recipe {} was not built: an earlier recipe failed", p.recipe.name),
-                                  p.recipe.file.string(), "pass --keep-going to build the rest", util::ExitCode::failed};
+                result.outcomes[i].error =
+                    failed_dep
+                        ? util::Error{fmt::format(
+                                          "recipe {} was not built: it depends on {}, which failed",
+                                          p.recipe.name, plan.recipes[*failed_dep].recipe.name),
+                                      p.recipe.file.string(), "", util::ExitCode::failed}
+                        : util::Error{
+                              fmt::format("recipe {} was not built: an earlier recipe failed",
+                                          p.recipe.name),
+                              p.recipe.file.string(), "pass --keep-going to build the rest",
+                              util::ExitCode::failed};
                 finish(i, State::failed);
                 emit(BuildEvent::Kind::skipped, i);
                 progressed = true;
@@ -75,10 +84,12 @@ RunResult run_plan(const Plan& plan, const TreeRef& tree, const BuildOptions& op
             progressed = true;
             emit(BuildEvent::Kind::started, i);
             std::vector<RecipeBuild> deps;
-            for (auto d : p.deps) deps.push_back(*result.outcomes[d].build);
+            for (auto d : p.deps)
+                deps.push_back(*result.outcomes[d].build);
             threads.emplace_back([&, i, deps = std::move(deps)]() {
                 opt.jobserver->acquire();
-                auto built = build_recipe(plan.recipes[i].recipe, plan.recipes[i].key, tree, deps, opt, runner);
+                auto built = build_recipe(plan.recipes[i].recipe, plan.recipes[i].key, tree, deps,
+                                          opt, runner);
                 opt.jobserver->release();
                 std::lock_guard guard(mu);
                 --running;
@@ -97,7 +108,8 @@ RunResult run_plan(const Plan& plan, const TreeRef& tree, const BuildOptions& op
         if (!progressed && finished < n) cv.wait(lock);
     }
     lock.unlock();
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     return result;
 }
 

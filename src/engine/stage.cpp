@@ -9,18 +9,23 @@
 namespace wslmod::engine {
 namespace fs = std::filesystem;
 
-util::Result<void> stage_source(const recipe::Recipe& r, const fs::path& build_dir, const fs::path& tree,
-                                const fs::path& cache, util::CommandRunner& runner) {
+util::Result<void> stage_source(const recipe::Recipe& r, const fs::path& build_dir,
+                                const fs::path& tree, const fs::path& cache,
+                                util::CommandRunner& runner) {
     using recipe::SourceKind;
     switch (r.source) {
-    case SourceKind::path: return util::copy_tree(r.path, build_dir, "the recipe's source");
-    case SourceKind::dkms: return util::copy_tree(r.dkms, build_dir, "the dkms source");
+    case SourceKind::path:
+        return util::copy_tree(r.path, build_dir, "the recipe's source");
+    case SourceKind::dkms:
+        return util::copy_tree(r.dkms, build_dir, "the dkms source");
     case SourceKind::url: {
         auto archive = WSLMOD_TRY(util::fetch(r.url, r.sha256, cache, runner));
         auto extracted = kernel::extract_source(archive, build_dir);
         if (!extracted)
-            return util::bad_input(fmt::format("the archive of recipe {} is unsafe or unreadable: {}", r.name,
-                                               extracted.error().what), r.url, "fix the archive or its url");
+            return util::bad_input(
+                fmt::format("the archive of recipe {} is unsafe or unreadable: {}", r.name,
+                            extracted.error().what),
+                r.url, "fix the archive or its url");
         auto links = util::links_stay_inside(build_dir, "the archive", build_dir.string());
         if (!links) return util::bad_input(links.error().what, r.url, links.error().hint);
         return {};
@@ -30,8 +35,10 @@ util::Result<void> stage_source(const recipe::Recipe& r, const fs::path& build_d
             auto from = tree / folder;
             std::error_code ec;
             if (!fs::is_directory(from, ec))
-                return util::bad_input(fmt::format("kernel-tree folder '{}' is not in the kernel source", folder),
-                                       r.file.string(), "name a folder of the kernel source, such as drivers/usb/serial");
+                return util::bad_input(
+                    fmt::format("kernel-tree folder '{}' is not in the kernel source", folder),
+                    r.file.string(),
+                    "name a folder of the kernel source, such as drivers/usb/serial");
             WSLMOD_CHECK(util::copy_tree(from, build_dir / folder, "kernel folder " + folder));
         }
         return {};
@@ -47,9 +54,12 @@ std::string patch_complaint(const std::string& output) {
     size_t start = 0;
     while (start < output.size()) {
         auto end = output.find('\n', start);
-        auto line = output.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        if (line.find("FAILED") != std::string::npos || line.find("can't find file") != std::string::npos ||
-            line.find("malformed") != std::string::npos || line.find("Only garbage") != std::string::npos)
+        auto line =
+            output.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (line.find("FAILED") != std::string::npos ||
+            line.find("can't find file") != std::string::npos ||
+            line.find("malformed") != std::string::npos ||
+            line.find("Only garbage") != std::string::npos)
             return line;
         if (!line.empty()) last = line;
         if (end == std::string::npos) break;
@@ -60,15 +70,17 @@ std::string patch_complaint(const std::string& output) {
 
 } // namespace
 
-util::Result<void> apply_patches(const recipe::Recipe& r, const fs::path& build_dir, std::string& log,
-                                 util::CommandRunner& runner) {
+util::Result<void> apply_patches(const recipe::Recipe& r, const fs::path& build_dir,
+                                 std::string& log, util::CommandRunner& runner) {
     for (const auto& p : r.patches) {
-        util::Command cmd({"patch", "-p1", "--forward", "--batch", "--no-backup-if-mismatch", "-i", p.string()});
+        util::Command cmd(
+            {"patch", "-p1", "--forward", "--batch", "--no-backup-if-mismatch", "-i", p.string()});
         auto out = WSLMOD_TRY(runner.run(cmd.in(build_dir)));
         log += "$ " + util::shell_quote(cmd.argv) + "\n" + out.output;
         if (out.exit_code != 0)
-            return util::bad_input(fmt::format("patch {} does not apply to recipe {}'s source: {}", p.filename().string(),
-                                               r.name, patch_complaint(out.output)),
+            return util::bad_input(fmt::format("patch {} does not apply to recipe {}'s source: {}",
+                                               p.filename().string(), r.name,
+                                               patch_complaint(out.output)),
                                    p.string(), "refresh the patch against this source version");
     }
     return {};

@@ -22,11 +22,11 @@ namespace wslmod::engine {
 // Stages `r`'s source into `build_dir` (which must not exist yet).  `tree` is the prepared
 // kernel tree (kernel-tree sources); `cache` holds fetched archives.
 util::Result<void> stage_source(const recipe::Recipe& r, const std::filesystem::path& build_dir,
-                                const std::filesystem::path& tree, const std::filesystem::path& cache,
-                                util::CommandRunner& runner);
+                                const std::filesystem::path& tree,
+                                const std::filesystem::path& cache, util::CommandRunner& runner);
 
 // Applies `r.patches` in order inside `build_dir`; the output goes to `log`.
-util::Result<void> apply_patches(const recipe::Recipe& r, const std::filesystem::path& build_dir, std::string& log,
-                                 util::CommandRunner& runner);
+util::Result<void> apply_patches(const recipe::Recipe& r, const std::filesystem::path& build_dir,
+                                 std::string& log, util::CommandRunner& runner);
 
 } // namespace wslmod::engine

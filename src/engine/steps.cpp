@@ -4,18 +4,19 @@
 
 #include <fmt/format.h>
 
-
 namespace wslmod::engine {
 
 std::set<std::string> kbuild_module_symbols(const std::string& text) {
     std::set<std::string> out;
     static const std::regex obj(R"(^\s*obj-\$\(CONFIG_([A-Za-z0-9_]+)\))", std::regex::multiline);
-    for (std::sregex_iterator it(text.begin(), text.end(), obj), end; it != end; ++it) out.insert((*it)[1].str());
+    for (std::sregex_iterator it(text.begin(), text.end(), obj), end; it != end; ++it)
+        out.insert((*it)[1].str());
     return out;
 }
 
 std::string kconfig_header(const std::map<std::string, std::string>& kconfig) {
-    std::string out = "/* Written by wslmod: the recipe's [kconfig] options, as autoconf.h would have them. */\n";
+    std::string out =
+        "/* Written by wslmod: the recipe's [kconfig] options, as autoconf.h would have them. */\n";
     for (const auto& [sym, value] : kconfig) {
         (void)value; // always "m": recipe parsing refuses anything else
         out += fmt::format("#define CONFIG_{}_MODULE 1\n", sym);
@@ -33,17 +34,20 @@ std::vector<std::string> launcher_overrides(const std::string& cc_launcher) {
 }
 
 std::string reproducible_cflags(const recipe::Recipe& r, const StepContext& ctx) {
-    return fmt::format("-ffile-prefix-map={}=/usr/src/{}-{} -ffile-prefix-map={}=/usr/src/linux-headers-{}",
-                       ctx.build_dir.string(), r.name, r.version, ctx.tree.string(), ctx.release);
+    return fmt::format(
+        "-ffile-prefix-map={}=/usr/src/{}-{} -ffile-prefix-map={}=/usr/src/linux-headers-{}",
+        ctx.build_dir.string(), r.name, r.version, ctx.tree.string(), ctx.release);
 }
 
 std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx) {
     // KCFLAGS reaches Kbuild from the environment (a dkms.conf's own make line) or the command
     // line (kernel-tree recipes); a recipe's own KCFLAGS comes after ours.
     std::string kcflags = reproducible_cflags(r, ctx);
-    if (auto user = r.make_env.find("KCFLAGS"); user != r.make_env.end()) kcflags += " " + user->second;
+    if (auto user = r.make_env.find("KCFLAGS"); user != r.make_env.end())
+        kcflags += " " + user->second;
     std::string extra;
-    for (const auto& s : ctx.extra_symbols) extra += (extra.empty() ? "" : " ") + s.string();
+    for (const auto& s : ctx.extra_symbols)
+        extra += (extra.empty() ? "" : " ") + s.string();
 
     auto with_env = [&](util::Command cmd) {
         cmd.in(ctx.build_dir)
@@ -53,7 +57,8 @@ std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx) {
             .with_env("arch", ctx.arch)
             .with_env("MAKEFLAGS", ctx.makeflags);
         if (!extra.empty()) cmd.with_env("KBUILD_EXTRA_SYMBOLS", extra);
-        for (const auto& [k, v] : r.make_env) cmd.with_env(k, v);
+        for (const auto& [k, v] : r.make_env)
+            cmd.with_env(k, v);
         cmd.with_env("KCFLAGS", kcflags);
         return cmd;
     };
@@ -67,20 +72,25 @@ std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx) {
         steps.push_back(shell("build", r.command));
     } else if (r.source == recipe::SourceKind::kernel_tree) {
         for (const auto& folder : r.kernel_tree) {
-            std::vector<std::string> argv{"make", "-C", ctx.tree.string(), "M=" + (ctx.build_dir / folder).string()};
+            std::vector<std::string> argv{"make", "-C", ctx.tree.string(),
+                                          "M=" + (ctx.build_dir / folder).string()};
             auto it = ctx.kbuild.find(folder);
-            std::set<std::string> selecting = it == ctx.kbuild.end() ? std::set<std::string>{} : kbuild_module_symbols(it->second);
+            std::set<std::string> selecting = it == ctx.kbuild.end()
+                                                  ? std::set<std::string>{}
+                                                  : kbuild_module_symbols(it->second);
             for (const auto& [sym, value] : r.kconfig)
                 if (selecting.count(sym)) argv.push_back(fmt::format("CONFIG_{}={}", sym, value));
             for (const auto& sym : selecting)
                 if (!r.kconfig.count(sym)) argv.push_back(fmt::format("CONFIG_{}=", sym));
-            argv.push_back("KCFLAGS=-include " + kconfig_header_path(ctx.build_dir).string() + " " + kcflags);
+            argv.push_back("KCFLAGS=-include " + kconfig_header_path(ctx.build_dir).string() + " " +
+                           kcflags);
             argv.insert(argv.end(), r.make_args.begin(), r.make_args.end());
             argv.push_back("modules");
             steps.push_back({"build " + folder, with_env(util::Command(argv))});
         }
     } else {
-        std::vector<std::string> argv{"make", "-C", ctx.tree.string(), "M=" + ctx.build_dir.string()};
+        std::vector<std::string> argv{"make", "-C", ctx.tree.string(),
+                                      "M=" + ctx.build_dir.string()};
         argv.insert(argv.end(), r.make_args.begin(), r.make_args.end());
         argv.push_back("modules");
         steps.push_back({"build", with_env(util::Command(argv))});

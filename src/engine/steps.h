@@ -35,7 +35,7 @@ struct StepContext {
     std::string release, arch = "x86_64";
     std::string makeflags; // Jobserver::makeflags(launcher_overrides(...))
     std::vector<std::filesystem::path> extra_symbols; // dependencies' Module.symvers
-    std::map<std::string, std::string> kbuild;   // kernel-tree folder -> its Kbuild/Makefile text
+    std::map<std::string, std::string> kbuild; // kernel-tree folder -> its Kbuild/Makefile text
 };
 
 struct Step {

@@ -13,12 +13,14 @@ namespace wslmod::image {
 namespace {
 
 util::Result<void> out_of_range(uint64_t offset, size_t n, uint64_t size, const std::string& what) {
-    return util::fail(fmt::format("access of {} bytes at offset {} is past the end ({} bytes)", n,
-                                  offset, size),
-                      what);
+    return util::fail(
+        fmt::format("access of {} bytes at offset {} is past the end ({} bytes)", n, offset, size),
+        what);
 }
 
-bool fits(uint64_t offset, size_t n, uint64_t size) { return offset <= size && n <= size - offset; }
+bool fits(uint64_t offset, size_t n, uint64_t size) {
+    return offset <= size && n <= size - offset;
+}
 
 } // namespace
 
@@ -35,7 +37,9 @@ bool all_zero(std::span<const std::byte> data) {
     return true;
 }
 
-util::Result<void> BlockDevice::resize(uint64_t) { return util::fail("device cannot be resized"); }
+util::Result<void> BlockDevice::resize(uint64_t) {
+    return util::fail("device cannot be resized");
+}
 
 util::Result<void> MemoryDevice::resize(uint64_t size) {
     if (!growable_) return util::fail("memory device is fixed-size");
@@ -96,10 +100,12 @@ FileDevice::~FileDevice() {
 }
 
 util::Result<void> FileDevice::pread(uint64_t offset, std::span<std::byte> out) {
-    if (!fits(offset, out.size(), size_)) return out_of_range(offset, out.size(), size_, path_.string());
+    if (!fits(offset, out.size(), size_))
+        return out_of_range(offset, out.size(), size_, path_.string());
     size_t done = 0;
     while (done < out.size()) {
-        ssize_t n = ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+        ssize_t n =
+            ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0)
             return util::fail(fmt::format("read failed at offset {}: {}", offset + done,
@@ -114,11 +120,13 @@ util::Result<void> FileDevice::pwrite(uint64_t offset, std::span<const std::byte
     if (!writable_) return util::fail("device is read-only", path_.string());
     size_t done = 0;
     while (done < data.size()) {
-        ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+        ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done,
+                             static_cast<off_t>(offset + done));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0)
-            return util::fail(fmt::format("write failed at offset {}: {}", offset + done, strerror(errno)),
-                              path_.string(), "check free disk space");
+            return util::fail(
+                fmt::format("write failed at offset {}: {}", offset + done, strerror(errno)),
+                path_.string(), "check free disk space");
         done += static_cast<size_t>(n);
     }
     size_ = std::max<uint64_t>(size_, offset + data.size());
@@ -141,7 +149,9 @@ util::Result<void> FileDevice::resize(uint64_t size) {
 
 void FileDevice::start_writeback(uint64_t offset, uint64_t length) {
     // Asynchronous: queues the pages for writeback and returns (Linux sync_file_range).
-    if (writable_) ::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE);
+    if (writable_)
+        ::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
+                          SYNC_FILE_RANGE_WRITE);
 }
 
 } // namespace wslmod::image

@@ -9,9 +9,12 @@ namespace wslmod::image {
 
 std::string to_string(DiskFormat f) {
     switch (f) {
-    case DiskFormat::vhd: return "vhd";
-    case DiskFormat::vhdx: return "vhdx";
-    case DiskFormat::raw: break;
+    case DiskFormat::vhd:
+        return "vhd";
+    case DiskFormat::vhdx:
+        return "vhdx";
+    case DiskFormat::raw:
+        break;
     }
     return "raw";
 }
@@ -34,8 +37,10 @@ util::Result<DiskImage> open_disk_image(const std::filesystem::path& path) {
     DiskImage img;
     img.file = std::make_unique<FileDevice>(WSLMOD_TRY(FileDevice::open_read(path)));
     img.format = WSLMOD_TRY(detect_format(*img.file));
-    if (img.format == DiskFormat::vhdx) img.disk = WSLMOD_TRY(VhdxReader::open(*img.file, path.string()));
-    if (img.format == DiskFormat::vhd) img.disk = WSLMOD_TRY(VhdReader::open(*img.file, path.string()));
+    if (img.format == DiskFormat::vhdx)
+        img.disk = WSLMOD_TRY(VhdxReader::open(*img.file, path.string()));
+    if (img.format == DiskFormat::vhd)
+        img.disk = WSLMOD_TRY(VhdReader::open(*img.file, path.string()));
     return img;
 }
 

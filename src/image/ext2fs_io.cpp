@@ -20,12 +20,16 @@ errcode_t note(const util::Result<void>& r, errcode_t code) {
     return code;
 }
 
-BlockDevice* device_of(io_channel channel) { return static_cast<BlockDevice*>(channel->private_data); }
+BlockDevice* device_of(io_channel channel) {
+    return static_cast<BlockDevice*>(channel->private_data);
+}
 
 errcode_t bd_open(const char* name, int flags, io_channel* channel) {
-    if (!name || std::strncmp(name, prefix, std::strlen(prefix)) != 0) return EXT2_ET_BAD_DEVICE_NAME;
+    if (!name || std::strncmp(name, prefix, std::strlen(prefix)) != 0)
+        return EXT2_ET_BAD_DEVICE_NAME;
     void* ptr = nullptr;
-    if (std::sscanf(name + std::strlen(prefix), "%p", &ptr) != 1 || !ptr) return EXT2_ET_BAD_DEVICE_NAME;
+    if (std::sscanf(name + std::strlen(prefix), "%p", &ptr) != 1 || !ptr)
+        return EXT2_ET_BAD_DEVICE_NAME;
     io_channel io = nullptr;
     if (errcode_t err = ext2fs_get_memzero(sizeof(struct struct_io_channel), &io)) return err;
     io->magic = EXT2_ET_MAGIC_IO_CHANNEL;
@@ -68,7 +72,8 @@ errcode_t bd_read_blk64(io_channel channel, unsigned long long block, int count,
     return note(r, EXT2_ET_SHORT_READ);
 }
 
-errcode_t bd_write_blk64(io_channel channel, unsigned long long block, int count, const void* data) {
+errcode_t bd_write_blk64(io_channel channel, unsigned long long block, int count,
+                         const void* data) {
     auto n = byte_count(channel, count);
     auto r = device_of(channel)->pwrite(block * static_cast<uint64_t>(channel->block_size),
                                         {static_cast<const std::byte*>(data), n});
@@ -84,13 +89,18 @@ errcode_t bd_write_blk(io_channel channel, unsigned long block, int count, const
 }
 
 errcode_t bd_write_byte(io_channel channel, unsigned long offset, int count, const void* data) {
-    auto r = device_of(channel)->pwrite(offset, {static_cast<const std::byte*>(data), static_cast<size_t>(count)});
+    auto r = device_of(channel)->pwrite(
+        offset, {static_cast<const std::byte*>(data), static_cast<size_t>(count)});
     return note(r, EXT2_ET_SHORT_WRITE);
 }
 
-errcode_t bd_flush(io_channel channel) { return note(device_of(channel)->flush(), EXT2_ET_SHORT_WRITE); }
+errcode_t bd_flush(io_channel channel) {
+    return note(device_of(channel)->flush(), EXT2_ET_SHORT_WRITE);
+}
 
-errcode_t bd_set_option(io_channel, const char*, const char*) { return EXT2_ET_INVALID_ARGUMENT; }
+errcode_t bd_set_option(io_channel, const char*, const char*) {
+    return EXT2_ET_INVALID_ARGUMENT;
+}
 
 struct struct_io_manager manager = [] {
     struct struct_io_manager m {};
@@ -112,7 +122,9 @@ struct struct_io_manager manager = [] {
 
 } // namespace
 
-io_manager block_device_io_manager() { return &manager; }
+io_manager block_device_io_manager() {
+    return &manager;
+}
 
 std::string device_name(BlockDevice& device) {
     return fmt::format("{}{}", prefix, static_cast<void*>(&device));

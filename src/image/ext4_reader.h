@@ -39,8 +39,8 @@ struct Ext4Check {
 // caller that knows the container's size on disk passes it as max_bytes, which a superblock
 // cannot inflate.
 struct ExtractLimits {
-    uint64_t max_bytes = 0;         // file data read out of the image, all files together
-    uint64_t max_entries = 0;       // files, folders and symlinks written
+    uint64_t max_bytes = 0;          // file data read out of the image, all files together
+    uint64_t max_entries = 0;        // files, folders and symlinks written
     bool keep_special_modes = false; // keep setuid, setgid and sticky bits (dropped by default)
 };
 
@@ -78,9 +78,10 @@ class Ext4Reader {
     // walks read entries by the inode they found, never by looking the name up again.
     util::Result<std::string> read_inode(unsigned ino, const std::string& path) const;
     struct Extraction;
-    util::Result<void> extract_dir(Extraction& x, unsigned ino, const util::Beneath& out, const std::string& img_path,
-                                   int depth) const;
-    util::Result<void> extract_file(Extraction& x, unsigned ino, const std::string& img_path, int fd) const;
+    util::Result<void> extract_dir(Extraction& x, unsigned ino, const util::Beneath& out,
+                                   const std::string& img_path, int depth) const;
+    util::Result<void> extract_file(Extraction& x, unsigned ino, const std::string& img_path,
+                                    int fd) const;
     struct_ext2_filsys* fs_;
     std::string origin_;
 };

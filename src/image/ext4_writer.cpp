@@ -39,7 +39,9 @@ struct FsCloser {
     }
 };
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t ceil_div(uint64_t a, uint64_t b) {
+    return (a + b - 1) / b;
+}
 
 std::string base_name(const std::string& path) {
     auto slash = path.rfind('/');
@@ -88,14 +90,17 @@ util::Result<void> write_contents(ext2_filsys fs, ext2_ino_t ino, const TreeEntr
     uint64_t nblocks = ceil_div(e.size, block);
     E2(ext2fs_fallocate(fs, EXT2_FALLOCATE_FORCE_INIT, ino, nullptr, ~0ULL, 0, nblocks),
        "allocating blocks for " + e.path);
-    struct Run { uint64_t lblk, pblk, len; };
+    struct Run {
+        uint64_t lblk, pblk, len;
+    };
     std::vector<Run> runs;
     ext2_extent_handle_t handle = nullptr;
     E2(ext2fs_extent_open(fs, ino, &handle), "reading extents of " + e.path);
     struct ext2fs_extent ext {};
     errcode_t err = ext2fs_extent_get(handle, EXT2_EXTENT_ROOT, &ext);
     while (!err) {
-        if (ext.e_flags & EXT2_EXTENT_FLAGS_LEAF) runs.push_back({ext.e_lblk, ext.e_pblk, ext.e_len});
+        if (ext.e_flags & EXT2_EXTENT_FLAGS_LEAF)
+            runs.push_back({ext.e_lblk, ext.e_pblk, ext.e_len});
         err = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT, &ext);
     }
     ext2fs_extent_free(handle);
@@ -103,7 +108,8 @@ util::Result<void> write_contents(ext2_filsys fs, ext2_ino_t ino, const TreeEntr
     std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.lblk < b.lblk; });
 
     int fd = ::open(e.source.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return util::fail(fmt::format("cannot open: {}", strerror(errno)), e.source.string());
+    if (fd < 0)
+        return util::fail(fmt::format("cannot open: {}", strerror(errno)), e.source.string());
     uint64_t copied = 0;
     util::Result<void> result;
     for (const auto& run : runs) {
@@ -120,12 +126,14 @@ util::Result<void> write_contents(ext2_filsys fs, ext2_ino_t ino, const TreeEntr
                 got += static_cast<uint64_t>(n);
             }
             if (got != want) {
-                result = util::fail("file shrank or could not be read while packing", e.source.string());
+                result =
+                    util::fail("file shrank or could not be read while packing", e.source.string());
                 break;
             }
             std::memset(buf.data() + got, 0, chunk * block - got);
             copied += got;
-            if (errcode_t werr = io_channel_write_blk64(fs->io, run.pblk + done, static_cast<int>(chunk), buf.data()))
+            if (errcode_t werr = io_channel_write_blk64(fs->io, run.pblk + done,
+                                                        static_cast<int>(chunk), buf.data()))
                 result = tl::unexpected(ext2_fail(werr, "writing " + e.path));
             digest.submit(std::move(buf), got); // hashed on the worker while the next chunk is read
             done += chunk;
@@ -206,18 +214,22 @@ Ext4Plan plan_ext4(const Tree& tree, const Ext4Options& o, double grow) {
     std::map<std::string, uint64_t> dir_bytes;
     for (const auto& e : tree.entries) {
         ++inodes;
-        if (!e.path.empty()) dir_bytes[parent_path(e.path)] += 8 + ceil_div(base_name(e.path).size(), 4) * 4;
-        if (e.type == TreeEntry::Type::file) data += ceil_div(e.size, block) + (e.size > 4 * 32768 * block ? 1 : 0);
+        if (!e.path.empty())
+            dir_bytes[parent_path(e.path)] += 8 + ceil_div(base_name(e.path).size(), 4) * 4;
+        if (e.type == TreeEntry::Type::file)
+            data += ceil_div(e.size, block) + (e.size > 4 * 32768 * block ? 1 : 0);
         if (e.type == TreeEntry::Type::symlink && e.size >= 60) data += 1;
         if (e.type == TreeEntry::Type::directory) dir_bytes[e.path] += 0;
     }
-    for (const auto& [dir, bytes] : dir_bytes) data += ceil_div(bytes + 36, block - 12);
+    for (const auto& [dir, bytes] : dir_bytes)
+        data += ceil_div(bytes + 36, block - 12);
     data += 4 + (o.layout == Layout::artifacts ? 2 : 0); // lost+found, artifact folders
     inodes = ceil_div(static_cast<uint64_t>(inodes * 1.05 * grow) + 64, 64) * 64;
     uint64_t inode_table = ceil_div(inodes * 256, block);
     uint64_t estimate = data + inode_table;
     uint64_t groups = ceil_div(estimate, blocks_per_group) + 1;
-    uint64_t total = static_cast<uint64_t>(std::ceil((estimate + groups * 4 + 64) * 1.03 * grow)) + 256;
+    uint64_t total =
+        static_cast<uint64_t>(std::ceil((estimate + groups * 4 + 64) * 1.03 * grow)) + 256;
     Ext4Plan plan;
     plan.blocks = ceil_div(total, 256) * 256;
     plan.inodes = static_cast<uint32_t>(inodes);
@@ -230,7 +242,8 @@ util::Result<int64_t> source_date_epoch() {
     int64_t v = 0;
     auto [p, ec] = std::from_chars(env, env + std::strlen(env), v);
     if (ec != std::errc{} || *p != '\0' || v < 1 || v > 0xFFFFFFFFLL)
-        return util::bad_input("not a Unix time from 1 to 4294967295", std::string("SOURCE_DATE_EPOCH=") + env,
+        return util::bad_input("not a Unix time from 1 to 4294967295",
+                               std::string("SOURCE_DATE_EPOCH=") + env,
                                "set it to seconds since 1970, or unset it");
     return v;
 }
@@ -238,7 +251,8 @@ util::Result<int64_t> source_date_epoch() {
 util::Result<Ext4Result> write_ext4(const Tree& tree, const Ext4Plan& plan, BlockDevice& device,
                                     const Ext4Options& o) {
     if (device.size() < plan.bytes())
-        return util::fail(fmt::format("device of {} bytes is smaller than the {} bytes planned", device.size(), plan.bytes()));
+        return util::fail(fmt::format("device of {} bytes is smaller than the {} bytes planned",
+                                      device.size(), plan.bytes()));
     struct ext2_super_block param {};
     ext2fs_blocks_count_set(&param, plan.blocks);
     param.s_log_block_size = 2; // 1024 << 2 = 4096
@@ -250,13 +264,15 @@ util::Result<Ext4Result> write_ext4(const Tree& tree, const Ext4Plan& plan, Bloc
     param.s_feature_compat = EXT2_FEATURE_COMPAT_DIR_INDEX;
     param.s_feature_incompat = EXT2_FEATURE_INCOMPAT_FILETYPE | EXT3_FEATURE_INCOMPAT_EXTENTS |
                                EXT4_FEATURE_INCOMPAT_FLEX_BG | EXT4_FEATURE_INCOMPAT_CSUM_SEED;
-    param.s_feature_ro_compat = EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE |
-                                EXT4_FEATURE_RO_COMPAT_HUGE_FILE | EXT4_FEATURE_RO_COMPAT_DIR_NLINK |
-                                EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE | EXT4_FEATURE_RO_COMPAT_METADATA_CSUM;
+    param.s_feature_ro_compat =
+        EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE |
+        EXT4_FEATURE_RO_COMPAT_HUGE_FILE | EXT4_FEATURE_RO_COMPAT_DIR_NLINK |
+        EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE | EXT4_FEATURE_RO_COMPAT_METADATA_CSUM;
 
     FsCloser closer;
     auto name = device_name(device);
-    E2(ext2fs_initialize(name.c_str(), EXT2_FLAG_64BITS, &param, block_device_io_manager(), &closer.fs),
+    E2(ext2fs_initialize(name.c_str(), EXT2_FLAG_64BITS, &param, block_device_io_manager(),
+                         &closer.fs),
        "creating the filesystem");
     ext2_filsys fs = closer.fs;
     fs->now = static_cast<time_t>(o.epoch);
@@ -271,7 +287,8 @@ util::Result<Ext4Result> write_ext4(const Tree& tree, const Ext4Plan& plan, Bloc
     sb->s_checksum_type = EXT2_CRC32C_CHKSUM;
     std::memcpy(&sb->s_checksum_seed, tree.listing_digest.data(), 4);
     std::memcpy(sb->s_uuid, tree.listing_digest.data(), 16); // replaced by the content UUID below
-    std::strncpy(reinterpret_cast<char*>(sb->s_volume_name), o.label.c_str(), sizeof sb->s_volume_name);
+    std::strncpy(reinterpret_cast<char*>(sb->s_volume_name), o.label.c_str(),
+                 sizeof sb->s_volume_name);
     ext2fs_init_csum_seed(fs);
     WSLMOD_CHECK(format(fs, tree, o));
 

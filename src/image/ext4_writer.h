@@ -23,10 +23,10 @@ namespace wslmod::image {
 enum class Layout { flat, artifacts };
 
 struct Ext4Options {
-    int64_t epoch = 1577836800;  // 2020-01-01T00:00:00Z unless SOURCE_DATE_EPOCH says otherwise
+    int64_t epoch = 1577836800; // 2020-01-01T00:00:00Z unless SOURCE_DATE_EPOCH says otherwise
     Layout layout = Layout::flat;
-    std::string release;         // artifacts layout only
-    std::string label;           // volume label, at most 16 bytes
+    std::string release; // artifacts layout only
+    std::string label;   // volume label, at most 16 bytes
 };
 
 struct Ext4Plan {

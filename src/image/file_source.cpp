@@ -48,7 +48,8 @@ class ImageSource final : public FileSource {
 
 util::Result<std::unique_ptr<FileSource>> open_file_source(const std::filesystem::path& path) {
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) return std::unique_ptr<FileSource>(new FolderSource(path));
+    if (std::filesystem::is_directory(path, ec))
+        return std::unique_ptr<FileSource>(new FolderSource(path));
     if (!std::filesystem::exists(path, ec))
         return util::bad_input("no such folder or image", path.string());
     auto img = WSLMOD_TRY(open_disk_image(path));

@@ -14,8 +14,9 @@ namespace wslmod::image {
 namespace {
 
 // Writes one attempt into `temp`; "filesystem full" means the plan was too small.
-util::Result<PackReport> write_attempt(const Tree& tree, const Ext4Plan& plan, const Ext4Options& ext4,
-                                       const std::filesystem::path& temp, uint64_t block_size) {
+util::Result<PackReport> write_attempt(const Tree& tree, const Ext4Plan& plan,
+                                       const Ext4Options& ext4, const std::filesystem::path& temp,
+                                       uint64_t block_size) {
     auto file = WSLMOD_TRY(FileDevice::create(temp));
     auto vhdx = WSLMOD_TRY(VhdxWriter::create(file, {plan.bytes(), block_size, 4096, "wslmod"}));
     PackReport report;
@@ -34,8 +35,9 @@ util::Result<void> verify_written(const std::filesystem::path& temp, const PackR
     auto fs = WSLMOD_TRY(Ext4Reader::open(*disk, temp.string()));
     auto check = WSLMOD_TRY(fs->check());
     if (check.files != report.ext4.files || check.symlinks != report.ext4.symlinks)
-        return util::fail(fmt::format("read back {} files and {} symlinks, wrote {} and {}", check.files,
-                                      check.symlinks, report.ext4.files, report.ext4.symlinks),
+        return util::fail(fmt::format("read back {} files and {} symlinks, wrote {} and {}",
+                                      check.files, check.symlinks, report.ext4.files,
+                                      report.ext4.symlinks),
                           temp.string());
     return {};
 }
@@ -52,19 +54,24 @@ util::Result<PackReport> pack(const std::filesystem::path& dir, const std::files
         seconds.emplace_back(step, std::chrono::duration<double>(now - mark).count());
         mark = now;
     };
-    auto tree = WSLMOD_TRY(scan_tree(dir, {"build", "source"}, o.canonical_modes ? Modes::canonical : Modes::as_on_disk));
+    auto tree = WSLMOD_TRY(scan_tree(dir, {"build", "source"},
+                                     o.canonical_modes ? Modes::canonical : Modes::as_on_disk));
     lap("scan");
     Ext4Options ext4;
     ext4.epoch = o.epoch;
     ext4.layout = o.layout;
-    ext4.release = o.release.empty() ? std::filesystem::absolute(dir).lexically_normal().filename().string() : o.release;
-    if (o.layout == Layout::artifacts && (ext4.release.empty() || ext4.release == "." || ext4.release == ".."))
+    ext4.release = o.release.empty()
+                       ? std::filesystem::absolute(dir).lexically_normal().filename().string()
+                       : o.release;
+    if (o.layout == Layout::artifacts &&
+        (ext4.release.empty() || ext4.release == "." || ext4.release == ".."))
         return util::bad_input("cannot tell the release for the artifacts layout", dir.string(),
                                "pass --release, or pack a folder named after the release");
     auto atomic = WSLMOD_TRY(util::AtomicFile::create(out));
     util::Result<PackReport> report = util::fail("not attempted");
     for (double grow : {1.0, 1.25, 1.6, 2.5}) {
-        report = write_attempt(tree, plan_ext4(tree, ext4, grow), ext4, atomic.temp_path(), o.block_size);
+        report = write_attempt(tree, plan_ext4(tree, ext4, grow), ext4, atomic.temp_path(),
+                               o.block_size);
         if (report || report.error().what != "filesystem full") break;
     }
     WSLMOD_CHECK(report);
@@ -72,7 +79,8 @@ util::Result<PackReport> pack(const std::filesystem::path& dir, const std::files
     // Hashing the image (CPU) runs beside the read-back verification (I/O).
     std::future<util::Result<util::Digest>> hashing;
     if (o.hash_output)
-        hashing = std::async(std::launch::async, [&] { return util::sha256_file(atomic.temp_path()); });
+        hashing =
+            std::async(std::launch::async, [&] { return util::sha256_file(atomic.temp_path()); });
     auto verified = verify_written(atomic.temp_path(), *report);
     if (o.hash_output) {
         auto sha = hashing.get();

@@ -21,17 +21,17 @@ struct PackOptions {
     std::string release;               // artifacts layout: <release>/modules/; default: DIR's name
     uint64_t block_size = 1024 * 1024; // VHDX block size
     int64_t epoch = Ext4Options{}.epoch;
-    bool keep_previous = false;        // keep an existing output as <name>.prev
-    bool hash_output = false;          // compute the image's SHA-256 (one more pass over it)
-    bool canonical_modes = false;      // tree.h Modes::canonical instead of the modes on disk
+    bool keep_previous = false;   // keep an existing output as <name>.prev
+    bool hash_output = false;     // compute the image's SHA-256 (one more pass over it)
+    bool canonical_modes = false; // tree.h Modes::canonical instead of the modes on disk
 };
 
 struct PackReport {
     std::filesystem::path output;
     std::optional<util::Digest> sha256; // of the whole .vhdx file, when asked for
-    uint64_t virtual_size = 0;  // bytes of the ext4 filesystem
-    uint64_t file_size = 0;     // bytes of the .vhdx file
-    uint64_t stored_blocks = 0; // VHDX payload blocks stored (all-zero ones are not)
+    uint64_t virtual_size = 0;          // bytes of the ext4 filesystem
+    uint64_t file_size = 0;             // bytes of the .vhdx file
+    uint64_t stored_blocks = 0;         // VHDX payload blocks stored (all-zero ones are not)
     Ext4Result ext4;
     std::vector<std::pair<std::string, double>> seconds; // wall time per step, in order
 };

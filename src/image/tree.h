@@ -14,11 +14,11 @@ namespace wslmod::image {
 
 struct TreeEntry {
     enum class Type { directory, file, symlink };
-    std::string path;            // relative, '/'-separated, no leading slash ("" is the root)
+    std::string path; // relative, '/'-separated, no leading slash ("" is the root)
     Type type = Type::file;
-    uint32_t mode = 0;           // permission bits (07777) as on disk
-    uint64_t size = 0;           // files: bytes; symlinks: target length
-    std::string target;          // symlinks only
+    uint32_t mode = 0;            // permission bits (07777) as on disk
+    uint64_t size = 0;            // files: bytes; symlinks: target length
+    std::string target;           // symlinks only
     std::filesystem::path source; // the file on the host
 };
 
@@ -36,7 +36,8 @@ enum class Modes { as_on_disk, canonical };
 
 // Scans `root`.  `skip_top` names top-level entries to leave out (e.g. "build", "source").
 // Device nodes, fifos and sockets are refused: a modules tree has none.
-util::Result<Tree> scan_tree(const std::filesystem::path& root, const std::vector<std::string>& skip_top = {},
+util::Result<Tree> scan_tree(const std::filesystem::path& root,
+                             const std::vector<std::string>& skip_top = {},
                              Modes modes = Modes::as_on_disk);
 
 } // namespace wslmod::image

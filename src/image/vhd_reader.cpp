@@ -41,9 +41,10 @@ util::Result<void> check_checksum(std::span<const std::byte> d, size_t field, co
                                   const std::string& where) {
     uint32_t stored = be32(d, field), computed = vhd_checksum(d, field);
     if (stored != computed)
-        return util::bad_input(fmt::format("{} checksum mismatch (stored {:#010x}, computed {:#010x})",
-                                           what, stored, computed),
-                               where, "the file is corrupt");
+        return util::bad_input(
+            fmt::format("{} checksum mismatch (stored {:#010x}, computed {:#010x})", what, stored,
+                        computed),
+            where, "the file is corrupt");
     return {};
 }
 

@@ -34,12 +34,14 @@ uint32_t checksum_with_field_zeroed(std::span<const std::byte> in, size_t field)
 
 uint64_t load_le(std::span<const std::byte> d, size_t off, size_t width) {
     uint64_t v = 0;
-    for (size_t i = 0; i < width; ++i) v |= std::to_integer<uint64_t>(d[off + i]) << (8 * i);
+    for (size_t i = 0; i < width; ++i)
+        v |= std::to_integer<uint64_t>(d[off + i]) << (8 * i);
     return v;
 }
 
 void store_le(std::span<std::byte> d, size_t off, uint64_t v, size_t width) {
-    for (size_t i = 0; i < width; ++i) d[off + i] = static_cast<std::byte>((v >> (8 * i)) & 0xFF);
+    for (size_t i = 0; i < width; ++i)
+        d[off + i] = static_cast<std::byte>((v >> (8 * i)) & 0xFF);
 }
 
 Guid guid_from_string(const std::string& s) {
@@ -52,7 +54,8 @@ Guid guid_from_string(const std::string& s) {
         be[i] = static_cast<uint8_t>(hexval(hex[2 * i]) * 16 + hexval(hex[2 * i + 1]));
     Guid g;
     const int order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
-    for (int i = 0; i < 16; ++i) g[static_cast<size_t>(i)] = std::byte{be[static_cast<size_t>(order[i])]};
+    for (int i = 0; i < 16; ++i)
+        g[static_cast<size_t>(i)] = std::byte{be[static_cast<size_t>(order[i])]};
     return g;
 }
 
@@ -103,7 +106,8 @@ void encode_header(const Header& h, std::span<std::byte> out) {
 util::Result<Header> decode_header(std::span<const std::byte> in) {
     if (in.size() < header_size) return util::bad_input("header is truncated");
     in = in.first(header_size);
-    if (std::memcmp(in.data(), "head", 4) != 0) return util::bad_input("header signature is not 'head'");
+    if (std::memcmp(in.data(), "head", 4) != 0)
+        return util::bad_input("header signature is not 'head'");
     if (load_le(in, 4, 4) != checksum_with_field_zeroed(in, 4))
         return util::bad_input("header checksum mismatch");
     Header h;
@@ -115,7 +119,8 @@ util::Result<Header> decode_header(std::span<const std::byte> in) {
     h.version = static_cast<uint16_t>(load_le(in, 66, 2));
     h.log_length = static_cast<uint32_t>(load_le(in, 68, 4));
     h.log_offset = load_le(in, 72, 8);
-    if (h.version != 1) return util::bad_input(fmt::format("unsupported header version {}", h.version));
+    if (h.version != 1)
+        return util::bad_input(fmt::format("unsupported header version {}", h.version));
     return h;
 }
 
@@ -142,12 +147,14 @@ util::Result<std::vector<RegionEntry>> decode_region_table(std::span<const std::
         return util::bad_input("region table checksum mismatch");
     uint64_t count = load_le(in, 8, 4);
     if (count > max_entries)
-        return util::bad_input(fmt::format("region table claims {} entries (at most {})", count, max_entries));
+        return util::bad_input(
+            fmt::format("region table claims {} entries (at most {})", count, max_entries));
     std::vector<RegionEntry> out;
     for (size_t i = 0; i < count; ++i) {
         size_t off = 16 + 32 * i;
         out.push_back({get_guid(in, off), load_le(in, off + 16, 8),
-                       static_cast<uint32_t>(load_le(in, off + 24, 4)), (load_le(in, off + 28, 4) & 1) != 0});
+                       static_cast<uint32_t>(load_le(in, off + 24, 4)),
+                       (load_le(in, off + 28, 4) & 1) != 0});
     }
     return out;
 }
@@ -163,7 +170,8 @@ void encode_metadata_table(const std::vector<MetadataEntry>& entries, std::span<
         store_le(out, off + 16, e.offset, 4);
         store_le(out, off + 20, e.length, 4);
         store_le(out, off + 24,
-                 (e.is_user ? 1u : 0u) | (e.is_virtual_disk ? 2u : 0u) | (e.is_required ? 4u : 0u), 4);
+                 (e.is_user ? 1u : 0u) | (e.is_virtual_disk ? 2u : 0u) | (e.is_required ? 4u : 0u),
+                 4);
     }
 }
 
@@ -173,7 +181,8 @@ util::Result<std::vector<MetadataEntry>> decode_metadata_table(std::span<const s
         return util::bad_input("metadata table signature is not 'metadata'");
     uint64_t count = load_le(in, 10, 2);
     if (count > max_entries)
-        return util::bad_input(fmt::format("metadata table claims {} entries (at most {})", count, max_entries));
+        return util::bad_input(
+            fmt::format("metadata table claims {} entries (at most {})", count, max_entries));
     std::vector<MetadataEntry> out;
     for (size_t i = 0; i < count; ++i) {
         size_t off = 32 + 32 * i;
@@ -189,12 +198,16 @@ util::Result<Geometry> make_geometry(uint64_t virtual_size, uint64_t block_size,
                                      uint64_t logical_sector) {
     if (block_size < min_block_size || block_size > max_block_size ||
         (block_size & (block_size - 1)) != 0)
-        return util::bad_input(fmt::format("block size {} is not a power of two from 1 to 256 MiB", block_size));
+        return util::bad_input(
+            fmt::format("block size {} is not a power of two from 1 to 256 MiB", block_size));
     if (logical_sector != 512 && logical_sector != 4096)
-        return util::bad_input(fmt::format("logical sector size {} is not 512 or 4096", logical_sector));
-    if (virtual_size == 0 || virtual_size % logical_sector != 0 || virtual_size > (uint64_t{64} << 40))
+        return util::bad_input(
+            fmt::format("logical sector size {} is not 512 or 4096", logical_sector));
+    if (virtual_size == 0 || virtual_size % logical_sector != 0 ||
+        virtual_size > (uint64_t{64} << 40))
         return util::bad_input(fmt::format("virtual disk size {} is not a non-zero multiple of the "
-                                           "sector size up to 64 TiB", virtual_size));
+                                           "sector size up to 64 TiB",
+                                           virtual_size));
     Geometry g;
     g.virtual_size = virtual_size;
     g.block_size = static_cast<uint32_t>(block_size);

@@ -101,14 +101,23 @@ util::Result<std::vector<MetadataEntry>> decode_metadata_table(std::span<const s
 
 // BAT states (MS-VHDX 2.5.1.1 / 2.5.1.2).
 enum class BatState : uint8_t {
-    not_present = 0, undefined = 1, zero = 2, unmapped = 3, unmapped_v095 = 5,
-    fully_present = 6, partially_present = 7,
+    not_present = 0,
+    undefined = 1,
+    zero = 2,
+    unmapped = 3,
+    unmapped_v095 = 5,
+    fully_present = 6,
+    partially_present = 7,
 };
 constexpr uint64_t bat_entry(BatState state, uint64_t file_offset) {
     return (file_offset & ~uint64_t{0xFFFFF}) | static_cast<uint64_t>(state);
 }
-constexpr BatState bat_state(uint64_t entry) { return static_cast<BatState>(entry & 7); }
-constexpr uint64_t bat_offset(uint64_t entry) { return entry & ~uint64_t{0xFFFFF}; }
+constexpr BatState bat_state(uint64_t entry) {
+    return static_cast<BatState>(entry & 7);
+}
+constexpr uint64_t bat_offset(uint64_t entry) {
+    return entry & ~uint64_t{0xFFFFF};
+}
 
 // Geometry derived from the virtual size, block size and logical sector size.
 struct Geometry {

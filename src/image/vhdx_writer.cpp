@@ -23,7 +23,8 @@ vhdx::Guid derive_guid(std::span<const std::byte> digest, std::string_view label
 util::Result<std::unique_ptr<VhdxWriter>> VhdxWriter::create(BlockDevice& file, VhdxOptions o) {
     auto g = WSLMOD_TRY(make_geometry(o.virtual_size, o.block_size, 512));
     if (o.physical_sector != 512 && o.physical_sector != 4096)
-        return util::bad_input(fmt::format("physical sector size {} is not 512 or 4096", o.physical_sector));
+        return util::bad_input(
+            fmt::format("physical sector size {} is not 512 or 4096", o.physical_sector));
     std::unique_ptr<VhdxWriter> w(new VhdxWriter(file, g));
     w->physical_sector_ = o.physical_sector;
     w->creator_ = o.creator;
@@ -41,14 +42,17 @@ util::Result<void> VhdxWriter::pread(uint64_t offset, std::span<std::byte> out) 
         return util::fail(fmt::format("read past the end of the virtual disk at {}", offset));
     while (!out.empty()) {
         uint64_t block = offset / geometry_.block_size, within = offset % geometry_.block_size;
-        size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), geometry_.block_size - within));
-        if (block_offset_[block] == 0) std::fill_n(out.begin(), n, std::byte{0});
+        size_t n =
+            static_cast<size_t>(std::min<uint64_t>(out.size(), geometry_.block_size - within));
+        if (block_offset_[block] == 0)
+            std::fill_n(out.begin(), n, std::byte{0});
         else {
             uint64_t at = block_offset_[block] + within;
             // Holes past the file's current end read as zeros.
             uint64_t have = at >= file_.size() ? 0 : std::min<uint64_t>(n, file_.size() - at);
             if (have) WSLMOD_CHECK(file_.pread(at, out.first(static_cast<size_t>(have))));
-            std::fill(out.begin() + static_cast<ptrdiff_t>(have), out.begin() + static_cast<ptrdiff_t>(n), std::byte{0});
+            std::fill(out.begin() + static_cast<ptrdiff_t>(have),
+                      out.begin() + static_cast<ptrdiff_t>(n), std::byte{0});
         }
         out = out.subspan(n);
         offset += n;
@@ -62,7 +66,8 @@ util::Result<void> VhdxWriter::pwrite(uint64_t offset, std::span<const std::byte
         return util::fail(fmt::format("write past the end of the virtual disk at {}", offset));
     while (!data.empty()) {
         uint64_t block = offset / geometry_.block_size, within = offset % geometry_.block_size;
-        size_t n = static_cast<size_t>(std::min<uint64_t>(data.size(), geometry_.block_size - within));
+        size_t n =
+            static_cast<size_t>(std::min<uint64_t>(data.size(), geometry_.block_size - within));
         auto part = data.first(n);
         if (block_offset_[block] == 0 && !all_zero(part)) {
             block_offset_[block] = next_block_;
@@ -76,7 +81,8 @@ util::Result<void> VhdxWriter::pwrite(uint64_t offset, std::span<const std::byte
                 written_back_ += batch;
             }
         }
-        if (block_offset_[block] != 0) WSLMOD_CHECK(file_.pwrite(block_offset_[block] + within, part));
+        if (block_offset_[block] != 0)
+            WSLMOD_CHECK(file_.pwrite(block_offset_[block] + within, part));
         data = data.subspan(n);
         offset += n;
     }
@@ -91,11 +97,13 @@ util::Result<void> VhdxWriter::finish(std::span<const std::byte> digest) {
 
     std::vector<uint64_t> bat(geometry_.bat_entries, bat_entry(BatState::zero, 0));
     for (uint64_t b = 0; b < geometry_.payload_blocks; ++b)
-        if (block_offset_[b]) bat[geometry_.bat_index(b)] = bat_entry(BatState::fully_present, block_offset_[b]);
+        if (block_offset_[b])
+            bat[geometry_.bat_index(b)] = bat_entry(BatState::fully_present, block_offset_[b]);
     for (uint64_t i = geometry_.chunk_ratio; i < bat.size(); i += geometry_.chunk_ratio + 1)
         bat[i] = 0; // sector-bitmap entries: SB_BLOCK_NOT_PRESENT
     std::vector<std::byte> buf(bat_length_);
-    for (size_t i = 0; i < bat.size(); ++i) store_le(buf, 8 * i, bat[i], 8);
+    for (size_t i = 0; i < bat.size(); ++i)
+        store_le(buf, 8 * i, bat[i], 8);
     WSLMOD_CHECK(file_.pwrite(bat_offset_, buf));
 
     // Metadata: table, then the five required items from offset 64 KiB.
@@ -134,7 +142,8 @@ util::Result<void> VhdxWriter::finish(std::span<const std::byte> digest) {
     h.file_write = derive_guid(digest, "file-write");
     h.data_write = derive_guid(digest, "data-write");
     std::vector<std::byte> hb(header_size);
-    for (auto [seq, at] : {std::pair{uint64_t{1}, header1_offset}, std::pair{uint64_t{2}, header2_offset}}) {
+    for (auto [seq, at] :
+         {std::pair{uint64_t{1}, header1_offset}, std::pair{uint64_t{2}, header2_offset}}) {
         h.sequence = seq;
         encode_header(h, hb);
         WSLMOD_CHECK(file_.pwrite(at, hb));

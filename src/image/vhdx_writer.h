@@ -8,8 +8,8 @@
 // all-zero blocks are never stored.  Unwritten parts of an allocated block stay file holes.
 // finish() writes the BAT, metadata, region tables and file identifier, then the two headers
 // last, then fsyncs.  (One fsync suffices: the file is a temporary that is renamed into place
-// only after it, so no reader ever sees a file whose headers precede their structures.)  Every GUID comes from a caller-supplied content digest, so
-// the same writes give the same bytes.
+// only after it, so no reader ever sees a file whose headers precede their structures.)  Every GUID
+// comes from a caller-supplied content digest, so the same writes give the same bytes.
 #pragma once
 
 #include <array>
@@ -22,10 +22,10 @@
 namespace wslmod::image {
 
 struct VhdxOptions {
-    uint64_t virtual_size = 0;         // bytes, a multiple of 512
-    uint64_t block_size = vhdx::MiB;   // power of two, 1-256 MiB
-    uint32_t physical_sector = 4096;   // 512 or 4096; the logical sector is 512 (QEMU's limit)
-    std::string creator = "wslmod";    // diagnostic string in the file identifier
+    uint64_t virtual_size = 0;       // bytes, a multiple of 512
+    uint64_t block_size = vhdx::MiB; // power of two, 1-256 MiB
+    uint32_t physical_sector = 4096; // 512 or 4096; the logical sector is 512 (QEMU's limit)
+    std::string creator = "wslmod";  // diagnostic string in the file identifier
 };
 
 class VhdxWriter final : public BlockDevice {

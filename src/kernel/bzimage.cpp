@@ -9,7 +9,8 @@ namespace {
 
 uint64_t le(std::span<const std::byte> d, size_t off, size_t width) {
     uint64_t v = 0;
-    for (size_t i = 0; i < width; ++i) v |= std::to_integer<uint64_t>(d[off + i]) << (8 * i);
+    for (size_t i = 0; i < width; ++i)
+        v |= std::to_integer<uint64_t>(d[off + i]) << (8 * i);
     return v;
 }
 
@@ -30,7 +31,8 @@ util::Result<BzImageHeader> parse_bzimage(std::span<const std::byte> d, std::str
     if (le(d, 0x20E, 2) == 0 || ver >= d.size())
         return util::bad_input("kernel_version offset points outside the file", where);
     auto end = ver;
-    while (end < d.size() && d[end] != std::byte{0} && end - ver < 512) ++end;
+    while (end < d.size() && d[end] != std::byte{0} && end - ver < 512)
+        ++end;
     if (end == d.size() || d[end] != std::byte{0})
         return util::bad_input("kernel version string is not terminated", where);
     h.version_string.assign(reinterpret_cast<const char*>(d.data() + ver), end - ver);

@@ -22,13 +22,14 @@ namespace wslmod::kernel {
 
 struct BzImageHeader {
     uint16_t protocol = 0;
-    std::string version_string; // whole banner, e.g. "6.12.117+deb12-amd64 (...) #1 SMP ..."
-    std::string release;        // its first word: what `uname -r` prints
+    std::string version_string;  // whole banner, e.g. "6.12.117+deb12-amd64 (...) #1 SMP ..."
+    std::string release;         // its first word: what `uname -r` prints
     uint64_t payload_offset = 0; // absolute file offset of the compressed payload (0: unknown)
     uint64_t payload_length = 0;
 };
 
 // Decodes the header of `image`; `origin` names the file in errors.
-util::Result<BzImageHeader> parse_bzimage(std::span<const std::byte> image, std::string_view origin);
+util::Result<BzImageHeader> parse_bzimage(std::span<const std::byte> image,
+                                          std::string_view origin);
 
 } // namespace wslmod::kernel

@@ -25,7 +25,9 @@ const std::map<std::string, std::string>& abi_neutral() {
     return list;
 }
 
-bool starts(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
+bool starts(const std::string& s, const char* p) {
+    return s.rfind(p, 0) == 0;
+}
 bool ends(const std::string& s, const char* p) {
     std::string_view sv(s), pv(p);
     return sv.size() >= pv.size() && sv.substr(sv.size() - pv.size()) == pv;
@@ -46,32 +48,43 @@ std::string fix_for(const std::string& sym) {
     if (sym == "OBJTOOL" || sym == "STACK_VALIDATION")
         return "install libelf-dev so that objtool can be built";
     return "the local compiler or tools could not satisfy it: use the compiler named in "
-           "CONFIG_CC_VERSION_TEXT, or accept it with --allow-drift " + sym;
+           "CONFIG_CC_VERSION_TEXT, or accept it with --allow-drift " +
+           sym;
 }
 
-std::string show(const std::optional<std::string>& v) { return v ? *v : "unset"; }
+std::string show(const std::optional<std::string>& v) {
+    return v ? *v : "unset";
+}
 
 } // namespace
 
 std::pair<DriftClass, std::string> classify(const std::string& sym) {
-    if (auto it = abi_neutral().find(sym); it != abi_neutral().end()) return {DriftClass::abi_neutral, it->second};
-    static const char* prefixes[] = {"CC_HAS_", "CC_CAN_", "CC_IS_", "CC_HAVE_", "AS_HAS_", "AS_IS_",
-                                     "AS_WRUSS", "AS_TPAUSE", "AS_GFNI", "AS_AVX", "AS_SHA", "AS_VAES",
-                                     "AS_VPCLMULQDQ", "LD_", "TOOLCHAIN_HAS_", "TOOLCHAIN_NEEDS_",
-                                     "RUSTC_", "PAHOLE_HAS_", "GCC_ASM_", "CLANG_", "BINDGEN_"};
+    if (auto it = abi_neutral().find(sym); it != abi_neutral().end())
+        return {DriftClass::abi_neutral, it->second};
+    static const char* prefixes[] = {
+        "CC_HAS_",          "CC_CAN_",  "CC_IS_",        "CC_HAVE_", "AS_HAS_",
+        "AS_IS_",           "AS_WRUSS", "AS_TPAUSE",     "AS_GFNI",  "AS_AVX",
+        "AS_SHA",           "AS_VAES",  "AS_VPCLMULQDQ", "LD_",      "TOOLCHAIN_HAS_",
+        "TOOLCHAIN_NEEDS_", "RUSTC_",   "PAHOLE_HAS_",   "GCC_ASM_", "CLANG_",
+        "BINDGEN_"};
     for (auto* p : prefixes)
         if (starts(sym, p)) return {DriftClass::toolchain, "derived from the local toolchain"};
-    if (sym == "CC_VERSION_TEXT" || sym == "GCC_VERSION" || sym == "RUST_IS_AVAILABLE" || ends(sym, "_VERSION"))
+    if (sym == "CC_VERSION_TEXT" || sym == "GCC_VERSION" || sym == "RUST_IS_AVAILABLE" ||
+        ends(sym, "_VERSION"))
         return {DriftClass::toolchain, "derived from the local toolchain"};
     return {DriftClass::fatal, fix_for(sym)};
 }
 
 std::string to_string(DriftClass kind) {
     switch (kind) {
-    case DriftClass::toolchain: return "toolchain";
-    case DriftClass::abi_neutral: return "abi-neutral";
-    case DriftClass::fatal: return "fatal";
-    case DriftClass::allowed: break;
+    case DriftClass::toolchain:
+        return "toolchain";
+    case DriftClass::abi_neutral:
+        return "abi-neutral";
+    case DriftClass::fatal:
+        return "fatal";
+    case DriftClass::allowed:
+        break;
     }
     return "allowed";
 }
@@ -79,8 +92,11 @@ std::string to_string(DriftClass kind) {
 nlohmann::json to_json(const DriftReport& report) {
     auto out = nlohmann::json::array();
     for (const auto& i : report.items)
-        out.push_back({{"symbol", "CONFIG_" + i.symbol}, {"published", show(i.published)}, {"actual", show(i.actual)},
-                       {"class", to_string(i.kind)}, {"note", i.note}});
+        out.push_back({{"symbol", "CONFIG_" + i.symbol},
+                       {"published", show(i.published)},
+                       {"actual", show(i.actual)},
+                       {"class", to_string(i.kind)},
+                       {"note", i.note}});
     return out;
 }
 
@@ -93,7 +109,8 @@ DriftReport drift_from_json(const nlohmann::json& items) {
         if (auto v = j.value("published", "unset"); v != "unset") i.published = v;
         if (auto v = j.value("actual", "unset"); v != "unset") i.actual = v;
         auto cls = j.value("class", "");
-        for (auto k : {DriftClass::toolchain, DriftClass::abi_neutral, DriftClass::fatal, DriftClass::allowed})
+        for (auto k : {DriftClass::toolchain, DriftClass::abi_neutral, DriftClass::fatal,
+                       DriftClass::allowed})
             if (to_string(k) == cls) i.kind = k;
         i.note = j.value("note", "");
         report.items.push_back(i);
@@ -102,22 +119,26 @@ DriftReport drift_from_json(const nlohmann::json& items) {
 }
 
 bool DriftReport::fatal() const {
-    return std::any_of(items.begin(), items.end(), [](const DriftItem& i) { return i.kind == DriftClass::fatal; });
+    return std::any_of(items.begin(), items.end(),
+                       [](const DriftItem& i) { return i.kind == DriftClass::fatal; });
 }
 
 std::string DriftReport::fatal_summary() const {
     std::string out;
     for (const auto& i : items)
         if (i.kind == DriftClass::fatal)
-            out += fmt::format("{}CONFIG_{}: published {}, now {} ({})", out.empty() ? "" : "; ", i.symbol,
-                               show(i.published), show(i.actual), i.note);
+            out += fmt::format("{}CONFIG_{}: published {}, now {} ({})", out.empty() ? "" : "; ",
+                               i.symbol, show(i.published), show(i.actual), i.note);
     return out;
 }
 
-DriftReport check_drift(const KernelConfig& published, const KernelConfig& actual, const std::set<std::string>& allowed) {
+DriftReport check_drift(const KernelConfig& published, const KernelConfig& actual,
+                        const std::set<std::string>& allowed) {
     std::set<std::string> symbols;
-    for (const auto& [k, v] : published.values) symbols.insert(k);
-    for (const auto& [k, v] : actual.values) symbols.insert(k);
+    for (const auto& [k, v] : published.values)
+        symbols.insert(k);
+    for (const auto& [k, v] : actual.values)
+        symbols.insert(k);
     DriftReport report;
     for (const auto& sym : symbols) {
         auto before = published.get(sym), after = actual.get(sym);

@@ -24,11 +24,11 @@ namespace wslmod::kernel {
 enum class DriftClass { toolchain, abi_neutral, fatal, allowed };
 
 struct DriftItem {
-    std::string symbol;                  // without CONFIG_
+    std::string symbol;                   // without CONFIG_
     std::optional<std::string> published; // nullopt: unset
     std::optional<std::string> actual;
     DriftClass kind = DriftClass::fatal;
-    std::string note;                    // the reason (notes) or the likely fix (fatal)
+    std::string note; // the reason (notes) or the likely fix (fatal)
 };
 
 struct DriftReport {

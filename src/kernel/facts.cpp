@@ -45,8 +45,8 @@ util::Result<KernelInfo> kernel_info(const std::string& config, const std::strin
     info.config = config;
     if (info.config.empty()) {
         if (!std::filesystem::exists("/proc/config.gz"))
-            return util::bad_input("no kernel config given and /proc/config.gz does not exist", "--config",
-                                   "pass --config FILE (the published config)");
+            return util::bad_input("no kernel config given and /proc/config.gz does not exist",
+                                   "--config", "pass --config FILE (the published config)");
         info.config = "/proc/config.gz";
     }
     auto text = WSLMOD_TRY(util::read_text_decompressed(info.config));

@@ -12,16 +12,16 @@
 namespace wslmod::kernel {
 
 struct ModuleFacts {
-    std::string generated_for;    // version in the config header, e.g. "6.18.20.1"
-    std::string localversion;     // CONFIG_LOCALVERSION
+    std::string generated_for;      // version in the config header, e.g. "6.18.20.1"
+    std::string localversion;       // CONFIG_LOCALVERSION
     bool localversion_auto = false; // CONFIG_LOCALVERSION_AUTO: git builds append "+"/"-gSHA"
-    bool modules = false;         // CONFIG_MODULES
-    bool modversions = false;     // CONFIG_MODVERSIONS: symbol CRCs must match the kernel's
-    bool module_sig = false;      // CONFIG_MODULE_SIG
-    bool module_sig_force = false; // CONFIG_MODULE_SIG_FORCE: unsigned modules are refused
-    std::string compression;      // "none", "gzip", "xz" or "zstd" (CONFIG_MODULE_COMPRESS_*)
-    bool btf_modules = false;     // CONFIG_DEBUG_INFO_BTF_MODULES: pahole needed at build time
-    std::string compiler;         // CONFIG_CC_VERSION_TEXT
+    bool modules = false;           // CONFIG_MODULES
+    bool modversions = false;       // CONFIG_MODVERSIONS: symbol CRCs must match the kernel's
+    bool module_sig = false;        // CONFIG_MODULE_SIG
+    bool module_sig_force = false;  // CONFIG_MODULE_SIG_FORCE: unsigned modules are refused
+    std::string compression;        // "none", "gzip", "xz" or "zstd" (CONFIG_MODULE_COMPRESS_*)
+    bool btf_modules = false;       // CONFIG_DEBUG_INFO_BTF_MODULES: pahole needed at build time
+    std::string compiler;           // CONFIG_CC_VERSION_TEXT
 };
 
 // Extracts the facts from `cfg`.

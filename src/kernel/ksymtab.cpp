@@ -27,21 +27,27 @@ struct Section {
 
 class Image {
   public:
-    static util::Result<Image> open(std::span<const std::byte> bytes, const std::string& origin, int want_type) {
+    static util::Result<Image> open(std::span<const std::byte> bytes, const std::string& origin,
+                                    int want_type) {
         elf_version(EV_CURRENT);
         // elf_memory only reads in ELF_C_READ mode, although its parameter is not const.
-        ElfPtr elf(elf_memory(const_cast<char*>(reinterpret_cast<const char*>(bytes.data())), bytes.size()));
+        ElfPtr elf(elf_memory(const_cast<char*>(reinterpret_cast<const char*>(bytes.data())),
+                              bytes.size()));
         GElf_Ehdr eh{};
         if (!elf || elf_kind(elf.get()) != ELF_K_ELF || !gelf_getehdr(elf.get(), &eh))
             return util::bad_input("not an ELF file", origin);
         if (eh.e_machine != EM_X86_64 || gelf_getclass(elf.get()) != ELFCLASS64)
-            return util::bad_input("not an x86-64 ELF file", origin, "wslmod handles x86-64 kernels");
+            return util::bad_input("not an x86-64 ELF file", origin,
+                                   "wslmod handles x86-64 kernels");
         if (eh.e_type != want_type)
-            return util::bad_input(want_type == ET_EXEC ? "not a linked kernel (ET_EXEC)" : "not a kernel module (ET_REL)", origin);
+            return util::bad_input(want_type == ET_EXEC ? "not a linked kernel (ET_EXEC)"
+                                                        : "not a kernel module (ET_REL)",
+                                   origin);
         Image img;
         img.origin_ = origin;
         size_t shstrndx = 0;
-        if (elf_getshdrstrndx(elf.get(), &shstrndx) != 0) return util::bad_input("no section name table", origin);
+        if (elf_getshdrstrndx(elf.get(), &shstrndx) != 0)
+            return util::bad_input("no section name table", origin);
         for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf.get(), scn));) {
             Section s;
             s.index = elf_ndxscn(scn);
@@ -49,8 +55,10 @@ class Image {
             const char* name = elf_strptr(elf.get(), shstrndx, s.header.sh_name);
             if (!name) continue;
             if (s.header.sh_type != SHT_NOBITS) {
-                if (s.header.sh_offset > bytes.size() || s.header.sh_size > bytes.size() - s.header.sh_offset)
-                    return util::bad_input(fmt::format("section {} lies outside the file", name), origin);
+                if (s.header.sh_offset > bytes.size() ||
+                    s.header.sh_size > bytes.size() - s.header.sh_offset)
+                    return util::bad_input(fmt::format("section {} lies outside the file", name),
+                                           origin);
                 s.data = bytes.subspan(s.header.sh_offset, s.header.sh_size);
             }
             img.by_name_[name] = s;
@@ -83,7 +91,9 @@ int32_t s32(std::span<const std::byte> d, size_t off) {
     return static_cast<int32_t>(v);
 }
 
-uint32_t u32(std::span<const std::byte> d, size_t off) { return static_cast<uint32_t>(s32(d, off)); }
+uint32_t u32(std::span<const std::byte> d, size_t off) {
+    return static_cast<uint32_t>(s32(d, off));
+}
 
 // The NUL-terminated string at `offset` in `strings`, or nothing when it runs off the end.
 std::optional<std::string> string_at(const Section& strings, uint64_t offset) {
@@ -94,24 +104,28 @@ std::optional<std::string> string_at(const Section& strings, uint64_t offset) {
     return std::string(begin, nul);
 }
 
-util::Result<void> check_layout(const Image& img, const Section* tab, const Section* crc, const std::string& which) {
+util::Result<void> check_layout(const Image& img, const Section* tab, const Section* crc,
+                                const std::string& which) {
     if (img.find("__kflagstab"))
-        return util::bad_input("unsupported ksymtab layout: __kflagstab (export flags table)", img.origin(),
-                               "this kernel is newer than wslmod's symvers recovery; pass --symvers FILE");
+        return util::bad_input(
+            "unsupported ksymtab layout: __kflagstab (export flags table)", img.origin(),
+            "this kernel is newer than wslmod's symvers recovery; pass --symvers FILE");
     if (!tab) return {};
     if (tab->header.sh_size % entry_size != 0)
-        return util::bad_input(fmt::format("unsupported ksymtab layout: {} is {} bytes, not a multiple of {}", which,
-                                           tab->header.sh_size, entry_size),
-                               img.origin(), "pass --symvers FILE");
+        return util::bad_input(
+            fmt::format("unsupported ksymtab layout: {} is {} bytes, not a multiple of {}", which,
+                        tab->header.sh_size, entry_size),
+            img.origin(), "pass --symvers FILE");
     if (crc && crc->header.sh_size != tab->header.sh_size / entry_size * 4)
-        return util::bad_input(fmt::format("unsupported ksymtab layout: {} has {} entries but its CRC table {}",
-                                           which, tab->header.sh_size / entry_size, crc->header.sh_size / 4),
-                               img.origin(), "pass --symvers FILE");
+        return util::bad_input(
+            fmt::format("unsupported ksymtab layout: {} has {} entries but its CRC table {}", which,
+                        tab->header.sh_size / entry_size, crc->header.sh_size / 4),
+            img.origin(), "pass --symvers FILE");
     return {};
 }
 
-util::Result<void> linked_table(const Image& img, const std::string& tab_name, const std::string& crc_name,
-                                bool gpl, std::vector<Export>& out) {
+util::Result<void> linked_table(const Image& img, const std::string& tab_name,
+                                const std::string& crc_name, bool gpl, std::vector<Export>& out) {
     const Section* tab = img.find(tab_name);
     const Section* crc = img.find(crc_name);
     WSLMOD_CHECK(check_layout(img, tab, crc, tab_name));
@@ -130,7 +144,9 @@ util::Result<void> linked_table(const Image& img, const std::string& tab_name, c
         };
         auto name = resolve(4), ns = resolve(8);
         if (!name || name->empty() || !ns)
-            return util::bad_input(fmt::format("{} entry {} points outside __ksymtab_strings", tab_name, i), img.origin());
+            return util::bad_input(
+                fmt::format("{} entry {} points outside __ksymtab_strings", tab_name, i),
+                img.origin());
         out.push_back({*name, crc ? u32(crc->data, i * 4) : 0, gpl, *ns});
     }
     return {};
@@ -145,8 +161,8 @@ const Section* relocations_for(const Image& img, size_t target) {
     return nullptr;
 }
 
-util::Result<void> module_table(const Image& img, const std::string& tab_name, const std::string& crc_name,
-                                bool gpl, std::vector<Export>& out) {
+util::Result<void> module_table(const Image& img, const std::string& tab_name,
+                                const std::string& crc_name, bool gpl, std::vector<Export>& out) {
     const Section* tab = img.find(tab_name);
     const Section* crc = img.find(crc_name);
     WSLMOD_CHECK(check_layout(img, tab, crc, tab_name));
@@ -155,10 +171,13 @@ util::Result<void> module_table(const Image& img, const std::string& tab_name, c
     const Section* symtab = img.find(".symtab");
     const Section* rela = relocations_for(img, tab->index);
     if (!strings || !symtab || !rela)
-        return util::bad_input(fmt::format("{} without __ksymtab_strings, .symtab or its relocations", tab_name), img.origin());
+        return util::bad_input(
+            fmt::format("{} without __ksymtab_strings, .symtab or its relocations", tab_name),
+            img.origin());
     Elf_Data* symdata = elf_getdata(elf_getscn(img.elf(), symtab->index), nullptr);
     Elf_Data* reldata = elf_getdata(elf_getscn(img.elf(), rela->index), nullptr);
-    if (!symdata || !reldata) return util::bad_input("unreadable symbol or relocation table", img.origin());
+    if (!symdata || !reldata)
+        return util::bad_input("unreadable symbol or relocation table", img.origin());
     size_t count = tab->data.size() / entry_size;
     std::vector<std::optional<std::string>> names(count), spaces(count, std::string{});
     size_t nrel = rela->header.sh_entsize ? rela->header.sh_size / rela->header.sh_entsize : 0;
@@ -172,13 +191,17 @@ util::Result<void> module_table(const Image& img, const std::string& tab_name, c
         if (entry >= count || field == 0) continue; // the value field: not needed
         if (sym.st_shndx != strings->index) continue;
         auto text = string_at(*strings, sym.st_value + static_cast<uint64_t>(rel.r_addend));
-        if (!text) return util::bad_input(fmt::format("{} relocation points outside __ksymtab_strings", tab_name), img.origin());
+        if (!text)
+            return util::bad_input(
+                fmt::format("{} relocation points outside __ksymtab_strings", tab_name),
+                img.origin());
         (field == 4 ? names : spaces)[entry] = *text;
     }
     // CRCs: literal values, or relocations against absolute __crc_<name> symbols (older kernels).
     std::vector<uint32_t> crcs(count, 0);
     if (crc) {
-        for (size_t i = 0; i < count; ++i) crcs[i] = u32(crc->data, i * 4);
+        for (size_t i = 0; i < count; ++i)
+            crcs[i] = u32(crc->data, i * 4);
         if (const Section* crel = relocations_for(img, crc->index)) {
             Elf_Data* cdata = elf_getdata(elf_getscn(img.elf(), crel->index), nullptr);
             size_t n = crel->header.sh_entsize ? crel->header.sh_size / crel->header.sh_entsize : 0;
@@ -188,13 +211,15 @@ util::Result<void> module_table(const Image& img, const std::string& tab_name, c
                 if (!gelf_getrela(cdata, static_cast<int>(r), &rel) ||
                     !gelf_getsym(symdata, static_cast<int>(GELF_R_SYM(rel.r_info)), &sym))
                     return util::bad_input("unreadable CRC relocation", img.origin());
-                if (rel.r_offset / 4 < count) crcs[rel.r_offset / 4] = static_cast<uint32_t>(sym.st_value + rel.r_addend);
+                if (rel.r_offset / 4 < count)
+                    crcs[rel.r_offset / 4] = static_cast<uint32_t>(sym.st_value + rel.r_addend);
             }
         }
     }
     for (size_t i = 0; i < count; ++i) {
         if (!names[i] || names[i]->empty())
-            return util::bad_input(fmt::format("{} entry {} has no name relocation", tab_name, i), img.origin());
+            return util::bad_input(fmt::format("{} entry {} has no name relocation", tab_name, i),
+                                   img.origin());
         out.push_back({*names[i], crcs[i], gpl, *spaces[i]});
     }
     return {};
@@ -202,17 +227,20 @@ util::Result<void> module_table(const Image& img, const std::string& tab_name, c
 
 } // namespace
 
-util::Result<std::vector<Export>> vmlinux_exports(std::span<const std::byte> elf, const std::string& origin) {
+util::Result<std::vector<Export>> vmlinux_exports(std::span<const std::byte> elf,
+                                                  const std::string& origin) {
     auto img = WSLMOD_TRY(Image::open(elf, origin, ET_EXEC));
     if (!img.find("__ksymtab") && !img.find("__ksymtab_gpl"))
-        return util::bad_input("no __ksymtab sections: not a kernel with loadable-module exports", origin);
+        return util::bad_input("no __ksymtab sections: not a kernel with loadable-module exports",
+                               origin);
     std::vector<Export> out;
     WSLMOD_CHECK(linked_table(img, "__ksymtab", "__kcrctab", false, out));
     WSLMOD_CHECK(linked_table(img, "__ksymtab_gpl", "__kcrctab_gpl", true, out));
     return out;
 }
 
-util::Result<std::vector<Export>> module_exports(std::span<const std::byte> elf, const std::string& origin) {
+util::Result<std::vector<Export>> module_exports(std::span<const std::byte> elf,
+                                                 const std::string& origin) {
     auto img = WSLMOD_TRY(Image::open(elf, origin, ET_REL));
     std::vector<Export> out;
     WSLMOD_CHECK(module_table(img, "__ksymtab", "__kcrctab", false, out));

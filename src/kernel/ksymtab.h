@@ -28,14 +28,16 @@ namespace wslmod::kernel {
 struct Export {
     std::string symbol;
     uint32_t crc = 0;
-    bool gpl = false;     // EXPORT_SYMBOL_GPL
-    std::string ns;       // symbol namespace, empty when none
+    bool gpl = false; // EXPORT_SYMBOL_GPL
+    std::string ns;   // symbol namespace, empty when none
 };
 
 // Exports of a linked vmlinux (ET_EXEC) held in memory.
-util::Result<std::vector<Export>> vmlinux_exports(std::span<const std::byte> elf, const std::string& origin);
+util::Result<std::vector<Export>> vmlinux_exports(std::span<const std::byte> elf,
+                                                  const std::string& origin);
 
 // Exports of a kernel module (ET_REL) held in memory (decompressed).
-util::Result<std::vector<Export>> module_exports(std::span<const std::byte> elf, const std::string& origin);
+util::Result<std::vector<Export>> module_exports(std::span<const std::byte> elf,
+                                                 const std::string& origin);
 
 } // namespace wslmod::kernel

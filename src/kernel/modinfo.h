@@ -17,8 +17,8 @@ namespace wslmod::kernel {
 
 // The value of `key` in the .modinfo of a module (an ELF file, decompressed), or nullopt when the
 // key is absent.
-util::Result<std::optional<std::string>> modinfo_value(std::span<const std::byte> elf, const std::string& key,
-                                                       const std::string& origin);
+util::Result<std::optional<std::string>>
+modinfo_value(std::span<const std::byte> elf, const std::string& key, const std::string& origin);
 
 // The release a vermagic string was built for: its first word.
 std::string vermagic_release(const std::string& vermagic);

@@ -40,8 +40,10 @@ util::Result<std::string> make(util::CommandRunner& runner, const std::filesyste
     auto out = WSLMOD_TRY(runner.run(util::Command(argv)));
     WSLMOD_CHECK(util::append_file(log, "$ " + util::shell_quote(argv) + "\n" + out.output));
     if (out.exit_code != 0) {
-        auto tail = out.output.size() > 1500 ? out.output.substr(out.output.size() - 1500) : out.output;
-        return util::fail(fmt::format("`make {}` failed with exit code {}:\n{}", util::shell_quote(args), out.exit_code, tail),
+        auto tail =
+            out.output.size() > 1500 ? out.output.substr(out.output.size() - 1500) : out.output;
+        return util::fail(fmt::format("`make {}` failed with exit code {}:\n{}",
+                                      util::shell_quote(args), out.exit_code, tail),
                           log.string(), "the whole log is in that file");
     }
     return out.output;
@@ -50,7 +52,8 @@ util::Result<std::string> make(util::CommandRunner& runner, const std::filesyste
 util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
     std::ifstream in(dir / ".wslmod-tree.json");
     auto j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_discarded()) return util::fail("damaged cache entry", dir.string(), "delete it and prepare again");
+    if (j.is_discarded())
+        return util::fail("damaged cache entry", dir.string(), "delete it and prepare again");
     PreparedTree t;
     t.dir = dir;
     t.release = j.value("release", "");
@@ -72,18 +75,21 @@ std::string gcc_major(const std::string& text) {
 
 util::Result<std::string> input_digest(const std::filesystem::path& p) {
     std::error_code ec;
-    if (std::filesystem::is_directory(p, ec)) return util::to_hex(WSLMOD_TRY(image::scan_tree(p)).listing_digest);
+    if (std::filesystem::is_directory(p, ec))
+        return util::to_hex(WSLMOD_TRY(image::scan_tree(p)).listing_digest);
     return util::to_hex(WSLMOD_TRY(util::sha256_file(p)));
 }
 
 util::Result<PreparedTree> open_prepared_tree(const std::filesystem::path& dir) {
     if (!std::filesystem::exists(dir / ".complete"))
-        return util::bad_input("not a prepared kernel tree", dir.string(), "run `wslmod kernel prepare` and pass the folder it prints");
+        return util::bad_input("not a prepared kernel tree", dir.string(),
+                               "run `wslmod kernel prepare` and pass the folder it prints");
     return read_entry(dir);
 }
 
 std::filesystem::path default_cache() {
-    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::filesystem::path(x) / "wslmod";
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x)
+        return std::filesystem::path(x) / "wslmod";
     const char* home = std::getenv("HOME");
     return std::filesystem::path(home && *home ? home : "/tmp") / ".cache/wslmod";
 }
@@ -106,21 +112,27 @@ util::Result<StockInputs> open_stock_inputs(const PrepareSpec& spec) {
         stock.kernel_bytes = WSLMOD_TRY(util::read_bytes(spec.stock_kernel));
         auto header = WSLMOD_TRY(parse_bzimage(stock.kernel_bytes, spec.stock_kernel.string()));
         if (!release.empty() && release != header.release)
-            return util::bad_input(fmt::format("--release {} is not the stock kernel's release {}", release, header.release),
+            return util::bad_input(fmt::format("--release {} is not the stock kernel's release {}",
+                                               release, header.release),
                                    spec.stock_kernel.string());
         release = header.release;
     }
     if (release.empty())
-        return util::bad_input("no release: pass --stock-kernel (preferred) or --release", "--stock-kernel");
+        return util::bad_input("no release: pass --stock-kernel (preferred) or --release",
+                               "--stock-kernel");
     if (release.ends_with("+"))
-        return util::bad_input(fmt::format("release '{}' ends in '+': a dirty git build, which no stock kernel is", release),
-                               spec.stock_kernel.string(), "use the published kernel image");
+        return util::bad_input(
+            fmt::format("release '{}' ends in '+': a dirty git build, which no stock kernel is",
+                        release),
+            spec.stock_kernel.string(), "use the published kernel image");
     if (!spec.stock_modules.empty()) {
         stock.modules = WSLMOD_TRY(image::open_file_source(spec.stock_modules));
         auto mod_release = WSLMOD_TRY(modules_release(*stock.modules));
         if (mod_release != release)
-            return util::bad_input(fmt::format("the stock modules are for {} but the stock kernel is {}", mod_release, release),
-                                   spec.stock_modules.string(), "pass the modules that ship with that kernel");
+            return util::bad_input(
+                fmt::format("the stock modules are for {} but the stock kernel is {}", mod_release,
+                            release),
+                spec.stock_modules.string(), "pass the modules that ship with that kernel");
     }
     return stock;
 }
@@ -128,60 +140,81 @@ util::Result<StockInputs> open_stock_inputs(const PrepareSpec& spec) {
 // The source and the config, on this machine.
 struct Sources {
     std::filesystem::path source;
-    std::filesystem::path config;  // empty for a config in the source (config_in_source)
-    std::string config_location;   // as given, or /proc/config.gz: what errors about it name
-    std::string config_in_source;  // "source:<path>": the path
+    std::filesystem::path config; // empty for a config in the source (config_in_source)
+    std::string config_location;  // as given, or /proc/config.gz: what errors about it name
+    std::string config_in_source; // "source:<path>": the path
 };
 
 // Sources and config may be URLs: fetched once into the cache, by digest.
 util::Result<Sources> fetch_sources(const PrepareSpec& spec, util::CommandRunner& runner) {
     if (util::is_url(spec.source) && spec.source_sha256.empty() && !spec.pin_on_first_use)
-        return util::bad_input("a source URL needs its SHA-256", spec.source, "pass --source-sha256");
+        return util::bad_input("a source URL needs its SHA-256", spec.source,
+                               "pass --source-sha256");
     Sources in;
     in.source = WSLMOD_TRY(util::fetch(spec.source, spec.source_sha256, spec.cache, runner));
     in.config_location = spec.config;
     if (in.config_location.empty()) {
         if (!std::filesystem::exists("/proc/config.gz"))
-            return util::bad_input("no --config and the running kernel has no /proc/config.gz", "--config",
-                                   "pass the published config (WSL: arch/x86/configs/config-wsl at the release tag)");
+            return util::bad_input(
+                "no --config and the running kernel has no /proc/config.gz", "--config",
+                "pass the published config (WSL: arch/x86/configs/config-wsl at the release tag)");
         in.config_location = "/proc/config.gz";
     }
     // "source:<path>": the config is a file of the source itself (WSL's config-wsl), which the
     // source's digest already covers.
-    if (in.config_location.starts_with("source:")) in.config_in_source = in.config_location.substr(7);
-    in.config = in.config_in_source.empty() ? WSLMOD_TRY(util::fetch(in.config_location, "", spec.cache, runner))
-                                            : std::filesystem::path();
+    if (in.config_location.starts_with("source:"))
+        in.config_in_source = in.config_location.substr(7);
+    in.config = in.config_in_source.empty()
+                    ? WSLMOD_TRY(util::fetch(in.config_location, "", spec.cache, runner))
+                    : std::filesystem::path();
     return in;
 }
 
-util::Result<InputDigests> digest_inputs(const PrepareSpec& spec, const std::string& release, const std::string& toolchain,
-                                         const Sources& in) {
+util::Result<InputDigests> digest_inputs(const PrepareSpec& spec, const std::string& release,
+                                         const std::string& toolchain, const Sources& in) {
     InputDigests digests{release, toolchain, {}};
-    const std::pair<const char*, std::filesystem::path> named[] = {{"source", in.source}, {"config", in.config},
-        {"stock-kernel", spec.stock_kernel}, {"stock-modules", spec.stock_modules}, {"symvers", spec.symvers}};
+    const std::pair<const char*, std::filesystem::path> named[] = {
+        {"source", in.source},
+        {"config", in.config},
+        {"stock-kernel", spec.stock_kernel},
+        {"stock-modules", spec.stock_modules},
+        {"symvers", spec.symvers}};
     for (const auto& [name, p] : named)
-        digests.inputs.emplace_back(name, std::string(name) == "config" && !in.config_in_source.empty()
-                                              ? "source:" + in.config_in_source
-                                          : p.empty() ? std::string("-")
-                                                      : WSLMOD_TRY(input_digest(p)));
+        digests.inputs.emplace_back(name,
+                                    std::string(name) == "config" && !in.config_in_source.empty()
+                                        ? "source:" + in.config_in_source
+                                    : p.empty() ? std::string("-")
+                                                : WSLMOD_TRY(input_digest(p)));
     return digests;
 }
 
 // The cache entry's name: covers everything that can change the prepared tree.
 std::string tree_key(const InputDigests& digests, const std::set<std::string>& allow_drift) {
     util::Sha256 key;
-    key.update(tree_format).update("|").update(digests.release).update("|").update(digests.toolchain);
-    for (const auto& [name, d] : digests.inputs) key.update("|").update(d);
-    for (const auto& s : allow_drift) key.update("|allow:").update(s);
+    key.update(tree_format)
+        .update("|")
+        .update(digests.release)
+        .update("|")
+        .update(digests.toolchain);
+    for (const auto& [name, d] : digests.inputs)
+        key.update("|").update(d);
+    for (const auto& s : allow_drift)
+        key.update("|allow:").update(s);
     return util::to_hex(key.finish()).substr(0, 32);
 }
 
 // The source into `tmp`: a folder copied (links as links), an archive extracted.
-util::Result<void> unpack_source(const std::filesystem::path& source, const std::filesystem::path& tmp) {
+util::Result<void> unpack_source(const std::filesystem::path& source,
+                                 const std::filesystem::path& tmp) {
     std::error_code ec;
     if (std::filesystem::is_directory(source, ec)) {
-        std::filesystem::copy(source, tmp, std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks, ec);
-        if (ec) return util::fail(fmt::format("cannot copy the source: {}", ec.message()), source.string());
+        std::filesystem::copy(source, tmp,
+                              std::filesystem::copy_options::recursive |
+                                  std::filesystem::copy_options::copy_symlinks,
+                              ec);
+        if (ec)
+            return util::fail(fmt::format("cannot copy the source: {}", ec.message()),
+                              source.string());
     } else {
         WSLMOD_TRY(extract_source(source, tmp));
     }
@@ -189,14 +222,16 @@ util::Result<void> unpack_source(const std::filesystem::path& source, const std:
 }
 
 // The published config as the tree's .config, completed by olddefconfig; returns the published one.
-util::Result<KernelConfig> configure(const Sources& in, const std::filesystem::path& tmp, const std::filesystem::path& log,
+util::Result<KernelConfig> configure(const Sources& in, const std::filesystem::path& tmp,
+                                     const std::filesystem::path& log,
                                      util::CommandRunner& runner) {
     auto config = in.config;
     if (!in.config_in_source.empty()) {
         config = tmp / in.config_in_source;
         if (!std::filesystem::exists(config))
-            return util::bad_input(fmt::format("the source has no {}", in.config_in_source), in.source.string(),
-                                   "pass the published config with --config (or config = \"...\" in wslmod.toml)");
+            return util::bad_input(
+                fmt::format("the source has no {}", in.config_in_source), in.source.string(),
+                "pass the published config with --config (or config = \"...\" in wslmod.toml)");
     }
     auto published_text = WSLMOD_TRY(util::read_text_decompressed(config));
     auto published = WSLMOD_TRY(parse_config(published_text, in.config_location));
@@ -207,58 +242,75 @@ util::Result<KernelConfig> configure(const Sources& in, const std::filesystem::p
 
 // Sets tree.release and tree.localversion: the source gives the base release, and the rest of
 // the stock release is pinned in the tree, then checked with a plain `make kernelrelease`.
-util::Result<void> pin_release(const PrepareSpec& spec, const std::string& release, const std::filesystem::path& tmp,
-                               const std::filesystem::path& log, util::CommandRunner& runner, PreparedTree& tree) {
+util::Result<void> pin_release(const PrepareSpec& spec, const std::string& release,
+                               const std::filesystem::path& tmp, const std::filesystem::path& log,
+                               util::CommandRunner& runner, PreparedTree& tree) {
     auto base = WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease", "LOCALVERSION="}, log));
     base = base.substr(0, base.find('\n'));
     if (!release.starts_with(base))
-        return util::bad_input(fmt::format("the source gives release '{}', which is not a prefix of the stock release '{}'", base, release),
-                               spec.source, "use the source of the stock kernel's version");
+        return util::bad_input(
+            fmt::format(
+                "the source gives release '{}', which is not a prefix of the stock release '{}'",
+                base, release),
+            spec.source, "use the source of the stock kernel's version");
     tree.release = release;
     tree.localversion = release.substr(base.size());
     // Kbuild appends the contents of localversion* files in the tree root to the release, so
     // every later make in this tree (and every module build against it) gets the whole release
     // without a LOCALVERSION= on its command line.
-    if (!tree.localversion.empty()) WSLMOD_CHECK(util::write_file(tmp / "localversion-wslmod", tree.localversion + "\n"));
+    if (!tree.localversion.empty())
+        WSLMOD_CHECK(util::write_file(tmp / "localversion-wslmod", tree.localversion + "\n"));
     auto pinned = WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease"}, log));
     pinned = pinned.substr(0, pinned.find('\n'));
     if (pinned.ends_with("+") && !release.ends_with("+"))
-        return util::bad_input(fmt::format("the tree reports release '{}': a trailing '+' (CONFIG_LOCALVERSION_AUTO or a "
-                                           "git tree with changes) never matches a stock kernel", pinned),
-                               spec.source, "use a release tarball, or a clean checkout of the release tag");
+        return util::bad_input(
+            fmt::format(
+                "the tree reports release '{}': a trailing '+' (CONFIG_LOCALVERSION_AUTO or a "
+                "git tree with changes) never matches a stock kernel",
+                pinned),
+            spec.source, "use a release tarball, or a clean checkout of the release tag");
     if (pinned != release)
-        return util::fail(fmt::format("pinning LOCALVERSION={} gave '{}', not '{}'", tree.localversion, pinned, release), spec.source);
+        return util::fail(fmt::format("pinning LOCALVERSION={} gave '{}', not '{}'",
+                                      tree.localversion, pinned, release),
+                          spec.source);
     return {};
 }
 
 // Sets tree.drift: what olddefconfig changed in the published config; fails on a fatal change.
-util::Result<void> check_tree_drift(const PrepareSpec& spec, const KernelConfig& published, const Sources& in,
-                                    const std::filesystem::path& tmp, PreparedTree& tree) {
+util::Result<void> check_tree_drift(const PrepareSpec& spec, const KernelConfig& published,
+                                    const Sources& in, const std::filesystem::path& tmp,
+                                    PreparedTree& tree) {
     auto actual_text = WSLMOD_TRY(util::read_text_decompressed(tmp / ".config"));
     auto actual = WSLMOD_TRY(parse_config(actual_text, (tmp / ".config").string()));
     tree.drift = check_drift(published, actual, spec.allow_drift);
     if (tree.drift.fatal())
-        return util::fail("olddefconfig changed options that modules depend on: " + tree.drift.fatal_summary(),
-                          in.config_location, "fix the toolchain as named, or accept a symbol with --allow-drift SYMBOL");
+        return util::fail(
+            "olddefconfig changed options that modules depend on: " + tree.drift.fatal_summary(),
+            in.config_location,
+            "fix the toolchain as named, or accept a symbol with --allow-drift SYMBOL");
     return {};
 }
 
 // Sets tree.symvers_source ("file", "none" or "recovered") and writes tmp/Module.symvers.
-util::Result<void> write_symvers(const PrepareSpec& spec, const StockInputs& stock, const KernelConfig& published,
-                                 const std::filesystem::path& tmp, PreparedTree& tree) {
+util::Result<void> write_symvers(const PrepareSpec& spec, const StockInputs& stock,
+                                 const KernelConfig& published, const std::filesystem::path& tmp,
+                                 PreparedTree& tree) {
     if (!spec.symvers.empty()) {
         std::error_code ec;
-        std::filesystem::copy_file(spec.symvers, tmp / "Module.symvers", std::filesystem::copy_options::overwrite_existing, ec);
-        if (ec) return util::fail(fmt::format("cannot copy: {}", ec.message()), spec.symvers.string());
+        std::filesystem::copy_file(spec.symvers, tmp / "Module.symvers",
+                                   std::filesystem::copy_options::overwrite_existing, ec);
+        if (ec)
+            return util::fail(fmt::format("cannot copy: {}", ec.message()), spec.symvers.string());
         tree.symvers_source = "file";
     } else if (stock.kernel_bytes.empty()) {
         tree.symvers_source = "none";
         if (published.builtin("MODVERSIONS"))
-            tree.warnings.push_back("no Module.symvers (no --stock-kernel or --symvers): modules built against this "
-                                    "tree will not load in a MODVERSIONS kernel");
+            tree.warnings.push_back(
+                "no Module.symvers (no --stock-kernel or --symvers): modules built against this "
+                "tree will not load in a MODVERSIONS kernel");
     } else {
-        auto symvers = WSLMOD_TRY(
-            recover_symvers(stock.kernel_bytes, spec.stock_kernel.string(), stock.modules.get(), spec.jobs));
+        auto symvers = WSLMOD_TRY(recover_symvers(stock.kernel_bytes, spec.stock_kernel.string(),
+                                                  stock.modules.get(), spec.jobs));
         WSLMOD_CHECK(util::write_file(tmp / "Module.symvers", symvers.text));
         tree.symvers_source = "recovered";
     }
@@ -266,18 +318,25 @@ util::Result<void> write_symvers(const PrepareSpec& spec, const StockInputs& sto
 }
 
 // Adds the compiler warning, writes the entry's metadata and publishes it as `entry`.
-util::Result<void> publish_tree(util::AtomicDir& building, const std::filesystem::path& entry, const std::string& compiler,
-                                const std::string& toolchain, const KernelConfig& published, PreparedTree& tree) {
+util::Result<void> publish_tree(util::AtomicDir& building, const std::filesystem::path& entry,
+                                const std::string& compiler, const std::string& toolchain,
+                                const KernelConfig& published, PreparedTree& tree) {
     const auto& tmp = building.path();
     auto log = tmp.string() + ".log";
     auto local_major = gcc_major(compiler);
     auto stock_major = gcc_major(published.string_value("CC_VERSION_TEXT"));
     if (!local_major.empty() && !stock_major.empty() && local_major != stock_major)
-        tree.warnings.push_back(fmt::format("the stock kernel was built with gcc {}, this machine has gcc {}: modules "
-                                            "usually load, but install gcc-{} if one misbehaves", stock_major, local_major,
-                                            stock_major));
-    nlohmann::json meta{{"warnings", tree.warnings}, {"format", tree_format}, {"release", tree.release},
-                        {"localversion", tree.localversion}, {"symvers", tree.symvers_source}, {"toolchain", toolchain}, {"drift", to_json(tree.drift)},
+        tree.warnings.push_back(
+            fmt::format("the stock kernel was built with gcc {}, this machine has gcc {}: modules "
+                        "usually load, but install gcc-{} if one misbehaves",
+                        stock_major, local_major, stock_major));
+    nlohmann::json meta{{"warnings", tree.warnings},
+                        {"format", tree_format},
+                        {"release", tree.release},
+                        {"localversion", tree.localversion},
+                        {"symvers", tree.symvers_source},
+                        {"toolchain", toolchain},
+                        {"drift", to_json(tree.drift)},
                         {"compiler_major", local_major},
                         {"published_compiler", published.string_value("CC_VERSION_TEXT")}};
     WSLMOD_CHECK(util::write_file(tmp / ".wslmod-tree.json", meta.dump(2) + "\n"));
@@ -289,8 +348,11 @@ util::Result<void> publish_tree(util::AtomicDir& building, const std::filesystem
 
 } // namespace
 
-util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRunner& runner, const Progress& progress) {
-    auto say = [&](const std::string& m) { if (progress) progress(m); };
+util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRunner& runner,
+                                        const Progress& progress) {
+    auto say = [&](const std::string& m) {
+        if (progress) progress(m);
+    };
     auto stock = WSLMOD_TRY(open_stock_inputs(spec));
     auto in = WSLMOD_TRY(fetch_sources(spec, runner));
 
@@ -326,7 +388,8 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     WSLMOD_CHECK(check_tree_drift(spec, published, in, tmp, tree));
 
     say("make modules_prepare");
-    WSLMOD_TRY(make(runner, tmp, {"-s", fmt::format("-j{}", std::max(1u, spec.jobs)), "modules_prepare"}, log));
+    WSLMOD_TRY(make(runner, tmp,
+                    {"-s", fmt::format("-j{}", std::max(1u, spec.jobs)), "modules_prepare"}, log));
 
     say("Module.symvers");
     WSLMOD_CHECK(write_symvers(spec, stock, published, tmp, tree));

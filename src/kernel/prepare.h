@@ -60,7 +60,7 @@ struct PreparedTree {
     std::filesystem::path dir;
     std::string release, localversion; // localversion: the LOCALVERSION= that pins the release
     DriftReport drift;
-    std::string symvers_source; // "file", "recovered", "none"
+    std::string symvers_source;        // "file", "recovered", "none"
     std::vector<std::string> warnings; // e.g. a compiler major that differs from the stock build
     bool cache_hit = false;
     std::string key;

@@ -15,9 +15,9 @@
 namespace wslmod::kernel {
 
 struct ProfileInputs {
-    std::filesystem::path root; // debian: the unpacked packages' folder
+    std::filesystem::path root;   // debian: the unpacked packages' folder
     std::string release, version; // version: the Debian package version
-    
+
     std::filesystem::path source, config, stock_kernel, stock_modules, symvers;
 };
 

@@ -26,25 +26,30 @@ bool target_inside(const std::string& link, const std::string& target) {
 
 } // namespace
 
-util::Result<ExtractStats> extract_source(const std::filesystem::path& path, const std::filesystem::path& dest) {
+util::Result<ExtractStats> extract_source(const std::filesystem::path& path,
+                                          const std::filesystem::path& dest) {
     std::error_code ec;
     if (std::filesystem::exists(dest, ec) && !std::filesystem::is_empty(dest, ec))
         return util::bad_input("destination is not empty", dest.string());
     std::filesystem::create_directories(dest, ec);
     if (ec) return util::fail(fmt::format("cannot create: {}", ec.message()), dest.string());
 
-    std::unique_ptr<archive, decltype(&archive_read_free)> in(archive_read_new(), archive_read_free);
+    std::unique_ptr<archive, decltype(&archive_read_free)> in(archive_read_new(),
+                                                              archive_read_free);
     archive_read_support_filter_all(in.get());
     archive_read_support_format_tar(in.get());
     archive_read_support_format_gnutar(in.get());
     if (archive_read_open_filename(in.get(), path.c_str(), 1 << 20) != ARCHIVE_OK)
-        return util::bad_input(fmt::format("cannot read the source archive: {}", archive_error_string(in.get())), path.string());
-    std::unique_ptr<archive, decltype(&archive_write_free)> out(archive_write_disk_new(), archive_write_free);
+        return util::bad_input(
+            fmt::format("cannot read the source archive: {}", archive_error_string(in.get())),
+            path.string());
+    std::unique_ptr<archive, decltype(&archive_write_free)> out(archive_write_disk_new(),
+                                                                archive_write_free);
     // Names are checked above to be relative and free of '..', then placed under `root`, so
     // libarchive sees absolute paths: it keeps guarding '..' and writes through symlinks.
-    archive_write_disk_set_options(out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-                                                  ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                                  ARCHIVE_EXTRACT_NO_OVERWRITE);
+    archive_write_disk_set_options(
+        out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                       ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_NO_OVERWRITE);
     const auto root = std::filesystem::absolute(dest).lexically_normal();
 
     ExtractStats stats;
@@ -54,51 +59,67 @@ util::Result<ExtractStats> extract_source(const std::filesystem::path& path, con
         int rc = archive_read_next_header(in.get(), &e);
         if (rc == ARCHIVE_EOF) break;
         if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-            return util::bad_input(fmt::format("damaged source archive: {}", archive_error_string(in.get())), where);
+            return util::bad_input(
+                fmt::format("damaged source archive: {}", archive_error_string(in.get())), where);
         std::string name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
-        while (name.starts_with("./")) name.erase(0, 2);
+        while (name.starts_with("./"))
+            name.erase(0, 2);
         if (!safe_relative(name))
-            return util::bad_input(fmt::format("refusing entry '{}': absolute path or '..'", name), where,
-                                   "the archive tries to write outside its folder");
+            return util::bad_input(fmt::format("refusing entry '{}': absolute path or '..'", name),
+                                   where, "the archive tries to write outside its folder");
         auto slash = name.find('/');
         std::string top = name.substr(0, slash);
         if (stats.top.empty()) stats.top = top;
         if (top != stats.top)
-            return util::bad_input(fmt::format("entry '{}' is outside the archive's top folder '{}'", name, stats.top),
-                                   where, "pass an archive with one top-level folder, as kernel tarballs have");
+            return util::bad_input(
+                fmt::format("entry '{}' is outside the archive's top folder '{}'", name, stats.top),
+                where, "pass an archive with one top-level folder, as kernel tarballs have");
         std::string rel = slash == std::string::npos ? "" : name.substr(slash + 1);
-        while (!rel.empty() && rel.back() == '/') rel.pop_back();
+        while (!rel.empty() && rel.back() == '/')
+            rel.pop_back();
         if (rel.empty()) continue; // the top folder itself
         auto type = archive_entry_filetype(e);
         if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
-            return util::bad_input(fmt::format("refusing entry '{}': device node, fifo or socket", name), where);
-        if (type == AE_IFLNK && !target_inside(rel, archive_entry_symlink(e) ? archive_entry_symlink(e) : ""))
-            return util::bad_input(fmt::format("refusing symlink '{}' -> '{}': it leaves the tree", name,
-                                               archive_entry_symlink(e) ? archive_entry_symlink(e) : ""), where);
+            return util::bad_input(
+                fmt::format("refusing entry '{}': device node, fifo or socket", name), where);
+        if (type == AE_IFLNK &&
+            !target_inside(rel, archive_entry_symlink(e) ? archive_entry_symlink(e) : ""))
+            return util::bad_input(
+                fmt::format("refusing symlink '{}' -> '{}': it leaves the tree", name,
+                            archive_entry_symlink(e) ? archive_entry_symlink(e) : ""),
+                where);
         if (const char* hard = archive_entry_hardlink(e)) {
             std::string h = hard;
             if (!h.starts_with(stats.top + "/") || !safe_relative(h))
-                return util::bad_input(fmt::format("refusing hard link '{}' -> '{}'", name, h), where);
+                return util::bad_input(fmt::format("refusing hard link '{}' -> '{}'", name, h),
+                                       where);
             archive_entry_set_hardlink(e, (root / h.substr(stats.top.size() + 1)).c_str());
         }
         archive_entry_set_pathname(e, (root / rel).c_str());
         archive_entry_set_uid(e, 0);
         archive_entry_set_gid(e, 0);
         if (archive_write_header(out.get(), e) != ARCHIVE_OK)
-            return util::bad_input(fmt::format("refusing entry '{}': {}", name, archive_error_string(out.get())), where);
+            return util::bad_input(
+                fmt::format("refusing entry '{}': {}", name, archive_error_string(out.get())),
+                where);
         const void* buf = nullptr;
         size_t size = 0;
         la_int64_t offset = 0;
         while ((rc = archive_read_data_block(in.get(), &buf, &size, &offset)) == ARCHIVE_OK) {
             if (archive_write_data_block(out.get(), buf, size, offset) != ARCHIVE_OK)
-                return util::fail(fmt::format("cannot write '{}': {}", name, archive_error_string(out.get())), dest.string(),
-                                  "check free disk space");
+                return util::fail(
+                    fmt::format("cannot write '{}': {}", name, archive_error_string(out.get())),
+                    dest.string(), "check free disk space");
             stats.bytes += size;
         }
         if (rc != ARCHIVE_EOF)
-            return util::bad_input(fmt::format("damaged source archive at '{}': {}", name, archive_error_string(in.get())), where);
+            return util::bad_input(fmt::format("damaged source archive at '{}': {}", name,
+                                               archive_error_string(in.get())),
+                                   where);
         if (archive_write_finish_entry(out.get()) != ARCHIVE_OK)
-            return util::fail(fmt::format("cannot finish '{}': {}", name, archive_error_string(out.get())), dest.string());
+            return util::fail(
+                fmt::format("cannot finish '{}': {}", name, archive_error_string(out.get())),
+                dest.string());
         ++stats.entries;
     }
     if (stats.entries == 0) return util::bad_input("the source archive is empty", where);

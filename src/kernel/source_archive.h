@@ -18,6 +18,7 @@ struct ExtractStats {
 };
 
 // Extracts `archive` into `dest` (created; must be empty or absent).
-util::Result<ExtractStats> extract_source(const std::filesystem::path& archive, const std::filesystem::path& dest);
+util::Result<ExtractStats> extract_source(const std::filesystem::path& archive,
+                                          const std::filesystem::path& dest);
 
 } // namespace wslmod::kernel

@@ -17,7 +17,8 @@ namespace {
 
 std::vector<SymversLine> lines_for(const std::vector<Export>& exports, const std::string& module) {
     std::vector<SymversLine> out;
-    for (const auto& e : exports) out.push_back({e.crc, e.symbol, module, e.ns, e.gpl});
+    for (const auto& e : exports)
+        out.push_back({e.crc, e.symbol, module, e.ns, e.gpl});
     return out;
 }
 
@@ -52,29 +53,36 @@ util::Result<std::vector<SymversLine>> symvers_from_bzimage(std::span<const std:
                                                             const std::string& origin) {
     auto header = WSLMOD_TRY(parse_bzimage(bzimage, origin));
     if (header.payload_offset == 0)
-        return util::bad_input(fmt::format("boot protocol {:#06x} predates payload fields", header.protocol), origin);
+        return util::bad_input(
+            fmt::format("boot protocol {:#06x} predates payload fields", header.protocol), origin);
     auto payload = bzimage.subspan(header.payload_offset, header.payload_length);
     if (payload.size() < 8) return util::bad_input("the compressed payload is empty", origin);
     // x86's boot Makefile appends the uncompressed size (u32 LE) to every payload but gzip's,
     // whose own trailer ends with the same field.  Strip it and check the result against it.
     uint32_t expected = 0;
-    for (int i = 3; i >= 0; --i) expected = expected << 8 | std::to_integer<uint32_t>(payload[payload.size() - 4 + i]);
+    for (int i = 3; i >= 0; --i)
+        expected = expected << 8 | std::to_integer<uint32_t>(payload[payload.size() - 4 + i]);
     bool gzip = payload[0] == std::byte{0x1f} && payload[1] == std::byte{0x8b};
-    auto elf = WSLMOD_TRY(util::decompress(gzip ? payload : payload.first(payload.size() - 4), origin + " (payload)"));
+    auto elf = WSLMOD_TRY(util::decompress(gzip ? payload : payload.first(payload.size() - 4),
+                                           origin + " (payload)"));
     if (static_cast<uint32_t>(elf.size()) != expected)
-        return util::bad_input(fmt::format("the payload decompressed to {} bytes, its trailer says {}", elf.size(), expected),
-                               origin, "the kernel image is damaged");
+        return util::bad_input(
+            fmt::format("the payload decompressed to {} bytes, its trailer says {}", elf.size(),
+                        expected),
+            origin, "the kernel image is damaged");
     return lines_for(WSLMOD_TRY(vmlinux_exports(elf, origin + " (vmlinux)")), "vmlinux");
 }
 
 util::Result<std::vector<SymversLine>> symvers_from_modules(image::FileSource& src, unsigned jobs) {
     if (!src.exists("modules.dep"))
-        return util::bad_input("no modules.dep in the stock modules", src.describe(), "run depmod on it first");
+        return util::bad_input("no modules.dep in the stock modules", src.describe(),
+                               "run depmod on it first");
     std::istringstream dep(WSLMOD_TRY(src.read("modules.dep")));
     std::map<std::string, std::string> path_of; // module name -> path
     for (std::string line; std::getline(dep, line);) {
         auto colon = line.find(':');
-        if (colon != std::string::npos) path_of[module_name(line.substr(0, colon))] = line.substr(0, colon);
+        if (colon != std::string::npos)
+            path_of[module_name(line.substr(0, colon))] = line.substr(0, colon);
     }
     std::set<std::string> wanted;
     if (src.exists("modules.symbols")) {
@@ -83,26 +91,31 @@ util::Result<std::vector<SymversLine>> symvers_from_modules(image::FileSource& s
         for (std::string line; std::getline(syms, line);) {
             std::istringstream words(line);
             std::string alias, sym, mod;
-            if (words >> alias >> sym >> mod && alias == "alias" && path_of.count(mod)) wanted.insert(path_of[mod]);
+            if (words >> alias >> sym >> mod && alias == "alias" && path_of.count(mod))
+                wanted.insert(path_of[mod]);
         }
     } else {
-        for (const auto& [name, path] : path_of) wanted.insert(path);
+        for (const auto& [name, path] : path_of)
+            wanted.insert(path);
     }
 
     // libext2fs is single-threaded: read every file first, then decompress and parse in parallel.
     std::vector<std::pair<std::string, std::string>> files;
-    for (const auto& path : wanted) files.emplace_back(path, WSLMOD_TRY(src.read(path)));
+    for (const auto& path : wanted)
+        files.emplace_back(path, WSLMOD_TRY(src.read(path)));
     jobs = std::max(1u, jobs);
     std::vector<std::future<util::Result<std::vector<SymversLine>>>> workers;
     for (unsigned w = 0; w < jobs; ++w)
-        workers.push_back(std::async(std::launch::async, [&, w]() -> util::Result<std::vector<SymversLine>> {
-            std::vector<SymversLine> out;
-            for (size_t i = w; i < files.size(); i += jobs) {
-                auto lines = WSLMOD_TRY(parse_one(files[i].first, files[i].second, src.describe() + ":" + files[i].first));
-                out.insert(out.end(), lines.begin(), lines.end());
-            }
-            return out;
-        }));
+        workers.push_back(
+            std::async(std::launch::async, [&, w]() -> util::Result<std::vector<SymversLine>> {
+                std::vector<SymversLine> out;
+                for (size_t i = w; i < files.size(); i += jobs) {
+                    auto lines = WSLMOD_TRY(parse_one(files[i].first, files[i].second,
+                                                      src.describe() + ":" + files[i].first));
+                    out.insert(out.end(), lines.begin(), lines.end());
+                }
+                return out;
+            }));
     std::vector<SymversLine> all;
     std::optional<util::Error> first_error;
     for (auto& w : workers) {

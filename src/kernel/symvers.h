@@ -31,7 +31,8 @@ util::Result<std::vector<SymversLine>> symvers_from_bzimage(std::span<const std:
 // The module lines from a stock modules tree (folder or image) with depmod indexes.  Only the
 // modules that modules.symbols names as exporters are read (all of them without that index);
 // decompression and parsing run on `jobs` threads.
-util::Result<std::vector<SymversLine>> symvers_from_modules(image::FileSource& modules, unsigned jobs);
+util::Result<std::vector<SymversLine>> symvers_from_modules(image::FileSource& modules,
+                                                            unsigned jobs);
 
 // The file text, vmlinux lines first, each group sorted by module and symbol.
 std::string format_symvers(std::vector<SymversLine> lines);

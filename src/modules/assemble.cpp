@@ -3,16 +3,16 @@
 #include <algorithm>
 
 #include <atomic>
-#include <fstream>
 #include <chrono>
+#include <fstream>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "util/file.h"
 #include "modules/depmod.h"
 #include "modules/verify.h"
+#include "util/file.h"
 #include "util/sha256.h"
 
 namespace wslmod::modules {
@@ -37,10 +37,14 @@ class Timer {
 
 util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::CommandRunner& runner,
                                          const std::function<void(const std::string&)>& progress) {
-    auto say = [&](const std::string& m) { if (progress) progress(m); };
+    auto say = [&](const std::string& m) {
+        if (progress) progress(m);
+    };
     if (spec.stock && spec.stock->release != spec.release)
-        return util::bad_input(fmt::format("the stock modules are for {} but the kernel is {}", spec.stock->release, spec.release),
-                               spec.stock->tree.string(), "pass the modules that ship with that kernel");
+        return util::bad_input(fmt::format("the stock modules are for {} but the kernel is {}",
+                                           spec.stock->release, spec.release),
+                               spec.stock->tree.string(),
+                               "pass the modules that ship with that kernel");
     ImageReport report;
     report.release = spec.release;
     Timer timer(report.seconds);
@@ -50,8 +54,10 @@ util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::Command
     fs::create_directories(work_root);
     util::remove_stale_temporaries(work_root);
     static std::atomic<unsigned> counter{0};
-    StageSpec ss{spec.stock, spec.release, spec.compression, spec.added, spec.replaces, spec.cache, spec.in_tree};
-    auto staging = WSLMOD_TRY(Staging::create(ss, work_root / fmt::format(".tmp-{}-{}", counter++, ::getpid())));
+    StageSpec ss{spec.stock,    spec.release, spec.compression, spec.added,
+                 spec.replaces, spec.cache,   spec.in_tree};
+    auto staging = WSLMOD_TRY(
+        Staging::create(ss, work_root / fmt::format(".tmp-{}-{}", counter++, ::getpid())));
     timer.lap("stage");
 
     say("depmod");
@@ -65,14 +71,18 @@ util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::Command
     std::error_code ec;
     for (const auto& name : depmod_outputs()) {
         if (!fs::exists(staging.plain_root() / name)) continue;
-        fs::copy_file(staging.plain_root() / name, staging.root() / name, fs::copy_options::overwrite_existing, ec);
-        if (ec) return util::fail(fmt::format("cannot stage {}: {}", name, ec.message()), staging.root().string());
+        fs::copy_file(staging.plain_root() / name, staging.root() / name,
+                      fs::copy_options::overwrite_existing, ec);
+        if (ec)
+            return util::fail(fmt::format("cannot stage {}: {}", name, ec.message()),
+                              staging.root().string());
     }
     timer.lap("depmod");
 
     say("verifying");
     VerifySpec vs{staging.root(), staging.plain_root(), spec.release, {}, spec.jobs};
-    for (const auto& a : staging.added) vs.added.push_back(a.path);
+    for (const auto& a : staging.added)
+        vs.added.push_back(a.path);
     auto verified = verify_tree(vs);
     if (!verified) {
         auto e = verified.error();
@@ -85,10 +95,13 @@ util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::Command
     // The image's own record of what it adds, for `wslmod verify --added` and install's boot check.
     if (!staging.added.empty()) {
         std::vector<std::string> lines;
-        for (const auto& a : staging.added) lines.push_back(fmt::format("{} {} {}\n", a.name, a.path, a.recipe));
+        for (const auto& a : staging.added)
+            lines.push_back(fmt::format("{} {} {}\n", a.name, a.path, a.recipe));
         std::sort(lines.begin(), lines.end());
-        std::string record = "# wslmod: the modules this image adds to the stock ones: name, path, recipe\n";
-        for (const auto& l : lines) record += l;
+        std::string record =
+            "# wslmod: the modules this image adds to the stock ones: name, path, recipe\n";
+        for (const auto& l : lines)
+            record += l;
         WSLMOD_CHECK(util::write_file(staging.root() / added_record_name, record));
     }
 
@@ -114,33 +127,41 @@ util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::Command
     report.added = staging.added;
     report.replaced = staging.replaced;
     report.warnings = staging.warnings;
-    report.warnings.insert(report.warnings.end(), verified->warnings.begin(), verified->warnings.end());
+    report.warnings.insert(report.warnings.end(), verified->warnings.begin(),
+                           verified->warnings.end());
     return report;
 }
 
 nlohmann::json to_json(const ImageReport& r) {
-    auto added = nlohmann::json::array(), replaced = nlohmann::json::array(), seconds = nlohmann::json::object();
-    for (const auto& a : r.added) added.push_back({{"recipe", a.recipe}, {"name", a.name}, {"path", a.path}});
+    auto added = nlohmann::json::array(), replaced = nlohmann::json::array(),
+         seconds = nlohmann::json::object();
+    for (const auto& a : r.added)
+        added.push_back({{"recipe", a.recipe}, {"name", a.name}, {"path", a.path}});
     for (const auto& x : r.replaced)
-        replaced.push_back({{"recipe", x.recipe}, {"name", x.name}, {"stock_path", x.stock_path}, {"path", x.path}});
-    for (const auto& [step, s] : r.seconds) seconds[step] = s;
-    return {{"release", r.release},
-            {"output", r.output.string()},
-            {"previous", r.previous.empty() ? nlohmann::json() : nlohmann::json(r.previous.string())},
-            {"sha256", r.sha256},
-            {"file_size", r.file_size},
-            {"counts",
-             {{"modules", r.modules},
-              {"stock", r.stock_modules},
-              {"added", r.added.size()},
-              {"replaced", r.replaced.size()},
-              {"unchanged", r.unchanged},
-              {"aliases", r.aliases},
-              {"dependencies", r.dependencies}}},
-            {"added", added},
-            {"replaced", replaced},
-            {"warnings", r.warnings},
-            {"seconds", seconds}};
+        replaced.push_back({{"recipe", x.recipe},
+                            {"name", x.name},
+                            {"stock_path", x.stock_path},
+                            {"path", x.path}});
+    for (const auto& [step, s] : r.seconds)
+        seconds[step] = s;
+    return {
+        {"release", r.release},
+        {"output", r.output.string()},
+        {"previous", r.previous.empty() ? nlohmann::json() : nlohmann::json(r.previous.string())},
+        {"sha256", r.sha256},
+        {"file_size", r.file_size},
+        {"counts",
+         {{"modules", r.modules},
+          {"stock", r.stock_modules},
+          {"added", r.added.size()},
+          {"replaced", r.replaced.size()},
+          {"unchanged", r.unchanged},
+          {"aliases", r.aliases},
+          {"dependencies", r.dependencies}}},
+        {"added", added},
+        {"replaced", replaced},
+        {"warnings", r.warnings},
+        {"seconds", seconds}};
 }
 
 } // namespace wslmod::modules

@@ -32,14 +32,14 @@ constexpr const char* added_record_name = "wslmod.added";
 struct AssembleSpec {
     const StockTree* stock = nullptr; // none: only the added modules
     std::string release;
-    std::filesystem::path symvers;    // the kernel's Module.symvers (its vmlinux lines matter)
+    std::filesystem::path symvers; // the kernel's Module.symvers (its vmlinux lines matter)
     Compression compression = Compression::none;
     std::vector<AddedModule> added;
     std::map<std::string, std::vector<std::string>> replaces; // recipe -> stock modules
     std::map<std::string, std::vector<std::string>> in_tree;  // kernel-tree recipe -> folders
     std::filesystem::path output;
-    image::PackOptions pack;          // keep_previous and hash_output are always set
-    std::filesystem::path cache;      // staging work folders and compressed modules
+    image::PackOptions pack;     // keep_previous and hash_output are always set
+    std::filesystem::path cache; // staging work folders and compressed modules
     unsigned jobs = 1;
 };
 
@@ -55,8 +55,9 @@ struct ImageReport {
     std::vector<std::pair<std::string, double>> seconds; // per step, in order
 };
 
-util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::CommandRunner& runner,
-                                         const std::function<void(const std::string&)>& progress = {});
+util::Result<ImageReport>
+assemble_image(const AssembleSpec& spec, util::CommandRunner& runner,
+               const std::function<void(const std::string&)>& progress = {});
 
 nlohmann::json to_json(const ImageReport& report);
 

@@ -12,14 +12,18 @@ namespace {
 
 util::Result<std::vector<std::byte>> xz(std::span<const std::byte> in) {
     lzma_options_lzma lz{};
-    if (lzma_lzma_preset(&lz, LZMA_PRESET_DEFAULT)) return util::fail("liblzma has no default preset");
+    if (lzma_lzma_preset(&lz, LZMA_PRESET_DEFAULT))
+        return util::fail("liblzma has no default preset");
     lz.dict_size = 1u << 20; // --lzma2=dict=1MiB, as Kbuild passes
     lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &lz}, {LZMA_VLI_UNKNOWN, nullptr}};
     std::vector<std::byte> out(lzma_stream_buffer_bound(in.size()));
     size_t pos = 0;
-    auto rc = lzma_stream_buffer_encode(filters, LZMA_CHECK_CRC32, nullptr, reinterpret_cast<const uint8_t*>(in.data()),
-                                        in.size(), reinterpret_cast<uint8_t*>(out.data()), &pos, out.size());
-    if (rc != LZMA_OK) return util::fail(fmt::format("xz compression failed (liblzma error {})", static_cast<int>(rc)));
+    auto rc = lzma_stream_buffer_encode(filters, LZMA_CHECK_CRC32, nullptr,
+                                        reinterpret_cast<const uint8_t*>(in.data()), in.size(),
+                                        reinterpret_cast<uint8_t*>(out.data()), &pos, out.size());
+    if (rc != LZMA_OK)
+        return util::fail(
+            fmt::format("xz compression failed (liblzma error {})", static_cast<int>(rc)));
     out.resize(pos);
     return out;
 }
@@ -33,13 +37,15 @@ util::Result<std::vector<std::byte>> with_libarchive(std::span<const std::byte> 
     auto check = [&](int rc, const char* what) -> util::Result<void> {
         if (rc == ARCHIVE_OK) return {};
         const char* msg = archive_error_string(a.get());
-        return util::fail(fmt::format("{} failed: {}", what, msg ? msg : "unknown libarchive error"));
+        return util::fail(
+            fmt::format("{} failed: {}", what, msg ? msg : "unknown libarchive error"));
     };
     WSLMOD_CHECK(check(archive_write_set_format_raw(a.get()), "raw format"));
     if (c == Compression::gzip) {
         WSLMOD_CHECK(check(archive_write_add_filter_gzip(a.get()), "gzip filter"));
         // No timestamp in the gzip header: identical input, identical bytes.
-        WSLMOD_CHECK(check(archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr), "gzip !timestamp"));
+        WSLMOD_CHECK(check(archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr),
+                           "gzip !timestamp"));
     } else {
         WSLMOD_CHECK(check(archive_write_add_filter_zstd(a.get()), "zstd filter"));
     }
@@ -55,7 +61,8 @@ util::Result<std::vector<std::byte>> with_libarchive(std::span<const std::byte> 
     archive_entry_free(entry);
     WSLMOD_CHECK(check(rc, "header"));
     if (archive_write_data(a.get(), in.data(), in.size()) != static_cast<la_ssize_t>(in.size()))
-        return util::fail(fmt::format("{} compression failed: {}", to_string(c), archive_error_string(a.get())));
+        return util::fail(
+            fmt::format("{} compression failed: {}", to_string(c), archive_error_string(a.get())));
     WSLMOD_CHECK(check(archive_write_close(a.get()), "close"));
     out.resize(used);
     return out;
@@ -68,25 +75,34 @@ util::Result<Compression> compression_from_string(const std::string& name) {
     if (name == "gzip") return Compression::gzip;
     if (name == "xz") return Compression::xz;
     if (name == "zstd") return Compression::zstd;
-    return util::bad_input(fmt::format("unknown module compression '{}'", name), name, "use none, gzip, xz or zstd");
+    return util::bad_input(fmt::format("unknown module compression '{}'", name), name,
+                           "use none, gzip, xz or zstd");
 }
 
 std::string to_string(Compression c) {
     switch (c) {
-    case Compression::gzip: return "gzip";
-    case Compression::xz: return "xz";
-    case Compression::zstd: return "zstd";
-    case Compression::none: break;
+    case Compression::gzip:
+        return "gzip";
+    case Compression::xz:
+        return "xz";
+    case Compression::zstd:
+        return "zstd";
+    case Compression::none:
+        break;
     }
     return "none";
 }
 
 std::string suffix(Compression c) {
     switch (c) {
-    case Compression::gzip: return ".gz";
-    case Compression::xz: return ".xz";
-    case Compression::zstd: return ".zst";
-    case Compression::none: break;
+    case Compression::gzip:
+        return ".gz";
+    case Compression::xz:
+        return ".xz";
+    case Compression::zstd:
+        return ".zst";
+    case Compression::none:
+        break;
     }
     return "";
 }

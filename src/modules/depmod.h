@@ -23,7 +23,7 @@ struct DepmodIssue {
     enum class Kind { unknown_symbol, symbol_version, other } kind = Kind::other;
     std::string module; // path below the modules root, when the line names one
     std::string symbol;
-    std::string line;   // as depmod printed it
+    std::string line; // as depmod printed it
 };
 
 // The issues in depmod's output; `root` (the modules folder depmod read) is stripped from paths.
@@ -34,7 +34,9 @@ util::Error depmod_error(const std::vector<DepmodIssue>& issues, const std::stri
 
 // Runs depmod and returns what it reported (empty: a sound tree); failing to run, or a non-zero
 // exit without a message, is an error.
-util::Result<std::vector<DepmodIssue>> run_depmod(util::CommandRunner& runner, const std::filesystem::path& base, const std::string& release,
-                              const std::filesystem::path& symvers);
+util::Result<std::vector<DepmodIssue>> run_depmod(util::CommandRunner& runner,
+                                                  const std::filesystem::path& base,
+                                                  const std::string& release,
+                                                  const std::filesystem::path& symvers);
 
 } // namespace wslmod::modules

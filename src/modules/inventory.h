@@ -25,14 +25,15 @@ struct Inventory {
 };
 
 struct InventoryDiff {
-    std::vector<ImageModule> added, removed;                     // from `to`, from `from`
-    std::vector<std::pair<ImageModule, ImageModule>> changed;    // same name: (from, to)
+    std::vector<ImageModule> added, removed;                  // from `to`, from `from`
+    std::vector<std::pair<ImageModule, ImageModule>> changed; // same name: (from, to)
 };
 
 // Reads the inventory of `src`; vermagic is read for the modules `want_vermagic` accepts (all
 // when it is empty).  Decompression and parsing run on `jobs` threads.
-util::Result<Inventory> read_inventory(image::FileSource& src, unsigned jobs,
-                                       const std::function<bool(const ImageModule&)>& want_vermagic = {});
+util::Result<Inventory>
+read_inventory(image::FileSource& src, unsigned jobs,
+               const std::function<bool(const ImageModule&)>& want_vermagic = {});
 
 // Modules only in `to`, only in `from`, or in both with different contents or paths.
 InventoryDiff diff(const Inventory& from, const Inventory& to);
@@ -43,6 +44,7 @@ struct ImageComparison {
     Inventory base, image;
     InventoryDiff diff;
 };
-util::Result<ImageComparison> compare_images(image::FileSource& base, image::FileSource& image, unsigned jobs);
+util::Result<ImageComparison> compare_images(image::FileSource& base, image::FileSource& image,
+                                             unsigned jobs);
 
 } // namespace wslmod::modules

@@ -30,10 +30,13 @@ void visit(kmod_module* mod, std::set<std::string>& seen, std::vector<ModuleFile
 
 } // namespace
 
-void KmodContext::Deleter::operator()(kmod_ctx* ctx) const { kmod_unref(ctx); }
+void KmodContext::Deleter::operator()(kmod_ctx* ctx) const {
+    kmod_unref(ctx);
+}
 
 util::Result<KmodContext> KmodContext::open(const std::filesystem::path& dir) {
-    if (!std::filesystem::exists(dir / "modules.dep.bin") && !std::filesystem::exists(dir / "modules.dep"))
+    if (!std::filesystem::exists(dir / "modules.dep.bin") &&
+        !std::filesystem::exists(dir / "modules.dep"))
         return util::bad_input("no depmod indexes (modules.dep)", dir.string(),
                                "run depmod on the tree first");
     static const char* no_config[] = {nullptr}; // ignore the host's modprobe.d
@@ -53,8 +56,7 @@ KmodContext::load_order(const std::vector<std::string>& names) const {
         kmod_list* raw = nullptr;
         int rc = kmod_module_new_from_lookup(ctx_.get(), name.c_str(), &raw);
         ModuleList found(raw);
-        if (rc < 0)
-            return util::fail(fmt::format("module lookup failed: {}", strerror(-rc)), name);
+        if (rc < 0) return util::fail(fmt::format("module lookup failed: {}", strerror(-rc)), name);
         if (!found)
             return util::bad_input(fmt::format("module not found in {}", dir_.string()), name,
                                    "check the name with `modinfo -b` or `wslmod inspect`");

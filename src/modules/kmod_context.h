@@ -14,8 +14,8 @@ struct kmod_ctx;
 namespace wslmod::modules {
 
 struct ModuleFile {
-    std::string name;            // module name as the kernel knows it ("jbd2")
-    std::filesystem::path path;  // absolute path of the .ko[.xz|.zst|.gz]
+    std::string name;           // module name as the kernel knows it ("jbd2")
+    std::filesystem::path path; // absolute path of the .ko[.xz|.zst|.gz]
 };
 
 class KmodContext {

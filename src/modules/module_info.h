@@ -1,6 +1,6 @@
 // What a module file says about itself (.modinfo), read through libkmod the way modprobe
-// reads it: name, vermagic, depends, srcversion, firmware.  Used to check every built module before it
-// enters the build cache.
+// reads it: name, vermagic, depends, srcversion, firmware.  Used to check every built module before
+// it enters the build cache.
 #pragma once
 
 #include <filesystem>

@@ -42,8 +42,8 @@ struct StageSpec {
     Compression compression = Compression::none;
     std::vector<AddedModule> added;
     std::map<std::string, std::vector<std::string>> replaces; // recipe -> stock module names
-    std::filesystem::path cache;      // compressed modules are kept in <cache>/compressed/
-    std::map<std::string, std::vector<std::string>> in_tree;  // kernel-tree recipe -> its folders
+    std::filesystem::path cache; // compressed modules are kept in <cache>/compressed/
+    std::map<std::string, std::vector<std::string>> in_tree; // kernel-tree recipe -> its folders
 };
 
 struct StagedModule {
@@ -71,8 +71,8 @@ class Staging {
 
     std::vector<StagedModule> added;
     std::vector<ReplacedModule> replaced;
-    size_t stock_modules = 0;      // modules in the stock tree
-    size_t unchanged = 0;          // stock modules kept as they are
+    size_t stock_modules = 0; // modules in the stock tree
+    size_t unchanged = 0;     // stock modules kept as they are
     std::vector<std::string> warnings;
 
   private:

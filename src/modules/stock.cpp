@@ -34,7 +34,8 @@ bool dropped_link(const fs::path& rel) {
 std::vector<fs::path> walk(const fs::path& root) {
     std::vector<fs::path> out;
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    for (auto it = fs::recursive_directory_iterator(root, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
         out.push_back(it->path().lexically_relative(root));
     std::sort(out.begin(), out.end());
     return out;
@@ -46,12 +47,14 @@ util::Result<std::string> folder_digest(const fs::path& root) {
     for (const auto& rel : walk(root)) {
         auto p = root / rel;
         struct stat st {};
-        if (::lstat(p.c_str(), &st) != 0) return util::fail(fmt::format("cannot stat: {}", strerror(errno)), p.string());
+        if (::lstat(p.c_str(), &st) != 0)
+            return util::fail(fmt::format("cannot stat: {}", strerror(errno)), p.string());
         std::string target;
         if (S_ISLNK(st.st_mode)) target = fs::read_symlink(p).string();
         // NUL-separated fields: no path or link target contains a NUL.
-        for (const auto& field : {rel.generic_string(), fmt::format("{:o}", st.st_mode), std::to_string(st.st_size),
-                                  fmt::format("{}.{}", st.st_mtim.tv_sec, st.st_mtim.tv_nsec), target})
+        for (const auto& field :
+             {rel.generic_string(), fmt::format("{:o}", st.st_mode), std::to_string(st.st_size),
+              fmt::format("{}.{}", st.st_mtim.tv_sec, st.st_mtim.tv_nsec), target})
             sha.update(field).update(std::string_view("\0", 1));
     }
     return util::to_hex(sha.finish());
@@ -66,14 +69,17 @@ util::Result<void> copy_folder(const fs::path& from, const fs::path& to) {
         std::error_code ec;
         auto st = fs::symlink_status(src, ec);
         if (fs::is_symlink(st)) {
-            if (rel.generic_string().starts_with("build/") || rel.generic_string().starts_with("source/")) continue;
+            if (rel.generic_string().starts_with("build/") ||
+                rel.generic_string().starts_with("source/"))
+                continue;
             fs::copy_symlink(src, dst, ec);
         } else if (fs::is_directory(st)) {
             fs::create_directories(dst, ec);
         } else if (fs::is_regular_file(st)) {
             fs::copy_file(src, dst, ec);
         } else {
-            return util::bad_input("not a file, folder or symlink: a modules tree has no special files", src.string());
+            return util::bad_input(
+                "not a file, folder or symlink: a modules tree has no special files", src.string());
         }
         if (ec) return util::fail(fmt::format("cannot copy: {}", ec.message()), src.string());
     }
@@ -117,9 +123,12 @@ util::Result<void> make_plain(const fs::path& tree, const fs::path& plain, unsig
     return util::parallel_for(compressed.size(), jobs, [&](size_t i) -> util::Result<void> {
         auto src = tree / compressed[i];
         auto bytes = WSLMOD_TRY(util::read_bytes(src));
-        auto elf = WSLMOD_TRY(util::plain_bytes(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-                                                src.string()));
-        return util::write_file(plain / compressed[i], std::string_view(reinterpret_cast<const char*>(elf.data()), elf.size()));
+        auto elf = WSLMOD_TRY(util::plain_bytes(
+            std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+            src.string()));
+        return util::write_file(
+            plain / compressed[i],
+            std::string_view(reinterpret_cast<const char*>(elf.data()), elf.size()));
     });
 }
 
@@ -127,13 +136,15 @@ util::Result<StockTree> read_entry(const fs::path& dir) {
     std::ifstream in(dir / "stock.json");
     auto j = nlohmann::json::parse(in, nullptr, false);
     if (j.is_discarded() || j.value("format", "") != stock_format)
-        return util::fail("damaged stock modules cache entry", dir.string(), "delete it and build again");
+        return util::fail("damaged stock modules cache entry", dir.string(),
+                          "delete it and build again");
     StockTree s;
     s.tree = dir / "tree";
     s.plain = dir / "plain";
     s.release = j.value("release", "");
     s.digest = dir.filename().string();
-    for (const auto& m : j["modules"]) s.modules.push_back({m.value("name", ""), m.value("path", "")});
+    for (const auto& m : j["modules"])
+        s.modules.push_back({m.value("name", ""), m.value("path", "")});
     return s;
 }
 
@@ -154,13 +165,16 @@ std::string module_name(const std::string& filename) {
 
 util::Result<StockTree> open_stock(const fs::path& input, const fs::path& cache, unsigned jobs,
                                    const std::function<void(const std::string&)>& progress) {
-    auto say = [&](const std::string& m) { if (progress) progress(m); };
+    auto say = [&](const std::string& m) {
+        if (progress) progress(m);
+    };
     std::error_code ec;
     bool folder = fs::is_directory(input, ec);
     if (!folder && !fs::exists(input, ec))
         return util::bad_input("no such stock modules folder or image", input.string(),
                                "pass WSL's tools\\modules.vhd, or a lib/modules/<release> folder");
-    auto digest = folder ? WSLMOD_TRY(folder_digest(input)) : util::to_hex(WSLMOD_TRY(util::sha256_file(input)));
+    auto digest = folder ? WSLMOD_TRY(folder_digest(input))
+                         : util::to_hex(WSLMOD_TRY(util::sha256_file(input)));
     auto key = digest.substr(0, 32);
     auto entry = cache / "stock" / key;
     if (fs::exists(entry / ".complete")) {
@@ -174,8 +188,10 @@ util::Result<StockTree> open_stock(const fs::path& input, const fs::path& cache,
     auto building = WSLMOD_TRY(util::AtomicDir::create(entry));
     const auto& tmp = building.path();
     say("reading the stock modules");
-    if (folder) WSLMOD_CHECK(copy_folder(input, tmp / "tree"));
-    else WSLMOD_CHECK(extract_image(input, tmp / "tree"));
+    if (folder)
+        WSLMOD_CHECK(copy_folder(input, tmp / "tree"));
+    else
+        WSLMOD_CHECK(extract_image(input, tmp / "tree"));
 
     StockTree s;
     auto src = WSLMOD_TRY(image::open_file_source(tmp / "tree"));
@@ -188,14 +204,18 @@ util::Result<StockTree> open_stock(const fs::path& input, const fs::path& cache,
     s.release = *release;
     for (const auto& rel : walk(tmp / "tree")) {
         auto name = module_name(rel.filename().string());
-        if (!name.empty() && fs::is_regular_file(tmp / "tree" / rel)) s.modules.push_back({name, rel.generic_string()});
+        if (!name.empty() && fs::is_regular_file(tmp / "tree" / rel))
+            s.modules.push_back({name, rel.generic_string()});
     }
     say("decompressing the stock modules");
     WSLMOD_CHECK(make_plain(tmp / "tree", tmp / "plain", jobs));
 
     auto mods = nlohmann::json::array();
-    for (const auto& m : s.modules) mods.push_back({{"name", m.name}, {"path", m.path}});
-    nlohmann::json meta{{"format", stock_format}, {"release", s.release}, {"input", fs::absolute(input).string()},
+    for (const auto& m : s.modules)
+        mods.push_back({{"name", m.name}, {"path", m.path}});
+    nlohmann::json meta{{"format", stock_format},
+                        {"release", s.release},
+                        {"input", fs::absolute(input).string()},
                         {"modules", mods}};
     WSLMOD_CHECK(util::write_file(tmp / "stock.json", meta.dump(1) + "\n"));
     WSLMOD_CHECK(building.commit(".complete"));

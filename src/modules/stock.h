@@ -34,7 +34,7 @@ struct StockModule {
 struct StockTree {
     std::filesystem::path tree, plain; // see above; read-only
     std::string release, digest;
-    std::vector<StockModule> modules;  // sorted by path
+    std::vector<StockModule> modules; // sorted by path
     bool cache_hit = false;
 };
 
@@ -46,7 +46,8 @@ std::string kernel_name(std::string name);
 std::string module_name(const std::string& filename);
 
 // Materialises `input` (folder or image) in `cache`; `jobs` threads decompress.
-util::Result<StockTree> open_stock(const std::filesystem::path& input, const std::filesystem::path& cache, unsigned jobs,
+util::Result<StockTree> open_stock(const std::filesystem::path& input,
+                                   const std::filesystem::path& cache, unsigned jobs,
                                    const std::function<void(const std::string&)>& progress = {});
 
 } // namespace wslmod::modules

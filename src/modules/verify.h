@@ -27,7 +27,7 @@ struct VerifySpec {
     std::filesystem::path root;       // the staged lib/modules/<release>
     std::filesystem::path plain_root; // its plain twin (may equal root)
     std::string release;
-    std::vector<std::string> added;   // paths below root of the added modules
+    std::vector<std::string> added; // paths below root of the added modules
     unsigned jobs = 1;
 };
 

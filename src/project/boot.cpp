@@ -11,9 +11,9 @@
 namespace wslmod::project {
 namespace fs = std::filesystem;
 
-util::Result<verify::CheckReport> boot_check_image(const fs::path& image, const fs::path& kernel,
-                                                   std::vector<std::string> modules, const fs::path& cache,
-                                                   util::CommandRunner& runner, Reporter& reporter) {
+util::Result<verify::CheckReport>
+boot_check_image(const fs::path& image, const fs::path& kernel, std::vector<std::string> modules,
+                 const fs::path& cache, util::CommandRunner& runner, Reporter& reporter) {
     if (modules.empty()) {
         auto src = WSLMOD_TRY(image::open_file_source(image));
         modules = WSLMOD_TRY(verify::recorded_added(*src));
@@ -24,7 +24,8 @@ util::Result<verify::CheckReport> boot_check_image(const fs::path& image, const 
     spec.modules = std::move(modules);
     spec.cache = cache;
     spec.workdir = cache / "verify" / fmt::format("boot-{}", ::getpid());
-    reporter.step(fmt::format("booting the stock kernel with the image ({} modules)", spec.modules.size()));
+    reporter.step(
+        fmt::format("booting the stock kernel with the image ({} modules)", spec.modules.size()));
     auto r = verify::check_boot(spec, runner);
     reporter.done();
     if (r && r->ok()) {
@@ -34,8 +35,8 @@ util::Result<verify::CheckReport> boot_check_image(const fs::path& image, const 
     return r;
 }
 
-util::Result<std::vector<std::string>> modules_to_check(const fs::path& image, const std::string& listed,
-                                                        const std::string& stock) {
+util::Result<std::vector<std::string>>
+modules_to_check(const fs::path& image, const std::string& listed, const std::string& stock) {
     std::vector<std::string> modules;
     for (size_t at = 0; !listed.empty() && at <= listed.size();) {
         auto comma = listed.find(',', at);
@@ -55,23 +56,36 @@ util::Result<std::vector<std::string>> modules_to_check(const fs::path& image, c
         auto a = WSLMOD_TRY(modules::read_inventory(*theirs, 2, none));
         auto b = WSLMOD_TRY(modules::read_inventory(*src, 2, none));
         auto d = modules::diff(a, b);
-        for (const auto& m : d.added) modules.push_back(m.name);
-        for (const auto& [from, to] : d.changed) modules.push_back(to.name);
+        for (const auto& m : d.added)
+            modules.push_back(m.name);
+        for (const auto& [from, to] : d.changed)
+            modules.push_back(to.name);
     } else {
         return tl::unexpected(recorded.error());
     }
     if (modules.empty())
-        return util::bad_input("the image adds no modules over the stock ones", image.string(), "name some with --modules");
+        return util::bad_input("the image adds no modules over the stock ones", image.string(),
+                               "name some with --modules");
     return modules;
 }
 
 nlohmann::json check_json(const verify::CheckReport& r) {
     auto mods = nlohmann::json::array();
     for (const auto& m : r.modules)
-        mods.push_back({{"module", m.module}, {"loaded", m.loaded}, {"reason", m.reason}, {"symbol", m.symbol},
-                        {"output", m.output}, {"dmesg", m.dmesg}, {"hint", m.hint}});
-    return {{"release", r.release}, {"ok", r.ok()}, {"seconds", r.seconds}, {"accel", r.accel},
-            {"initramfs_cached", r.initramfs_cached}, {"boot_modules", r.boot_modules}, {"modules", mods}};
+        mods.push_back({{"module", m.module},
+                        {"loaded", m.loaded},
+                        {"reason", m.reason},
+                        {"symbol", m.symbol},
+                        {"output", m.output},
+                        {"dmesg", m.dmesg},
+                        {"hint", m.hint}});
+    return {{"release", r.release},
+            {"ok", r.ok()},
+            {"seconds", r.seconds},
+            {"accel", r.accel},
+            {"initramfs_cached", r.initramfs_cached},
+            {"boot_modules", r.boot_modules},
+            {"modules", mods}};
 }
 
 util::Error check_failure(const verify::CheckReport& r, const fs::path& image) {
@@ -82,9 +96,11 @@ util::Error check_failure(const verify::CheckReport& r, const fs::path& image) {
             failed.push_back(m.module);
             if (!first) first = &m;
         }
-    std::string what = fmt::format("{} of {} modules did not load in the stock kernel: {}", failed.size(), r.modules.size(),
-                                   fmt::join(failed, ", "));
-    if (first) what += fmt::format(" ({}: {}{})", first->module, first->reason, first->symbol.empty() ? "" : " " + first->symbol);
+    std::string what = fmt::format("{} of {} modules did not load in the stock kernel: {}",
+                                   failed.size(), r.modules.size(), fmt::join(failed, ", "));
+    if (first)
+        what += fmt::format(" ({}: {}{})", first->module, first->reason,
+                            first->symbol.empty() ? "" : " " + first->symbol);
     return util::Error{what, image.string(), first ? first->hint : "", util::ExitCode::failed};
 }
 

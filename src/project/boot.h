@@ -15,13 +15,16 @@ namespace wslmod::project {
 
 // Boots `kernel` with `image` and modprobes `modules` (empty: the image's wslmod.added record).
 // The work folder is kept on failure, for its console.log.
-util::Result<verify::CheckReport> boot_check_image(const std::filesystem::path& image, const std::filesystem::path& kernel,
-                                                   std::vector<std::string> modules, const std::filesystem::path& cache,
+util::Result<verify::CheckReport> boot_check_image(const std::filesystem::path& image,
+                                                   const std::filesystem::path& kernel,
+                                                   std::vector<std::string> modules,
+                                                   const std::filesystem::path& cache,
                                                    util::CommandRunner& runner, Reporter& reporter);
 
 // The modules to load from `image`: `listed` (comma-separated) when given, else the image's
 // wslmod.added record, else its difference from `stock` (a folder or image; may be empty).
-util::Result<std::vector<std::string>> modules_to_check(const std::filesystem::path& image, const std::string& listed,
+util::Result<std::vector<std::string>> modules_to_check(const std::filesystem::path& image,
+                                                        const std::string& listed,
                                                         const std::string& stock);
 
 nlohmann::json check_json(const verify::CheckReport& report);

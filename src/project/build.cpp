@@ -23,7 +23,8 @@ std::optional<std::string> windows_path(const fs::path& p, util::CommandRunner& 
     if (!out || out->exit_code != 0 || out->output.empty()) return std::nullopt;
     auto w = out->output.substr(0, out->output.find('\n'));
     std::string escaped;
-    for (char c : w) escaped += c == '\\' ? std::string("\\\\") : std::string(1, c);
+    for (char c : w)
+        escaped += c == '\\' ? std::string("\\\\") : std::string(1, c);
     return escaped;
 }
 
@@ -36,20 +37,25 @@ util::Result<modules::Compression> compression_of(const fs::path& tree) {
 // What can be refused before anything runs.
 util::Result<void> check_inputs(const BuildInputs& in) {
     if (in.tree.empty() && in.spec.source.empty())
-        return util::bad_input("no kernel: pass --kernel TREE, or --source, --config and --stock-kernel", "--kernel",
-                               "see `wslmod build --help`");
+        return util::bad_input(
+            "no kernel: pass --kernel TREE, or --source, --config and --stock-kernel", "--kernel",
+            "see `wslmod build --help`");
     if (in.stock.empty() && !in.no_stock)
-        return util::bad_input("no stock modules: WSL mounts one modules image, so it must hold the stock modules too",
-                               "--stock-modules", "pass WSL's tools\\modules.vhd (or a modules folder), or "
-                                                  "--no-stock-modules for an image with only the added modules");
+        return util::bad_input(
+            "no stock modules: WSL mounts one modules image, so it must hold the stock modules too",
+            "--stock-modules",
+            "pass WSL's tools\\modules.vhd (or a modules folder), or "
+            "--no-stock-modules for an image with only the added modules");
     if (in.verify && in.spec.stock_kernel.empty())
         return util::bad_input("--verify boots the stock kernel, and none is named", "--verify",
                                "pass --stock-kernel (with --kernel TREE too), or build a project");
     if (in.verify && !util::find_program("qemu-system-x86_64"))
-        return util::bad_input("--verify boots the image under QEMU, and qemu-system-x86_64 is not here", "--verify",
-                               "apt install qemu-system-x86, or build without --verify");
+        return util::bad_input(
+            "--verify boots the image under QEMU, and qemu-system-x86_64 is not here", "--verify",
+            "apt install qemu-system-x86, or build without --verify");
     if (in.locked && in.lock_file.empty())
-        return util::bad_input("--locked needs a project", "--locked", "run it where wslmod.toml and wslmod.lock are");
+        return util::bad_input("--locked needs a project", "--locked",
+                               "run it where wslmod.toml and wslmod.lock are");
     if (in.locked && !fs::exists(in.lock_file))
         return util::bad_input("there is no lock to build from", in.lock_file.string(),
                                "run `wslmod build` once without --locked to write it");
@@ -65,7 +71,7 @@ util::Error with_hint(util::Error e, const std::string& what) {
 // One build's state: the lock it is making (`now`), the one it must match (`locked`), and the
 // report so far.  The steps run in the order of run().
 class Build {
-public:
+  public:
     Build(const BuildInputs& in, util::CommandRunner& runner, Reporter& reporter)
         : in_(in), runner_(runner), reporter_(reporter), ro_(in.run) {
         ro_.cache = ro_.resolved_cache();
@@ -90,40 +96,50 @@ public:
         return report_;
     }
 
-private:
+  private:
     util::Result<void> refuse(const std::vector<std::string>& diffs) const {
         if (diffs.empty()) return {};
         std::string list;
-        for (const auto& d : diffs) list += (list.empty() ? "" : "; ") + d;
-        return util::bad_input("the inputs differ from the lock: " + list, in_.lock_file.string(),
-                               "restore them, or build without --locked to rebuild and rewrite the lock");
+        for (const auto& d : diffs)
+            list += (list.empty() ? "" : "; ") + d;
+        return util::bad_input(
+            "the inputs differ from the lock: " + list, in_.lock_file.string(),
+            "restore them, or build without --locked to rebuild and rewrite the lock");
     }
 
     // 1. The kernel tree, prepared or reused; its inputs go into the lock.
     util::Result<engine::TreeRef> prepare() {
         kernel::PreparedTree prepared;
         if (!in_.tree.empty()) {
-            prepared = WSLMOD_TRY(kernel::open_prepared_tree(fs::absolute(in_.tree).lexically_normal()));
+            prepared =
+                WSLMOD_TRY(kernel::open_prepared_tree(fs::absolute(in_.tree).lexically_normal()));
         } else {
             auto spec = in_.spec;
-            for (auto sym : in_.allow) spec.allow_drift.insert(sym.starts_with("CONFIG_") ? sym.substr(7) : sym);
+            for (auto sym : in_.allow)
+                spec.allow_drift.insert(sym.starts_with("CONFIG_") ? sym.substr(7) : sym);
             spec.cache = ro_.cache;
             spec.jobs = jobs_;
             spec.gate = [&](const kernel::InputDigests& d) -> util::Result<void> {
                 now_.release = d.release;
                 now_.toolchain = d.toolchain;
-                for (const auto& [name, digest] : d.inputs) now_.kernel[name] = digest;
-                return locked_ ? refuse(recipe::kernel_differences(*locked_, now_)) : util::Result<void>{};
+                for (const auto& [name, digest] : d.inputs)
+                    now_.kernel[name] = digest;
+                return locked_ ? refuse(recipe::kernel_differences(*locked_, now_))
+                               : util::Result<void>{};
             };
             if (!in_.stock.empty()) spec.stock_modules = in_.stock;
-            auto p = kernel::prepare_tree(spec, runner_, [&](const std::string& m) { reporter_.step("prepare: " + m); });
+            auto p = kernel::prepare_tree(
+                spec, runner_, [&](const std::string& m) { reporter_.step("prepare: " + m); });
             reporter_.done();
             prepared = WSLMOD_TRY(std::move(p));
         }
-        for (const auto& w : prepared.warnings) reporter_.warn(w);
+        for (const auto& w : prepared.warnings)
+            reporter_.warn(w);
         if (!fs::exists(prepared.dir / "Module.symvers") || prepared.symvers_source == "none")
-            return util::bad_input("the kernel tree has no Module.symvers, so depmod cannot check the modules' symbols",
-                                   prepared.dir.string(), "prepare it with --stock-kernel (or --symvers)");
+            return util::bad_input("the kernel tree has no Module.symvers, so depmod cannot check "
+                                   "the modules' symbols",
+                                   prepared.dir.string(),
+                                   "prepare it with --stock-kernel (or --symvers)");
         report_.release = prepared.release;
         report_.tree = prepared.dir;
         return engine::TreeRef{prepared.dir, prepared.release};
@@ -137,7 +153,8 @@ private:
         reporter_.done();
         auto stock = WSLMOD_TRY(std::move(st));
         if (stock.release != tree.release)
-            return util::bad_input(fmt::format("the stock modules are for {} but the kernel is {}", stock.release, tree.release),
+            return util::bad_input(fmt::format("the stock modules are for {} but the kernel is {}",
+                                               stock.release, tree.release),
                                    in_.stock, "pass the modules that ship with that kernel");
         return std::optional<modules::StockTree>(std::move(stock));
     }
@@ -147,12 +164,15 @@ private:
         ro_.gate = [&](const engine::Plan& plan) -> util::Result<void> {
             for (const auto& p : plan.recipes) {
                 auto lr = WSLMOD_TRY(recipe::lock_recipe(p.recipe));
-                for (const auto& m : p.recipe.modules) lr.modules.push_back(m.dest + "/" + m.name);
+                for (const auto& m : p.recipe.modules)
+                    lr.modules.push_back(m.dest + "/" + m.name);
                 now_.recipes[p.recipe.name] = std::move(lr);
             }
-            return locked_ ? refuse(recipe::recipe_differences(*locked_, now_)) : util::Result<void>{};
+            return locked_ ? refuse(recipe::recipe_differences(*locked_, now_))
+                           : util::Result<void>{};
         };
-        if (ro_.names.empty() && locked_) WSLMOD_CHECK(refuse(recipe::recipe_differences(*locked_, now_)));
+        if (ro_.names.empty() && locked_)
+            WSLMOD_CHECK(refuse(recipe::recipe_differences(*locked_, now_)));
         std::vector<recipe::Recipe> planned;
         if (!ro_.names.empty()) {
             auto run = WSLMOD_TRY(run_recipes(ro_, tree, runner_, reporter_));
@@ -161,14 +181,16 @@ private:
             report_.failures = run.failures;
             if (run.result.failed) {
                 for (const auto& o : run.result.outcomes)
-                    if (o.error) reporter_.diagnostic("wslmod: error: " + o.error->message() + "\n");
+                    if (o.error)
+                        reporter_.diagnostic("wslmod: error: " + o.error->message() + "\n");
                 auto e = recipe_failure(run, ro_.keep_going);
                 e.hint += fmt::format("; {} was not changed", in_.output);
                 report_.failure = e;
                 return false;
             }
             for (const auto& o : run.result.outcomes)
-                for (const auto& m : o.build->modules) as.added.push_back({o.recipe, m.name, m.dest, m.file});
+                for (const auto& m : o.build->modules)
+                    as.added.push_back({o.recipe, m.name, m.dest, m.file});
             as.replaces = run.replaces;
             for (const auto& r : run.planned)
                 if (r.source == recipe::SourceKind::kernel_tree) as.in_tree[r.name] = r.kernel_tree;
@@ -181,7 +203,8 @@ private:
     }
 
     // 4. Stage, depmod, verify, pack.
-    util::Result<modules::ImageReport> assemble(const engine::TreeRef& tree, modules::AssembleSpec& as) {
+    util::Result<modules::ImageReport> assemble(const engine::TreeRef& tree,
+                                                modules::AssembleSpec& as) {
         as.release = tree.release;
         as.symvers = tree.dir / "Module.symvers";
         as.compression = WSLMOD_TRY(compression_of(tree.dir));
@@ -192,9 +215,12 @@ private:
         as.pack.epoch = WSLMOD_TRY(image::source_date_epoch());
         as.cache = ro_.cache;
         as.jobs = jobs_;
-        auto assembled = modules::assemble_image(as, runner_, [&](const std::string& m) { reporter_.step(m); });
+        auto assembled =
+            modules::assemble_image(as, runner_, [&](const std::string& m) { reporter_.step(m); });
         reporter_.done();
-        if (!assembled) return tl::unexpected(with_hint(assembled.error(), fmt::format("{} was not changed", in_.output)));
+        if (!assembled)
+            return tl::unexpected(
+                with_hint(assembled.error(), fmt::format("{} was not changed", in_.output)));
         return assembled;
     }
 
@@ -202,8 +228,10 @@ private:
     // had failed, unless every added module loads.  False when one did not (report_.failure).
     util::Result<bool> boot_verify(const modules::ImageReport& r) {
         std::vector<std::string> names;
-        for (const auto& a : r.added) names.push_back(a.name);
-        auto check = boot_check_image(r.output, in_.spec.stock_kernel, names, ro_.cache, runner_, reporter_);
+        for (const auto& a : r.added)
+            names.push_back(a.name);
+        auto check =
+            boot_check_image(r.output, in_.spec.stock_kernel, names, ro_.cache, runner_, reporter_);
         if (check && check->ok()) {
             report_.checked = *check;
             return true;
@@ -213,8 +241,9 @@ private:
         fs::rename(r.output, rejected, ec);
         if (!r.previous.empty()) fs::rename(r.previous, r.output, ec);
         if (!check)
-            return tl::unexpected(with_hint(check.error(), fmt::format("the new image is {}; {} is as it was",
-                                                                       rejected.string(), in_.output)));
+            return tl::unexpected(
+                with_hint(check.error(), fmt::format("the new image is {}; {} is as it was",
+                                                     rejected.string(), in_.output)));
         report_.checked = *check;
         report_.rejected = rejected;
         auto e = check_failure(*check, rejected);
@@ -229,13 +258,15 @@ private:
         now_.image = r.sha256;
         report_.warnings = r.warnings;
         if (locked_ && locked_->image != r.sha256)
-            report_.warnings.push_back(fmt::format("every input matches the lock, but the image's sha256 is {}, not the "
-                                                   "locked {}: something in the build is not reproducible (please report it)",
-                                                   r.sha256, locked_->image));
+            report_.warnings.push_back(fmt::format(
+                "every input matches the lock, but the image's sha256 is {}, not the "
+                "locked {}: something in the build is not reproducible (please report it)",
+                r.sha256, locked_->image));
         if (!in_.lock_file.empty() && !locked_)
             WSLMOD_CHECK(util::write_file_atomically(in_.lock_file, recipe::lock_text(now_)));
         report_.lock_matched = locked_.has_value();
-        if (!in_.spec.stock_kernel.empty()) report_.kernel_windows = windows_path(fs::absolute(in_.spec.stock_kernel), runner_);
+        if (!in_.spec.stock_kernel.empty())
+            report_.kernel_windows = windows_path(fs::absolute(in_.spec.stock_kernel), runner_);
         report_.image_windows = windows_path(r.output, runner_);
         report_.wslpath = util::find_program("wslpath").has_value();
         report_.image = std::move(r);
@@ -254,7 +285,8 @@ private:
 
 } // namespace
 
-util::Result<BuildReport> build(const BuildInputs& in, util::CommandRunner& runner, Reporter& reporter) {
+util::Result<BuildReport> build(const BuildInputs& in, util::CommandRunner& runner,
+                                Reporter& reporter) {
     return Build(in, runner, reporter).run();
 }
 

@@ -23,14 +23,16 @@ struct BuildReport {
     std::filesystem::path tree;
     std::string output;              // the image, as the inputs name it
     std::filesystem::path lock_file; // the project's lock; empty outside a project
-    nlohmann::json builds = nlohmann::json::array(), failures = nlohmann::json::array(); // as `recipe build` has them
+    nlohmann::json builds = nlohmann::json::array(),
+                   failures = nlohmann::json::array(); // as `recipe build` has them
     bool stopped = false;                       // after_recipes ran: nothing was staged or packed
     std::optional<modules::ImageReport> image;  // the image in place
     std::optional<verify::CheckReport> checked; // --verify ran (passed, or is the failure)
     std::filesystem::path rejected;             // --verify failed: where the new image went
     std::vector<std::string> warnings;          // the image's, and an unreproducible build's
     bool lock_matched = false;                  // --locked: the inputs matched the lock
-    // The .wslconfig values (escaped) when wslpath can tell them (on WSL); `wslpath` says it is there.
+    // The .wslconfig values (escaped) when wslpath can tell them (on WSL); `wslpath` says it is
+    // there.
     std::optional<std::string> kernel_windows, image_windows;
     bool wslpath = false;
     // Set when the recipes or the boot check failed: the report says what ran, the error why;
@@ -38,6 +40,7 @@ struct BuildReport {
     std::optional<util::Error> failure;
 };
 
-util::Result<BuildReport> build(const BuildInputs& in, util::CommandRunner& runner, Reporter& reporter);
+util::Result<BuildReport> build(const BuildInputs& in, util::CommandRunner& runner,
+                                Reporter& reporter);
 
 } // namespace wslmod::project

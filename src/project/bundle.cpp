@@ -26,13 +26,17 @@ namespace {
 namespace fs = std::filesystem;
 
 // Every file below `dir` as bundle entries below `prefix`.
-util::Result<void> add_folder(const fs::path& dir, const std::string& prefix, std::vector<recipe::BundleFile>& out) {
+util::Result<void> add_folder(const fs::path& dir, const std::string& prefix,
+                              std::vector<recipe::BundleFile>& out) {
     std::error_code ec;
     for (fs::recursive_directory_iterator it(dir, ec), end; it != end; it.increment(ec)) {
         if (ec) break;
         if (it->is_symlink())
-            return util::bad_input("a bundle carries no symlinks", it->path().string(), "replace the link by the file");
-        if (it->is_regular_file()) out.push_back({prefix + it->path().lexically_relative(dir).generic_string(), it->path()});
+            return util::bad_input("a bundle carries no symlinks", it->path().string(),
+                                   "replace the link by the file");
+        if (it->is_regular_file())
+            out.push_back(
+                {prefix + it->path().lexically_relative(dir).generic_string(), it->path()});
     }
     if (ec) return util::fail(fmt::format("cannot read: {}", ec.message()), dir.string());
     return {};
@@ -45,17 +49,19 @@ util::Result<std::string> release_here(const BuildInputs& in) {
         return WSLMOD_TRY(kernel::parse_bzimage(bytes, in.spec.stock_kernel.string())).release;
     }
     if (!in.spec.release.empty()) return in.spec.release;
-    return util::bad_input("the manifest names no stock kernel and no release", recipe::manifest_name,
-                           "add stock-kernel = \"...\" to [kernel]");
+    return util::bad_input("the manifest names no stock kernel and no release",
+                           recipe::manifest_name, "add stock-kernel = \"...\" to [kernel]");
 }
 
 // The image from the bundled modules: stock modules, a Module.symvers recovered from the stock
 // kernel (or the manifest's), and the modules as the lock lists them.  No make runs.
-util::Result<modules::ImageReport> assemble_from_bundle(util::CommandRunner& runner, const BuildInputs& in, const recipe::Lock& lock,
-                                                        const fs::path& work, const fs::path& cache, unsigned jobs) {
+util::Result<modules::ImageReport>
+assemble_from_bundle(util::CommandRunner& runner, const BuildInputs& in, const recipe::Lock& lock,
+                     const fs::path& work, const fs::path& cache, unsigned jobs) {
     auto stock = WSLMOD_TRY(modules::open_stock(fs::absolute(in.stock), cache, jobs));
     if (stock.release != lock.release)
-        return util::bad_input(fmt::format("the stock modules are for {} but the bundle is for {}", stock.release, lock.release),
+        return util::bad_input(fmt::format("the stock modules are for {} but the bundle is for {}",
+                                           stock.release, lock.release),
                                in.stock, "pass the modules that ship with that kernel");
     auto symvers = work / "Module.symvers";
     if (!in.spec.symvers.empty()) {
@@ -63,7 +69,8 @@ util::Result<modules::ImageReport> assemble_from_bundle(util::CommandRunner& run
     } else {
         auto bytes = WSLMOD_TRY(util::read_bytes(in.spec.stock_kernel));
         auto src = WSLMOD_TRY(image::open_file_source(in.stock));
-        auto recovered = WSLMOD_TRY(kernel::recover_symvers(bytes, in.spec.stock_kernel.string(), src.get(), jobs));
+        auto recovered = WSLMOD_TRY(
+            kernel::recover_symvers(bytes, in.spec.stock_kernel.string(), src.get(), jobs));
         WSLMOD_CHECK(util::write_file_atomically(symvers, recovered.text));
     }
     auto config_text = WSLMOD_TRY(util::read_text_decompressed(in.spec.config));
@@ -73,7 +80,8 @@ util::Result<modules::ImageReport> assemble_from_bundle(util::CommandRunner& run
     as.stock = &stock;
     as.release = lock.release;
     as.symvers = symvers;
-    as.compression = WSLMOD_TRY(modules::compression_from_string(kernel::module_facts(config).compression));
+    as.compression =
+        WSLMOD_TRY(modules::compression_from_string(kernel::module_facts(config).compression));
     for (const auto& [name, locked] : lock.recipes) {
         auto r = WSLMOD_TRY(recipe::load_recipe(work / "recipes" / name));
         as.replaces[name] = r.replaces;
@@ -95,20 +103,24 @@ util::Result<modules::ImageReport> assemble_from_bundle(util::CommandRunner& run
     return modules::assemble_image(as, runner);
 }
 
-
 // The bundle's files for what a locked build planned and built.
-util::Result<std::vector<recipe::BundleFile>> bundle_files(const recipe::Manifest& m, const BuildInputs& in,
-                                                           const std::vector<recipe::Recipe>& planned,
-                                                           const std::vector<modules::AddedModule>& added) {
+util::Result<std::vector<recipe::BundleFile>>
+bundle_files(const recipe::Manifest& m, const BuildInputs& in,
+             const std::vector<recipe::Recipe>& planned,
+             const std::vector<modules::AddedModule>& added) {
     std::vector<recipe::BundleFile> files{{"wslmod.toml", m.file}, {"wslmod.lock", in.lock_file}};
     for (const auto& r : planned) {
         for (const auto& src : {r.path, r.dkms})
             if (!src.empty() && !util::is_within(src, r.dir) && src != r.dir)
-                return util::bad_input(fmt::format("recipe {} builds from {}, outside its folder", r.name, src.string()),
-                                       r.file.string(), "copy the source into the recipe (`wslmod recipe import-dkms`)");
+                return util::bad_input(
+                    fmt::format("recipe {} builds from {}, outside its folder", r.name,
+                                src.string()),
+                    r.file.string(),
+                    "copy the source into the recipe (`wslmod recipe import-dkms`)");
         WSLMOD_CHECK(add_folder(r.dir, "recipes/" + r.name + "/", files));
     }
-    for (const auto& a : added) files.push_back({fmt::format("modules/{}/{}/{}.ko", a.recipe, a.dest, a.name), a.file});
+    for (const auto& a : added)
+        files.push_back({fmt::format("modules/{}/{}/{}.ko", a.recipe, a.dest, a.name), a.file});
     return files;
 }
 
@@ -117,41 +129,46 @@ util::Result<fs::path> import_folder(const fs::path& given) {
     auto dir = fs::absolute(given).lexically_normal();
     if (!dir.has_filename()) dir = dir.parent_path(); // "." normalises to "<cwd>/"
     std::error_code ec;
-    if (!fs::is_directory(dir, ec)) return util::bad_input("not a folder", dir.string(), "create it first");
+    if (!fs::is_directory(dir, ec))
+        return util::bad_input("not a folder", dir.string(), "create it first");
     for (const char* name : {recipe::manifest_name, recipe::lock_name, "recipes"})
         if (fs::exists(dir / name, ec))
-            return util::bad_input("a project is already here", (dir / name).string(), "import into an empty folder");
+            return util::bad_input("a project is already here", (dir / name).string(),
+                                   "import into an empty folder");
     return dir;
 }
 
 // The project files that go into place once the image is, all or none: what a failure takes
 // back out of the folder is removed when this goes out of scope without keep().
 class Placement {
-public:
+  public:
     Placement(fs::path work, fs::path dir) : work_(std::move(work)), dir_(std::move(dir)) {}
     util::Result<void> move_in() {
         std::error_code ec;
         for (const char* name : {recipe::manifest_name, recipe::lock_name, "recipes"}) {
             fs::rename(work_ / name, dir_ / name, ec);
-            if (ec) return util::fail(fmt::format("cannot move into place: {}", ec.message()), (dir_ / name).string());
+            if (ec)
+                return util::fail(fmt::format("cannot move into place: {}", ec.message()),
+                                  (dir_ / name).string());
             also(dir_ / name);
         }
         return {};
     }
     void also(const fs::path& p) { placed_.emplace_back(p); }
     void keep() {
-        for (auto& p : placed_) p.release();
+        for (auto& p : placed_)
+            p.release();
     }
 
-private:
+  private:
     fs::path work_, dir_;
     std::deque<util::RemoveOnExit> placed_;
 };
 
 // Another kernel: the bundle's recipes are built for it, which runs their build commands here.
 util::Result<BuildReport> build_here(const recipe::Manifest& m, RecipeOptions ro,
-                                     const fs::path& dir, Placement& placement, util::CommandRunner& runner,
-                                     Reporter& reporter) {
+                                     const fs::path& dir, Placement& placement,
+                                     util::CommandRunner& runner, Reporter& reporter) {
     WSLMOD_CHECK(placement.move_in());
     placement.also(m.output); // the image, if the build got that far
     ro.extra.front() = (dir / "recipes").string();
@@ -167,8 +184,9 @@ util::Result<BuildReport> build_here(const recipe::Manifest& m, RecipeOptions ro
 
 } // namespace
 
-util::Result<ExportReport> export_bundle(const recipe::Manifest& m, const RecipeOptions& options, const fs::path& bundle,
-                                         util::CommandRunner& runner, Reporter& reporter) {
+util::Result<ExportReport> export_bundle(const recipe::Manifest& m, const RecipeOptions& options,
+                                         const fs::path& bundle, util::CommandRunner& runner,
+                                         Reporter& reporter) {
     auto in = WSLMOD_TRY(inputs_from_manifest(m, options, runner));
     in.locked = true; // the bundle is exactly what the lock says
     ExportReport report;
@@ -185,13 +203,15 @@ util::Result<ExportReport> export_bundle(const recipe::Manifest& m, const Recipe
     return report;
 }
 
-util::Result<ImportReport> import_bundle(const ImportRequest& req, util::CommandRunner& runner, Reporter& reporter) {
+util::Result<ImportReport> import_bundle(const ImportRequest& req, util::CommandRunner& runner,
+                                         Reporter& reporter) {
     auto dir = WSLMOD_TRY(import_folder(req.dir));
     auto bundle = fs::absolute(req.bundle);
     auto work = dir / fmt::format(".wslmod-import-{}", ::getpid());
     util::RemoveOnExit cleanup{work};
     auto opened = WSLMOD_TRY(recipe::open_bundle(bundle, work, dir));
-    for (const auto& n : opened.notes) reporter.note(n);
+    for (const auto& n : opened.notes)
+        reporter.note(n);
     auto& m = opened.manifest;
     auto& lock = opened.lock;
     std::error_code ec;
@@ -213,19 +233,23 @@ util::Result<ImportReport> import_bundle(const ImportRequest& req, util::Command
     Placement placement(work, dir);
     if (report.release != lock.release) {
         std::string names;
-        for (const auto& [name, locked] : lock.recipes) names += (names.empty() ? "" : ", ") + name;
+        for (const auto& [name, locked] : lock.recipes)
+            names += (names.empty() ? "" : ", ") + name;
         if (!req.allow_build)
             return util::bad_input(
-                fmt::format("the bundle is for {}, this kernel is {}: importing it means building its recipes ({}), "
+                fmt::format("the bundle is for {}, this kernel is {}: importing it means building "
+                            "its recipes ({}), "
                             "whose build commands (make, dkms.conf) would run on this machine",
                             lock.release, report.release, names.empty() ? "none" : names),
                 bundle.string(), "read the recipes, then pass --allow-build; nothing was written");
-        reporter.say(fmt::format("the bundle is for {}, this kernel is {}: building its recipes ({})", lock.release,
-                                 report.release, names.empty() ? "none" : names));
+        reporter.say(
+            fmt::format("the bundle is for {}, this kernel is {}: building its recipes ({})",
+                        lock.release, report.release, names.empty() ? "none" : names));
         report.built = WSLMOD_TRY(build_here(m, ro, dir, placement, runner, reporter));
         return report;
     }
-    auto image = WSLMOD_TRY(assemble_from_bundle(runner, in, lock, work, ro.resolved_cache(), ro.job_count()));
+    auto image = WSLMOD_TRY(
+        assemble_from_bundle(runner, in, lock, work, ro.resolved_cache(), ro.job_count()));
     placement.also(image.output);
     WSLMOD_CHECK(placement.move_in());
     placement.keep();

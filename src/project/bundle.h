@@ -26,8 +26,8 @@ struct ExportReport {
 };
 
 util::Result<ExportReport> export_bundle(const recipe::Manifest& m, const RecipeOptions& options,
-                                         const std::filesystem::path& bundle, util::CommandRunner& runner,
-                                         Reporter& reporter);
+                                         const std::filesystem::path& bundle,
+                                         util::CommandRunner& runner, Reporter& reporter);
 
 struct ImportRequest {
     RecipeOptions run;
@@ -36,7 +36,7 @@ struct ImportRequest {
 };
 
 struct ImportReport {
-    std::string release;        // this machine's stock kernel
+    std::string release; // this machine's stock kernel
     std::filesystem::path manifest;
     // Assembled from the bundled modules, and whether it is the image the lock names.
     std::optional<modules::ImageReport> image;
@@ -45,6 +45,7 @@ struct ImportReport {
     std::optional<BuildReport> built; // built here instead (another release, allow_build)
 };
 
-util::Result<ImportReport> import_bundle(const ImportRequest& request, util::CommandRunner& runner, Reporter& reporter);
+util::Result<ImportReport> import_bundle(const ImportRequest& request, util::CommandRunner& runner,
+                                         Reporter& reporter);
 
 } // namespace wslmod::project

@@ -16,7 +16,6 @@ namespace wslmod::project {
 namespace {
 namespace fs = std::filesystem;
 
-
 std::string first_line(util::CommandRunner& runner, std::vector<std::string> argv) {
     if (!util::find_program(argv[0])) return "";
     auto out = runner.run(util::Command(std::move(argv)));
@@ -30,7 +29,9 @@ std::string project_compiler_text(util::CommandRunner& runner) {
     auto m = recipe::load_manifest(recipe::manifest_name);
     if (!m) return "";
     auto in = kernel_inputs(*m, {}, runner);
-    if (!in || in->spec.config.empty() || in->spec.config.starts_with("source:") || !fs::exists(in->spec.config)) return "";
+    if (!in || in->spec.config.empty() || in->spec.config.starts_with("source:") ||
+        !fs::exists(in->spec.config))
+        return "";
     auto text = util::read_text_decompressed(in->spec.config);
     if (!text) return "";
     auto cfg = kernel::parse_config(*text, in->spec.config);
@@ -45,8 +46,11 @@ void toolchain(std::vector<Check>& out, util::CommandRunner& runner) {
         auto published = project_compiler_text(runner);
         auto local = kernel::gcc_major(gcc), stock = kernel::gcc_major(published);
         if (!stock.empty() && local != stock)
-            out.push_back({"gcc", "warn", fmt::format("{}; the stock kernel was built with {}", gcc, published),
-                           fmt::format("modules usually load anyway; install gcc-{} if one misbehaves", stock)});
+            out.push_back(
+                {"gcc", "warn",
+                 fmt::format("{}; the stock kernel was built with {}", gcc, published),
+                 fmt::format("modules usually load anyway; install gcc-{} if one misbehaves",
+                             stock)});
         else
             out.push_back({"gcc", "ok", gcc, ""});
     }
@@ -56,10 +60,16 @@ void toolchain(std::vector<Check>& out, util::CommandRunner& runner) {
         const char* package;
         const char* why;
     };
-    for (const auto& t : {Tool{"make", {"make", "--version"}, "make", "Kbuild runs through make"},
-                          Tool{"depmod", {"depmod", "--version"}, "kmod", "the image's module indexes come from depmod"},
-                          Tool{"pahole", {"pahole", "--version"}, "dwarves",
-                               "without it, a config with BTF for modules drifts and wslmod refuses to build"}}) {
+    for (const auto& t :
+         {Tool{"make", {"make", "--version"}, "make", "Kbuild runs through make"},
+          Tool{"depmod",
+               {"depmod", "--version"},
+               "kmod",
+               "the image's module indexes come from depmod"},
+          Tool{"pahole",
+               {"pahole", "--version"},
+               "dwarves",
+               "without it, a config with BTF for modules drifts and wslmod refuses to build"}}) {
         auto v = first_line(runner, t.argv);
         if (v.empty())
             out.push_back({t.name, "fail", fmt::format("{} is not installed: {}", t.name, t.why),
@@ -71,18 +81,24 @@ void toolchain(std::vector<Check>& out, util::CommandRunner& runner) {
 
 void disk(std::vector<Check>& out, const std::string& name, fs::path p) {
     std::error_code ec;
-    while (!p.empty() && !fs::exists(p, ec) && p != p.parent_path()) p = p.parent_path();
+    while (!p.empty() && !fs::exists(p, ec) && p != p.parent_path())
+        p = p.parent_path();
     auto s = fs::space(p, ec);
     if (ec) {
-        out.push_back({name, "skip", fmt::format("cannot read free space of {}: {}", p.string(), ec.message()), ""});
+        out.push_back({name, "skip",
+                       fmt::format("cannot read free space of {}: {}", p.string(), ec.message()),
+                       ""});
         return;
     }
     double gib = static_cast<double>(s.available) / (1u << 30);
     auto msg = fmt::format("{:.1f} GiB free at {}", gib, p.string());
     if (gib < 0.5)
-        out.push_back({name, "fail", msg, "free some space: a prepared kernel tree takes about 1.5 GiB, an image a few hundred MiB"});
+        out.push_back({name, "fail", msg,
+                       "free some space: a prepared kernel tree takes about 1.5 GiB, an image a "
+                       "few hundred MiB"});
     else if (gib < 2)
-        out.push_back({name, "warn", msg, "a prepared kernel tree takes about 1.5 GiB; free some space"});
+        out.push_back(
+            {name, "warn", msg, "a prepared kernel tree takes about 1.5 GiB; free some space"});
     else
         out.push_back({name, "ok", msg, ""});
 }
@@ -90,37 +106,51 @@ void disk(std::vector<Check>& out, const std::string& name, fs::path p) {
 void wsl_version_check(std::vector<Check>& out, const wsl::Windows& windows) {
     auto version = windows.wsl_version();
     if (!version)
-        out.push_back({"wsl-version", "warn", version.error().message(), "update WSL: `wsl --update` from PowerShell"});
+        out.push_back({"wsl-version", "warn", version.error().message(),
+                       "update WSL: `wsl --update` from PowerShell"});
     else if (!wsl::supports_kernel_modules(*version))
-        out.push_back({"wsl-version", "fail",
-                       fmt::format("WSL {} reads kernelModules= as a boolean (\"Invalid boolean value\")", version->text),
-                       "`wsl --update` to 2.5.1 or later"});
+        out.push_back(
+            {"wsl-version", "fail",
+             fmt::format("WSL {} reads kernelModules= as a boolean (\"Invalid boolean value\")",
+                         version->text),
+             "`wsl --update` to 2.5.1 or later"});
     else if (wsl::may_deny_vhds_under_users(*version))
-        out.push_back({"wsl-version", "warn", fmt::format("WSL {} may refuse a modules image under C:\\Users "
-                                                          "(HCS/E_ACCESSDENIED, microsoft/WSL#40482)", version->text),
+        out.push_back({"wsl-version", "warn",
+                       fmt::format("WSL {} may refuse a modules image under C:\\Users "
+                                   "(HCS/E_ACCESSDENIED, microsoft/WSL#40482)",
+                                   version->text),
                        "`wsl --update`, or install with WSLMOD_INSTALL_DIR=C:\\wslmod"});
     else
-        out.push_back({"wsl-version", "ok", fmt::format("WSL {}{}", version->text,
-                                                         version->kernel.empty() ? "" : ", kernel " + version->kernel), ""});
-
+        out.push_back({"wsl-version", "ok",
+                       fmt::format("WSL {}{}", version->text,
+                                   version->kernel.empty() ? "" : ", kernel " + version->kernel),
+                       ""});
 }
 
-void wslconfig_check(std::vector<Check>& out, const wsl::Windows& windows, const wsl::Target& target,
-                     const wsl::ConfigFile& config, const util::Result<wsl::InstallState>& state) {
+void wslconfig_check(std::vector<Check>& out, const wsl::Windows& windows,
+                     const wsl::Target& target, const wsl::ConfigFile& config,
+                     const util::Result<wsl::InstallState>& state) {
     const auto* file = &config;
     const auto& conf = file->text;
-    auto kernel = wsl::get_value(conf, "wsl2", "kernel"), modules = wsl::get_value(conf, "wsl2", "kernelModules");
+    auto kernel = wsl::get_value(conf, "wsl2", "kernel"),
+         modules = wsl::get_value(conf, "wsl2", "kernelModules");
     if (!wsl::wsl_reads(file->form)) {
-        out.push_back({"wslconfig", "fail", fmt::format("{} is {}: WSL reads it as UTF-8 and sees none of its settings",
-                                                        file->path.string(), wsl::describe(file->form)),
+        out.push_back({"wslconfig", "fail",
+                       fmt::format("{} is {}: WSL reads it as UTF-8 and sees none of its settings",
+                                   file->path.string(), wsl::describe(file->form)),
                        "save it as UTF-8 (Notepad: Save as, Encoding UTF-8)"});
     } else if (!modules) {
-        out.push_back({"wslconfig", "ok", fmt::format("{}: no kernelModules= (WSL uses its own modules)", target.wslconfig.string()),
+        out.push_back({"wslconfig", "ok",
+                       fmt::format("{}: no kernelModules= (WSL uses its own modules)",
+                                   target.wslconfig.string()),
                        ""});
     } else if (!kernel) {
-        out.push_back({"wslconfig", "fail", "kernelModules= without kernel=: WSL refuses to start (\"Customised kernel modules "
-                                            "were supplied without specifying a customised kernel\")",
-                       "`wslmod install` sets both, or add kernel= pointing at a copy of WSL's tools\\kernel"});
+        out.push_back(
+            {"wslconfig", "fail",
+             "kernelModules= without kernel=: WSL refuses to start (\"Customised kernel modules "
+             "were supplied without specifying a customised kernel\")",
+             "`wslmod install` sets both, or add kernel= pointing at a copy of WSL's "
+             "tools\\kernel"});
     } else {
         std::vector<std::string> missing;
         for (const auto& v : {*kernel, *modules}) {
@@ -128,16 +158,19 @@ void wslconfig_check(std::vector<Check>& out, const wsl::Windows& windows, const
             if (!p || !fs::exists(*p)) missing.push_back(v);
         }
         if (!missing.empty())
-            out.push_back({"wslconfig", "fail", fmt::format("{} names files that do not exist: {}", target.wslconfig.string(),
-                                                            fmt::join(missing, ", ")),
+            out.push_back({"wslconfig", "fail",
+                           fmt::format("{} names files that do not exist: {}",
+                                       target.wslconfig.string(), fmt::join(missing, ", ")),
                            "`wslmod install` again, or `wslmod uninstall`"});
         else if (state && state->current)
-            out.push_back({"wslconfig", "ok", fmt::format("kernel= and kernelModules= name wslmod's generation {}",
-                                                          state->generations[static_cast<size_t>(*state->current)].id), ""});
+            out.push_back({"wslconfig", "ok",
+                           fmt::format("kernel= and kernelModules= name wslmod's generation {}",
+                                       state->generations[static_cast<size_t>(*state->current)].id),
+                           ""});
         else
-            out.push_back({"wslconfig", "ok", "kernel= and kernelModules= are set (not by wslmod)", ""});
+            out.push_back(
+                {"wslconfig", "ok", "kernel= and kernelModules= are set (not by wslmod)", ""});
     }
-
 }
 
 // kernel= names wslmod's copy of the stock kernel, so after a restart WSL runs the installed
@@ -150,7 +183,8 @@ void installed_check(DoctorReport& r, const wsl::Windows& windows, const wsl::De
         return;
     }
     if (!state->current) {
-        out.push_back({"installed", "skip", "no wslmod image is installed", "`wslmod build && wslmod install`"});
+        out.push_back({"installed", "skip", "no wslmod image is installed",
+                       "`wslmod build && wslmod install`"});
         return;
     }
     const auto& g = state->generations[static_cast<size_t>(*state->current)];
@@ -158,8 +192,9 @@ void installed_check(DoctorReport& r, const wsl::Windows& windows, const wsl::De
     if (auto tools = windows.tools(); tools && fs::exists(*tools / "kernel")) {
         auto sha = util::sha256_file(*tools / "kernel");
         if (sha && util::to_hex(*sha) != g.kernel_sha256)
-            stale.push_back(fmt::format("WSL's stock kernel {} changed since generation {} was installed (a WSL update?)",
-                                        (*tools / "kernel").string(), g.id));
+            stale.push_back(fmt::format(
+                "WSL's stock kernel {} changed since generation {} was installed (a WSL update?)",
+                (*tools / "kernel").string(), g.id));
     }
     bool pending = !d.release.empty() && d.release != g.release;
     if (!stale.empty()) {
@@ -168,15 +203,18 @@ void installed_check(DoctorReport& r, const wsl::Windows& windows, const wsl::De
                        "`wslmod build && wslmod install` (profile wsl picks up WSL's new kernel)"});
     } else if (pending) {
         out.push_back({"installed", "warn",
-                       fmt::format("generation {} is for {}, but the running kernel is {}: WSL has not restarted since the install",
+                       fmt::format("generation {} is for {}, but the running kernel is {}: WSL has "
+                                   "not restarted since the install",
                                    g.id, g.release, d.release),
                        "run `wsl --shutdown` from PowerShell, then start the distro"});
     } else {
-        out.push_back({"installed", "ok", fmt::format("generation {} for {} ({})", g.id, g.release, g.modules), ""});
+        out.push_back({"installed", "ok",
+                       fmt::format("generation {} for {} ({})", g.id, g.release, g.modules), ""});
     }
     for (const auto& b : state->bad)
-        out.push_back({"rolled-back", "warn", fmt::format("image {} (generation {}) was rolled back from on {}",
-                                                          b.image_sha256.substr(0, 12), b.generation, b.at),
+        out.push_back({"rolled-back", "warn",
+                       fmt::format("image {} (generation {}) was rolled back from on {}",
+                                   b.image_sha256.substr(0, 12), b.generation, b.at),
                        "install it again only with --force"});
 }
 
@@ -192,15 +230,25 @@ DoctorReport diagnose(const wsl::WindowsOptions& options, util::CommandRunner& r
     // wslpath exists only inside WSL (or where a test stands in for it).
     bool windows_side = d.wsl2() || !options.root.empty() || util::find_program("wslpath");
     if (d.wsl2())
-        out.push_back({"wsl", "ok", fmt::format("WSL 2, kernel {}{}", d.release, d.distro.empty() ? "" : ", distro " + d.distro), ""});
+        out.push_back({"wsl", "ok",
+                       fmt::format("WSL 2, kernel {}{}", d.release,
+                                   d.distro.empty() ? "" : ", distro " + d.distro),
+                       ""});
     else if (!options.root.empty())
-        out.push_back({"wsl", "ok", fmt::format("Windows side at --windows-root {} (kernel {})", options.root.string(), d.release), ""});
+        out.push_back({"wsl", "ok",
+                       fmt::format("Windows side at --windows-root {} (kernel {})",
+                                   options.root.string(), d.release),
+                       ""});
     else if (windows_side)
-        out.push_back({"wsl", "warn", fmt::format("wslpath is here but the kernel {} is not WSL 2's", d.release),
-                       "a custom kernel= without -microsoft-standard-WSL2 in its release? modules must match it"});
+        out.push_back({"wsl", "warn",
+                       fmt::format("wslpath is here but the kernel {} is not WSL 2's", d.release),
+                       "a custom kernel= without -microsoft-standard-WSL2 in its release? modules "
+                       "must match it"});
     else
-        out.push_back({"wsl", "skip", fmt::format("not WSL 2 (kernel {}): the Windows checks are skipped", d.release),
-                       "run doctor inside WSL, or pass --windows-root"});
+        out.push_back(
+            {"wsl", "skip",
+             fmt::format("not WSL 2 (kernel {}): the Windows checks are skipped", d.release),
+             "run doctor inside WSL, or pass --windows-root"});
     if (!windows_side) return r;
 
     wsl::Windows windows(options, runner);

@@ -25,13 +25,14 @@ bool on_wsl() {
 
 util::Result<std::string> manifest_text_here() {
     if (!fs::exists(recipe::manifest_name))
-        return util::bad_input("no wslmod.toml in this folder", fs::current_path().string(), "run `wslmod init` first");
+        return util::bad_input("no wslmod.toml in this folder", fs::current_path().string(),
+                               "run `wslmod init` first");
     return util::read_text_decompressed(recipe::manifest_name);
 }
 
 // Builds from the edited manifest text, then writes it.
-util::Result<BuildReport> rebuild_with(const std::string& text, const RecipeOptions& options, util::CommandRunner& runner,
-                                       Reporter& reporter) {
+util::Result<BuildReport> rebuild_with(const std::string& text, const RecipeOptions& options,
+                                       util::CommandRunner& runner, Reporter& reporter) {
     auto file = fs::absolute(recipe::manifest_name);
     auto m = WSLMOD_TRY(recipe::parse_manifest(text, file));
     auto in = WSLMOD_TRY(inputs_from_manifest(m, options, runner));
@@ -41,7 +42,8 @@ util::Result<BuildReport> rebuild_with(const std::string& text, const RecipeOpti
 
 } // namespace
 
-util::Result<InitReport> init_project(const fs::path& where, const std::string& profile, const std::string& series) {
+util::Result<InitReport> init_project(const fs::path& where, const std::string& profile,
+                                      const std::string& series) {
     InitReport r;
     r.profile = profile.empty() ? (on_wsl() ? "wsl" : "debian") : profile;
     auto dir = fs::absolute(where).lexically_normal();
@@ -60,20 +62,24 @@ util::Result<InitReport> init_project(const fs::path& where, const std::string& 
     return r;
 }
 
-util::Result<BuildReport> add_recipes(const RecipeOptions& o, util::CommandRunner& runner, Reporter& reporter) {
+util::Result<BuildReport> add_recipes(const RecipeOptions& o, util::CommandRunner& runner,
+                                      Reporter& reporter) {
     auto text = WSLMOD_TRY(manifest_text_here());
     for (const auto& n : o.names)
         if (n.find('/') != std::string::npos)
             return util::bad_input("a manifest names recipes, not folders", n,
                                    "copy the folder into recipes/ and add it by its name");
     auto path = recipe_path(o.extra);
-    for (const auto& n : o.names) WSLMOD_TRY(recipe::find_recipe(path, n)); // named on the command line
+    for (const auto& n : o.names)
+        WSLMOD_TRY(recipe::find_recipe(path, n)); // named on the command line
     return rebuild_with(recipe::add_recipes(text, o.names), o, runner, reporter);
 }
 
-util::Result<BuildReport> remove_recipes(const RecipeOptions& o, util::CommandRunner& runner, Reporter& reporter) {
+util::Result<BuildReport> remove_recipes(const RecipeOptions& o, util::CommandRunner& runner,
+                                         Reporter& reporter) {
     auto text = WSLMOD_TRY(manifest_text_here());
-    auto edited = WSLMOD_TRY(recipe::remove_recipes(text, fs::absolute(recipe::manifest_name), o.names));
+    auto edited =
+        WSLMOD_TRY(recipe::remove_recipes(text, fs::absolute(recipe::manifest_name), o.names));
     return rebuild_with(edited, o, runner, reporter);
 }
 

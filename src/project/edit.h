@@ -21,8 +21,10 @@ util::Result<InitReport> init_project(const std::filesystem::path& dir, const st
                                       const std::string& series);
 
 // The manifest here with `o.names` added (names on the search path, not folders), built.
-util::Result<BuildReport> add_recipes(const RecipeOptions& o, util::CommandRunner& runner, Reporter& reporter);
+util::Result<BuildReport> add_recipes(const RecipeOptions& o, util::CommandRunner& runner,
+                                      Reporter& reporter);
 // The manifest here with `o.names` removed, built.
-util::Result<BuildReport> remove_recipes(const RecipeOptions& o, util::CommandRunner& runner, Reporter& reporter);
+util::Result<BuildReport> remove_recipes(const RecipeOptions& o, util::CommandRunner& runner,
+                                         Reporter& reporter);
 
 } // namespace wslmod::project

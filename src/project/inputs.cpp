@@ -10,7 +10,8 @@
 namespace wslmod::project {
 namespace fs = std::filesystem;
 
-util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m, const RecipeOptions& options,
+util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m,
+                                               const RecipeOptions& options,
                                                util::CommandRunner& runner) {
     BuildInputs in;
     in.run = options;
@@ -29,16 +30,23 @@ util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m, const 
         // The tag archive is pinned by the lock once it was fetched.
         s.pin_on_first_use = true;
         if (m.source.empty() && fs::exists(in.lock_file))
-            if (auto lock = recipe::load_lock(in.lock_file); lock && lock->kernel.count("source") &&
-                                                              lock->kernel.at("source").size() == 64)
+            if (auto lock = recipe::load_lock(in.lock_file);
+                lock && lock->kernel.count("source") && lock->kernel.at("source").size() == 64)
                 s.source_sha256 = lock->kernel.at("source");
         if (m.source.empty() && s.source.empty())
-            return util::bad_input(fmt::format("the stock kernel {} is not a WSL release, so its source tag is unknown", w.release),
-                                   m.file.string(), "name source = \"...\" and config = \"...\" in [kernel]");
-        if ((m.stock_kernel.empty() && s.stock_kernel.empty()) || (m.stock_modules.empty() && in.stock.empty()))
-            return util::bad_input(fmt::format("release {} is not the installed WSL kernel, so its stock kernel and modules "
-                                               "are not in WSL's tools folder", w.release),
-                                   m.file.string(), "name stock-kernel and stock-modules in [kernel]");
+            return util::bad_input(
+                fmt::format(
+                    "the stock kernel {} is not a WSL release, so its source tag is unknown",
+                    w.release),
+                m.file.string(), "name source = \"...\" and config = \"...\" in [kernel]");
+        if ((m.stock_kernel.empty() && s.stock_kernel.empty()) ||
+            (m.stock_modules.empty() && in.stock.empty()))
+            return util::bad_input(
+                fmt::format(
+                    "release {} is not the installed WSL kernel, so its stock kernel and modules "
+                    "are not in WSL's tools folder",
+                    w.release),
+                m.file.string(), "name stock-kernel and stock-modules in [kernel]");
     }
     if (m.profile == "debian") {
         auto d = WSLMOD_TRY(kernel::debian_profile(m.series));
@@ -57,7 +65,8 @@ util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m, const 
     if (!m.release.empty()) s.release = m.release;
     in.allow = m.allow_drift;
     if (in.stock.empty())
-        return util::bad_input("the manifest names no stock modules", m.file.string(), "add stock-modules = \"...\" to [kernel]");
+        return util::bad_input("the manifest names no stock modules", m.file.string(),
+                               "add stock-modules = \"...\" to [kernel]");
     // The recipes, in manifest order, with their pins checked against the search path.
     auto path = recipe_path(in.run.extra);
     in.run.names.clear();
@@ -69,10 +78,12 @@ util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m, const 
             return tl::unexpected(e);
         }
         if (mr.version != "*" && mr.version != r->version)
-            return util::bad_input(fmt::format("the manifest pins {} {} but the recipe is version {}", mr.name, mr.version, r->version),
-                                   fmt::format("{}:{}", m.file.string(), mr.line),
-                                   fmt::format("write {} = \"{}\" or \"*\", or put version {} in recipes/{}", mr.name, r->version,
-                                               mr.version, mr.name));
+            return util::bad_input(
+                fmt::format("the manifest pins {} {} but the recipe is version {}", mr.name,
+                            mr.version, r->version),
+                fmt::format("{}:{}", m.file.string(), mr.line),
+                fmt::format("write {} = \"{}\" or \"*\", or put version {} in recipes/{}", mr.name,
+                            r->version, mr.version, mr.name));
         in.run.names.push_back(mr.name);
     }
     return in;
@@ -87,7 +98,8 @@ util::Result<BuildInputs> kernel_inputs(const recipe::Manifest& m, const RecipeO
 
 util::Result<recipe::Manifest> manifest_here(const std::string& missing_hint) {
     if (!fs::exists(recipe::manifest_name))
-        return util::bad_input("no wslmod.toml in this folder", fs::current_path().string(), missing_hint);
+        return util::bad_input("no wslmod.toml in this folder", fs::current_path().string(),
+                               missing_hint);
     return recipe::load_manifest(recipe::manifest_name);
 }
 

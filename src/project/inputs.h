@@ -9,7 +9,8 @@
 
 namespace wslmod::project {
 
-util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m, const RecipeOptions& options,
+util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m,
+                                               const RecipeOptions& options,
                                                util::CommandRunner& runner);
 
 // The kernel inputs only: for commands that look up the recipes themselves, or none.
@@ -17,6 +18,7 @@ util::Result<BuildInputs> kernel_inputs(const recipe::Manifest& m, const RecipeO
                                         util::CommandRunner& runner);
 
 // wslmod.toml in the current folder; `missing_hint` says what to do when there is none.
-util::Result<recipe::Manifest> manifest_here(const std::string& missing_hint = "run `wslmod init` first");
+util::Result<recipe::Manifest>
+manifest_here(const std::string& missing_hint = "run `wslmod init` first");
 
 } // namespace wslmod::project

@@ -34,7 +34,8 @@ struct InstallOutcome {
     std::optional<util::Error> failure;
 };
 
-util::Result<InstallOutcome> install_image(const InstallOptions& options, const wsl::WindowsOptions& windows,
+util::Result<InstallOutcome> install_image(const InstallOptions& options,
+                                           const wsl::WindowsOptions& windows,
                                            util::CommandRunner& runner, Reporter& reporter);
 
 } // namespace wslmod::project

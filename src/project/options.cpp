@@ -9,14 +9,18 @@ namespace wslmod::project {
 namespace fs = std::filesystem;
 
 fs::path RecipeOptions::resolved_cache() const {
-    return cache_text.empty() ? kernel::default_cache() : fs::absolute(cache_text).lexically_normal();
+    return cache_text.empty() ? kernel::default_cache()
+                              : fs::absolute(cache_text).lexically_normal();
 }
 
-unsigned RecipeOptions::job_count() const { return jobs ? jobs : std::max(1u, std::thread::hardware_concurrency()); }
+unsigned RecipeOptions::job_count() const {
+    return jobs ? jobs : std::max(1u, std::thread::hardware_concurrency());
+}
 
 std::vector<fs::path> recipe_path(const std::vector<std::string>& extra) {
     std::vector<fs::path> path(extra.begin(), extra.end());
-    for (auto& p : recipe::search_path(fs::current_path())) path.push_back(p);
+    for (auto& p : recipe::search_path(fs::current_path()))
+        path.push_back(p);
     return path;
 }
 

@@ -27,7 +27,8 @@ std::string json_inner(const std::string& s) {
 // A Windows path with its backslashes doubled, as .wslconfig wants them.
 std::string wslconfig_path(const std::string& p) {
     std::string out;
-    for (char c : p) out += c == '\\' ? std::string("\\\\") : std::string(1, c);
+    for (char c : p)
+        out += c == '\\' ? std::string("\\\\") : std::string(1, c);
     return out;
 }
 
@@ -35,7 +36,8 @@ std::string wslconfig_path(const std::string& p) {
 
 util::Result<PublishReport> publish_image(const PublishOptions& o) {
     if (!o.url.starts_with("https://") && !o.url.starts_with("http://"))
-        return util::bad_input("the URL is not http(s)", o.url, "pass where the image will be downloaded from");
+        return util::bad_input("the URL is not http(s)", o.url,
+                               "pass where the image will be downloaded from");
     auto image = fs::absolute(o.image).lexically_normal();
     auto sha = util::to_hex(WSLMOD_TRY(util::sha256_file(image)));
     auto src = WSLMOD_TRY(image::open_file_source(image));
@@ -46,22 +48,34 @@ util::Result<PublishReport> publish_image(const PublishOptions& o) {
     if (!o.lock.empty() || fs::exists(lock_file)) {
         auto lock = WSLMOD_TRY(recipe::load_lock(lock_file));
         if (lock.image != sha)
-            return util::bad_input(fmt::format("{} describes the image {}, not this one ({})", lock_file.string(),
-                                               lock.image.substr(0, 12), sha.substr(0, 12)),
-                                   image.string(), "publish the image that lock built, or run `wslmod build` first");
+            return util::bad_input(
+                fmt::format("{} describes the image {}, not this one ({})", lock_file.string(),
+                            lock.image.substr(0, 12), sha.substr(0, 12)),
+                image.string(), "publish the image that lock built, or run `wslmod build` first");
         recipes.clear();
-        for (const auto& [name, r] : lock.recipes) recipes += (recipes.empty() ? "" : ", ") + name + " " + r.version;
+        for (const auto& [name, r] : lock.recipes)
+            recipes += (recipes.empty() ? "" : ", ") + name + " " + r.version;
     }
-    auto windows_dir = o.windows_dir.empty() ? "C:\\Users\\<you>\\AppData\\Local\\wslmod\\" + release : o.windows_dir;
-    while (windows_dir.ends_with("\\")) windows_dir.pop_back();
+    auto windows_dir = o.windows_dir.empty()
+                           ? "C:\\Users\\<you>\\AppData\\Local\\wslmod\\" + release
+                           : o.windows_dir;
+    while (windows_dir.ends_with("\\"))
+        windows_dir.pop_back();
     auto name = image.filename().string();
     std::map<std::string, std::string> values{
-        {"RELEASE", release}, {"SHA256", sha}, {"RECIPES", recipes}, {"IMAGE", name}, {"URL", o.url},
-        {"HOMEPAGE", o.homepage}, {"VERSION", release + "-" + sha.substr(0, 8)},
-        {"KERNEL", wslconfig_path(windows_dir + "\\kernel")}, {"MODULES", wslconfig_path(windows_dir + "\\" + name)}};
+        {"RELEASE", release},
+        {"SHA256", sha},
+        {"RECIPES", recipes},
+        {"IMAGE", name},
+        {"URL", o.url},
+        {"HOMEPAGE", o.homepage},
+        {"VERSION", release + "-" + sha.substr(0, 8)},
+        {"KERNEL", wslconfig_path(windows_dir + "\\kernel")},
+        {"MODULES", wslconfig_path(windows_dir + "\\" + name)}};
 
     auto templates = WSLMOD_TRY(recipe::find_shipped_dir("templates", "WSLMOD_TEMPLATES"));
-    auto out = o.out.empty() ? image.parent_path() / "publish" : fs::absolute(o.out).lexically_normal();
+    auto out =
+        o.out.empty() ? image.parent_path() / "publish" : fs::absolute(o.out).lexically_normal();
     std::error_code ec;
     fs::create_directories(out, ec);
     if (ec) return util::fail(fmt::format("cannot create: {}", ec.message()), out.string());
@@ -69,18 +83,21 @@ util::Result<PublishReport> publish_image(const PublishOptions& o) {
     // The Scoop manifest: every value JSON-escaped, and the result must parse.
     auto scoop_template = templates / "publish/scoop.json";
     auto json_values = values;
-    for (auto& [k, v] : json_values) v = json_inner(v);
+    for (auto& [k, v] : json_values)
+        v = json_inner(v);
     auto scoop_text = WSLMOD_TRY(util::read_text_decompressed(scoop_template));
     auto scoop = WSLMOD_TRY(util::fill_template(scoop_text, json_values, scoop_template.string()));
     auto parsed = nlohmann::ordered_json::parse(scoop, nullptr, false);
     if (parsed.is_discarded())
-        return util::fail("the filled Scoop manifest is not JSON", scoop_template.string(), "use the template shipped with this wslmod");
+        return util::fail("the filled Scoop manifest is not JSON", scoop_template.string(),
+                          "use the template shipped with this wslmod");
     auto snippet_template = templates / "publish/wslconfig.snippet";
     auto snippet_text = WSLMOD_TRY(util::read_text_decompressed(snippet_template));
     auto snippet = WSLMOD_TRY(util::fill_template(snippet_text, values, snippet_template.string()));
 
     const std::vector<std::pair<fs::path, std::string>> files{
-        {out / (name + ".sha256"), sha + "  " + name + "\n"}, {out / "scoop.json", parsed.dump(4) + "\n"},
+        {out / (name + ".sha256"), sha + "  " + name + "\n"},
+        {out / "scoop.json", parsed.dump(4) + "\n"},
         {out / "wslconfig.snippet", snippet}};
     PublishReport report{image, release, sha, {}};
     for (const auto& [path, text] : files) {

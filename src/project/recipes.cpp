@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 util::Result<recipe::Recipe> load_named(const std::string& name, const std::vector<fs::path>& path,
                                         const engine::TreeRef& tree, util::CommandRunner& runner) {
     std::error_code ec;
-    if (name.find('/') == std::string::npos && !fs::is_directory(name, ec)) return recipe::find_recipe(path, name);
+    if (name.find('/') == std::string::npos && !fs::is_directory(name, ec))
+        return recipe::find_recipe(path, name);
     fs::path dir = fs::absolute(name).lexically_normal();
     if (dir.filename().empty()) dir = dir.parent_path();
     if (fs::exists(dir / "recipe.toml")) return recipe::load_recipe(dir);
@@ -28,7 +29,8 @@ util::Result<recipe::Recipe> load_named(const std::string& name, const std::vect
         return util::bad_input("neither recipe.toml nor dkms.conf is in this folder", dir.string(),
                                "name a recipe, a recipe folder or a DKMS source folder");
     // A DKMS source as it is: its name and version from dkms.conf; resolve_recipe does the rest.
-    auto conf = WSLMOD_TRY(recipe::recipe_from_dkms(dir, {tree.release, tree.dir, recipe::placeholder_kernel().dkms_tree}, runner));
+    auto conf = WSLMOD_TRY(recipe::recipe_from_dkms(
+        dir, {tree.release, tree.dir, recipe::placeholder_kernel().dkms_tree}, runner));
     recipe::Recipe r;
     r.name = conf.name;
     r.version = conf.version;
@@ -45,7 +47,9 @@ util::Result<engine::Target> target_of(const engine::TreeRef& tree) {
     t.config_file = (tree.dir / ".config").string();
     auto text = WSLMOD_TRY(util::read_text_decompressed(tree.dir / ".config"));
     t.config = WSLMOD_TRY(kernel::parse_config(text, t.config_file));
-    t.arch = t.config.enabled("X86_64") ? "x86_64" : t.config.enabled("ARM64") ? "aarch64" : "unknown";
+    t.arch = t.config.enabled("X86_64")  ? "x86_64"
+             : t.config.enabled("ARM64") ? "aarch64"
+                                         : "unknown";
     return t;
 }
 
@@ -53,32 +57,38 @@ util::Result<engine::Target> target_of(const engine::TreeRef& tree) {
 std::string log_tail(const fs::path& log, size_t lines) {
     std::ifstream in(log);
     std::vector<std::string> all;
-    for (std::string l; std::getline(in, l);) all.push_back(l);
+    for (std::string l; std::getline(in, l);)
+        all.push_back(l);
     std::string out;
-    for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) out += "  | " + all[i] + "\n";
+    for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
+        out += "  | " + all[i] + "\n";
     return out;
 }
 
 } // namespace
 
-util::Result<RecipeRun> run_recipes(const RecipeOptions& opt, const engine::TreeRef& tree, util::CommandRunner& runner,
-                                    Reporter& reporter) {
+util::Result<RecipeRun> run_recipes(const RecipeOptions& opt, const engine::TreeRef& tree,
+                                    util::CommandRunner& runner, Reporter& reporter) {
     if (!opt.cc_launcher.empty() && !util::find_program(opt.cc_launcher))
-        return util::bad_input(fmt::format("--cc-launcher {} is not installed", opt.cc_launcher), opt.cc_launcher,
-                               fmt::format("install it (apt install {}) or leave the option out", opt.cc_launcher));
+        return util::bad_input(
+            fmt::format("--cc-launcher {} is not installed", opt.cc_launcher), opt.cc_launcher,
+            fmt::format("install it (apt install {}) or leave the option out", opt.cc_launcher));
     const char* mf = std::getenv("MAKEFLAGS");
     std::string makeflags = mf ? mf : "";
     unsigned jobs = opt.jobs ? opt.jobs
-                             : engine::makeflags_jobs(makeflags).value_or(std::max(1u, std::thread::hardware_concurrency()));
+                             : engine::makeflags_jobs(makeflags).value_or(
+                                   std::max(1u, std::thread::hardware_concurrency()));
     auto jobserver = WSLMOD_TRY(engine::Jobserver::create(jobs, opt.jobs ? "" : makeflags));
 
     auto path = recipe_path(opt.extra);
     std::vector<recipe::Recipe> requested;
-    for (const auto& name : opt.names) requested.push_back(WSLMOD_TRY(load_named(name, path, tree, runner)));
+    for (const auto& name : opt.names)
+        requested.push_back(WSLMOD_TRY(load_named(name, path, tree, runner)));
     auto target = WSLMOD_TRY(target_of(tree));
     auto compiler = engine::compiler_identity(runner);
-    auto plan = WSLMOD_TRY(engine::plan_builds(requested, [&](const std::string& n) { return recipe::find_recipe(path, n); },
-                                              tree, target, compiler, runner));
+    auto plan = WSLMOD_TRY(engine::plan_builds(
+        requested, [&](const std::string& n) { return recipe::find_recipe(path, n); }, tree, target,
+        compiler, runner));
     if (opt.gate) WSLMOD_CHECK(opt.gate(plan));
     RecipeRun run;
     for (const auto& p : plan.recipes) {
@@ -96,14 +106,21 @@ util::Result<RecipeRun> run_recipes(const RecipeOptions& opt, const engine::Tree
     for (const auto& o : run.result.outcomes) {
         if (o.build) {
             auto mods = nlohmann::json::array();
-            for (const auto& m : o.build->modules) mods.push_back({{"name", m.name}, {"dest", m.dest}, {"file", m.file.string()}});
-            run.builds.push_back({{"recipe", o.recipe}, {"key", o.build->key}, {"cached", o.build->cached},
-                                  {"seconds", o.build->seconds}, {"requested", o.requested},
-                                  {"log", o.build->log.string()}, {"modules", mods}});
+            for (const auto& m : o.build->modules)
+                mods.push_back({{"name", m.name}, {"dest", m.dest}, {"file", m.file.string()}});
+            run.builds.push_back({{"recipe", o.recipe},
+                                  {"key", o.build->key},
+                                  {"cached", o.build->cached},
+                                  {"seconds", o.build->seconds},
+                                  {"requested", o.requested},
+                                  {"log", o.build->log.string()},
+                                  {"modules", mods}});
             continue;
         }
         bool has_log = o.error->where.ends_with(".log");
-        run.failures.push_back({{"recipe", o.recipe}, {"error", o.error->message()}, {"log", has_log ? o.error->where : ""}});
+        run.failures.push_back({{"recipe", o.recipe},
+                                {"error", o.error->message()},
+                                {"log", has_log ? o.error->where : ""}});
         if (has_log) reporter.diagnostic(log_tail(o.error->where, 15));
         if (o.error->code != util::ExitCode::usage) run.all_bad_input = false;
     }
@@ -111,9 +128,10 @@ util::Result<RecipeRun> run_recipes(const RecipeOptions& opt, const engine::Tree
 }
 
 util::Error recipe_failure(const RecipeRun& run, bool keep_going) {
-    return util::Error{fmt::format("{} of {} recipes failed", run.result.failed, run.result.outcomes.size()), "",
-                       keep_going ? "see the errors above" : "see the error above; --keep-going builds the rest",
-                       run.all_bad_input ? util::ExitCode::usage : util::ExitCode::failed};
+    return util::Error{
+        fmt::format("{} of {} recipes failed", run.result.failed, run.result.outcomes.size()), "",
+        keep_going ? "see the errors above" : "see the error above; --keep-going builds the rest",
+        run.all_bad_input ? util::ExitCode::usage : util::ExitCode::failed};
 }
 
 } // namespace wslmod::project

@@ -17,16 +17,17 @@ namespace wslmod::project {
 
 struct RecipeRun {
     engine::RunResult result;
-    std::vector<recipe::Recipe> planned;                      // resolved, dependencies first
-    std::map<std::string, std::vector<std::string>> replaces; // recipe -> replaces, for every planned recipe
-    nlohmann::json builds, failures;                          // the JSON rows of `recipe build`
-    bool all_bad_input = true;                                // every failure was bad input
+    std::vector<recipe::Recipe> planned; // resolved, dependencies first
+    std::map<std::string, std::vector<std::string>>
+        replaces;                    // recipe -> replaces, for every planned recipe
+    nlohmann::json builds, failures; // the JSON rows of `recipe build`
+    bool all_bad_input = true;       // every failure was bad input
 };
 
 // Plans and builds `o.names` against `tree`, building events going to `reporter`, and each
 // failed build's log tail as a diagnostic.
-util::Result<RecipeRun> run_recipes(const RecipeOptions& o, const engine::TreeRef& tree, util::CommandRunner& runner,
-                                    Reporter& reporter);
+util::Result<RecipeRun> run_recipes(const RecipeOptions& o, const engine::TreeRef& tree,
+                                    util::CommandRunner& runner, Reporter& reporter);
 
 // The error for a run with failures.
 util::Error recipe_failure(const RecipeRun& run, bool keep_going);

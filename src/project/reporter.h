@@ -11,7 +11,7 @@
 namespace wslmod::project {
 
 class Reporter {
-public:
+  public:
     virtual ~Reporter() = default;
     // A status the next one replaces ("prepare: fetching linux-6.12.tar.xz"); `done` says the
     // last one is no longer true, before anything else is printed.

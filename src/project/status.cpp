@@ -15,18 +15,26 @@ namespace wslmod::project {
 namespace {
 namespace fs = std::filesystem;
 
-
 // The kernel inputs as the manifest names them today, digested as the lock records them.
 util::Result<std::map<std::string, std::string>> kernel_now(const BuildInputs& in) {
     std::map<std::string, std::string> out;
-    const std::pair<const char*, std::string> named[] = {{"source", in.spec.source}, {"config", in.spec.config},
-        {"stock-kernel", in.spec.stock_kernel.string()}, {"stock-modules", in.stock}, {"symvers", in.spec.symvers.string()}};
+    const std::pair<const char*, std::string> named[] = {
+        {"source", in.spec.source},
+        {"config", in.spec.config},
+        {"stock-kernel", in.spec.stock_kernel.string()},
+        {"stock-modules", in.stock},
+        {"symvers", in.spec.symvers.string()}};
     for (const auto& [name, p] : named) {
-        if (p.empty()) out[name] = "-";
-        else if (util::is_url(p)) continue; // fetched by digest: the lock's own value holds
-        else if (p.starts_with("source:")) out[name] = p; // a file of the source, which its digest covers
-        else if (!fs::exists(p)) out[name] = "missing";
-        else out[name] = WSLMOD_TRY(kernel::input_digest(p));
+        if (p.empty())
+            out[name] = "-";
+        else if (util::is_url(p))
+            continue; // fetched by digest: the lock's own value holds
+        else if (p.starts_with("source:"))
+            out[name] = p; // a file of the source, which its digest covers
+        else if (!fs::exists(p))
+            out[name] = "missing";
+        else
+            out[name] = WSLMOD_TRY(kernel::input_digest(p));
     }
     return out;
 }
@@ -38,8 +46,10 @@ bool has_module(image::FileSource& src, const std::string& prefix, const std::st
     return false;
 }
 
-util::Result<StatusReport> recorded_status(const recipe::Manifest& m, const std::optional<recipe::Lock>& lock,
-                                    const BuildInputs& in, const std::vector<fs::path>& path) {
+util::Result<StatusReport> recorded_status(const recipe::Manifest& m,
+                                           const std::optional<recipe::Lock>& lock,
+                                           const BuildInputs& in,
+                                           const std::vector<fs::path>& path) {
     StatusReport st;
     if (!lock) {
         st.outdated.push_back("there is no wslmod.lock: the project was never built");
@@ -50,7 +60,8 @@ util::Result<StatusReport> recorded_status(const recipe::Manifest& m, const std:
     for (const auto& mr : m.recipes) {
         auto it = lock->recipes.find(mr.name);
         if (it == lock->recipes.end()) {
-            st.outdated.push_back(fmt::format("recipe {} is in the manifest but not built", mr.name));
+            st.outdated.push_back(
+                fmt::format("recipe {} is in the manifest but not built", mr.name));
             continue;
         }
         auto r = recipe::find_recipe(path, mr.name);
@@ -61,7 +72,8 @@ util::Result<StatusReport> recorded_status(const recipe::Manifest& m, const std:
         auto now = WSLMOD_TRY(recipe::lock_recipe(*r));
         now.version = r->version.empty() ? it->second.version : r->version;
         now.archive = r->url.empty() ? it->second.archive : now.archive;
-        for (auto& d : recipe::recipe_differences(mr.name, it->second, now)) st.outdated.push_back(d);
+        for (auto& d : recipe::recipe_differences(mr.name, it->second, now))
+            st.outdated.push_back(d);
     }
     // The image: there, the locked one, with every locked module.
     std::error_code ec;
@@ -70,13 +82,16 @@ util::Result<StatusReport> recorded_status(const recipe::Manifest& m, const std:
     } else {
         st.image_sha256 = util::to_hex(WSLMOD_TRY(util::sha256_file(in.output)));
         if (st.image_sha256 != lock->image)
-            st.outdated.push_back(fmt::format("the image's sha256 {} is not the locked {}", st.image_sha256.substr(0, 12),
+            st.outdated.push_back(fmt::format("the image's sha256 {} is not the locked {}",
+                                              st.image_sha256.substr(0, 12),
                                               lock->image.substr(0, 12)));
         auto src = WSLMOD_TRY(image::open_file_source(in.output));
         auto prefix = in.layout == "artifacts" ? lock->release + "/modules/" : std::string();
         for (const auto& [name, r] : lock->recipes)
             for (const auto& mod : r.modules)
-                if (!has_module(*src, prefix, mod)) st.outdated.push_back(fmt::format("module {} of {} is not in the image", mod, name));
+                if (!has_module(*src, prefix, mod))
+                    st.outdated.push_back(
+                        fmt::format("module {} of {} is not in the image", mod, name));
     }
     // Stale: a kernel input changed, as after a WSL update.
     auto kernel = WSLMOD_TRY(kernel_now(in));
@@ -89,7 +104,8 @@ util::Result<StatusReport> recorded_status(const recipe::Manifest& m, const std:
             if (bytes) {
                 auto header = kernel::parse_bzimage(*bytes, in.spec.stock_kernel.string());
                 if (header && header->release != lock->release)
-                    what = fmt::format("the stock kernel is now {}, the image is for {}", header->release, lock->release);
+                    what = fmt::format("the stock kernel is now {}, the image is for {}",
+                                       header->release, lock->release);
             }
         }
         st.stale.push_back(what);
@@ -97,10 +113,11 @@ util::Result<StatusReport> recorded_status(const recipe::Manifest& m, const std:
     return st;
 }
 
-
-std::optional<Installed> installed_state(const wsl::WindowsOptions& options, util::CommandRunner& runner,
+std::optional<Installed> installed_state(const wsl::WindowsOptions& options,
+                                         util::CommandRunner& runner,
                                          const std::string& image_sha256, StatusReport& st) {
-    if (options.root.empty() && !wsl::detect(options).wsl2() && !util::find_program("wslpath")) return std::nullopt;
+    if (options.root.empty() && !wsl::detect(options).wsl2() && !util::find_program("wslpath"))
+        return std::nullopt;
     wsl::Windows windows(options, runner);
     auto target = wsl::install_target(windows);
     if (!target) return std::nullopt;
@@ -110,23 +127,28 @@ std::optional<Installed> installed_state(const wsl::WindowsOptions& options, uti
     out.bad = state->bad;
     for (const auto& b : state->bad)
         if (b.image_sha256 == image_sha256)
-            st.outdated.push_back(fmt::format("this image was rolled back from on {} (marked bad): rebuild, or install with --force", b.at));
+            st.outdated.push_back(fmt::format("this image was rolled back from on {} (marked bad): "
+                                              "rebuild, or install with --force",
+                                              b.at));
     if (!state->current) return out;
     out.current = state->generations[static_cast<size_t>(*state->current)];
     out.this_image = out.current->image_sha256 == image_sha256;
     if (auto tools = windows.tools(); tools && fs::exists(*tools / "kernel")) {
         auto sha = util::sha256_file(*tools / "kernel");
         if (sha && util::to_hex(*sha) != out.current->kernel_sha256)
-            st.stale.push_back(fmt::format("WSL's stock kernel {} changed since generation {} was installed (a WSL update?)",
-                                           (*tools / "kernel").string(), out.current->id));
+            st.stale.push_back(fmt::format(
+                "WSL's stock kernel {} changed since generation {} was installed (a WSL update?)",
+                (*tools / "kernel").string(), out.current->id));
     }
     return out;
 }
 
 } // namespace
 
-util::Result<StatusReport> project_status(const recipe::Manifest& m, const std::vector<std::string>& extra_recipes,
-                                          const wsl::WindowsOptions& windows, util::CommandRunner& runner) {
+util::Result<StatusReport> project_status(const recipe::Manifest& m,
+                                          const std::vector<std::string>& extra_recipes,
+                                          const wsl::WindowsOptions& windows,
+                                          util::CommandRunner& runner) {
     RecipeOptions o;
     o.extra = extra_recipes;
     // The recipes are looked up one by one, so that one missing is reported, not fatal.

@@ -30,7 +30,9 @@ struct StatusReport {
     std::optional<Installed> installed;
 };
 
-util::Result<StatusReport> project_status(const recipe::Manifest& m, const std::vector<std::string>& extra_recipes,
-                                          const wsl::WindowsOptions& windows, util::CommandRunner& runner);
+util::Result<StatusReport> project_status(const recipe::Manifest& m,
+                                          const std::vector<std::string>& extra_recipes,
+                                          const wsl::WindowsOptions& windows,
+                                          util::CommandRunner& runner);
 
 } // namespace wslmod::project

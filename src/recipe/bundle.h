@@ -11,8 +11,9 @@
 // folders; no absolute path, no '.' or '..' component, no duplicate; at most 100,000 entries,
 // and contents of at most twenty times the bundle's size (16 MiB at least, 4 GiB at most), so a
 // decompression bomb is refused early; SHA256SUMS, wslmod.toml and wslmod.lock at most 64 MiB;
-// written through folder descriptors (util/beneath.h), holes of sparse members kept; SHA256SUMS must list exactly the other files, each with its digest.  A bundle that
-// breaks any of these is refused with the entry named, and its partial extraction is removed.
+// written through folder descriptors (util/beneath.h), holes of sparse members kept; SHA256SUMS
+// must list exactly the other files, each with its digest.  A bundle that breaks any of these is
+// refused with the entry named, and its partial extraction is removed.
 #pragma once
 
 #include <filesystem>
@@ -33,6 +34,7 @@ util::Result<void> write_bundle(const std::filesystem::path& out, std::vector<Bu
 
 // Extracts `bundle` into `dest` (which must not exist) and checks SHA256SUMS; returns the paths
 // of the files (SHA256SUMS left out).  On any error `dest` is removed again.
-util::Result<std::vector<std::string>> extract_bundle(const std::filesystem::path& bundle, const std::filesystem::path& dest);
+util::Result<std::vector<std::string>> extract_bundle(const std::filesystem::path& bundle,
+                                                      const std::filesystem::path& dest);
 
 } // namespace wslmod::recipe

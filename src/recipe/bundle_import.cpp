@@ -14,13 +14,15 @@
 namespace wslmod::recipe {
 namespace fs = std::filesystem;
 
-util::Result<OpenedBundle> open_bundle(const fs::path& bundle, const fs::path& work, const fs::path& dir) {
+util::Result<OpenedBundle> open_bundle(const fs::path& bundle, const fs::path& work,
+                                       const fs::path& dir) {
     util::RemoveOnExit cleanup{work};
     WSLMOD_TRY(extract_bundle(bundle, work));
     auto refuse = [&](const std::string& what) {
-        return tl::unexpected(util::Error{fmt::format("refusing the bundle: {}", what), bundle.string(),
-                                          "ask for a bundle made with `wslmod bundle export`; nothing was written",
-                                          util::ExitCode::usage});
+        return tl::unexpected(
+            util::Error{fmt::format("refusing the bundle: {}", what), bundle.string(),
+                        "ask for a bundle made with `wslmod bundle export`; nothing was written",
+                        util::ExitCode::usage});
     };
     for (const char* name : {manifest_name, lock_name})
         if (!fs::exists(work / name)) return refuse(fmt::format("it has no {}", name));
@@ -29,15 +31,19 @@ util::Result<OpenedBundle> open_bundle(const fs::path& bundle, const fs::path& w
     out.manifest = WSLMOD_TRY(parse_manifest(text, dir / manifest_name));
     auto& m = out.manifest;
     if (!util::is_within(m.output, dir) || m.output.lexically_normal() == dir.lexically_normal()) {
-        out.notes.push_back(fmt::format("the bundle's [output] path {} is outside {}: the image goes to {} instead",
-                                        util::quoted(m.output.string()), dir.string(), (dir / "modules.vhdx").string()));
+        out.notes.push_back(fmt::format(
+            "the bundle's [output] path {} is outside {}: the image goes to {} instead",
+            util::quoted(m.output.string()), dir.string(), (dir / "modules.vhdx").string()));
         m.output = dir / "modules.vhdx";
     }
-    for (auto [key, value] : {std::pair{"source", &m.source}, {"config", &m.config}, {"stock-kernel", &m.stock_kernel},
-                              {"stock-modules", &m.stock_modules}, {"symvers", &m.symvers}})
+    for (auto [key, value] : {std::pair{"source", &m.source},
+                              {"config", &m.config},
+                              {"stock-kernel", &m.stock_kernel},
+                              {"stock-modules", &m.stock_modules},
+                              {"symvers", &m.symvers}})
         if (!value->empty() && !util::is_url(*value) && !util::is_within(*value, dir)) {
-            out.notes.push_back(fmt::format("the bundle's [kernel] {} = {} is outside {}: dropped", key,
-                                            util::quoted(*value), dir.string()));
+            out.notes.push_back(fmt::format("the bundle's [kernel] {} = {} is outside {}: dropped",
+                                            key, util::quoted(*value), dir.string()));
             value->clear();
         }
     out.lock = WSLMOD_TRY(load_lock(work / lock_name));
@@ -53,20 +59,24 @@ util::Result<OpenedBundle> open_bundle(const fs::path& bundle, const fs::path& w
         if (!diffs.empty()) return refuse(diffs.front() + " since its lock was written");
         for (const auto& mod : locked.modules) {
             auto ko = work / "modules" / name / (mod + ".ko");
-            if (!fs::is_regular_file(ko)) return refuse(fmt::format("module {} of recipe {} is missing", mod, name));
+            if (!fs::is_regular_file(ko))
+                return refuse(fmt::format("module {} of recipe {} is missing", mod, name));
             // Checked here, before anything is assembled: a module built for another release
             // than the lock names would only fail deep inside the build.
             auto bytes = WSLMOD_TRY(util::read_bytes(ko));
             auto vermagic = kernel::modinfo_value(bytes, "vermagic", ko.string());
             if (!vermagic || !*vermagic)
-                return refuse(fmt::format("module {} of recipe {} is not a kernel module with a vermagic", mod, name));
+                return refuse(fmt::format(
+                    "module {} of recipe {} is not a kernel module with a vermagic", mod, name));
             if (kernel::vermagic_release(**vermagic) != out.lock.release)
-                return refuse(fmt::format("module {} of recipe {} has vermagic {}, not the release its lock names ({})", mod,
-                                          name, util::quoted(**vermagic), util::quoted(out.lock.release)));
+                return refuse(fmt::format(
+                    "module {} of recipe {} has vermagic {}, not the release its lock names ({})",
+                    mod, name, util::quoted(**vermagic), util::quoted(out.lock.release)));
         }
     }
     for (const auto& mr : m.recipes)
-        if (!out.lock.recipes.count(mr.name)) return refuse(fmt::format("recipe {} is not in its lock", mr.name));
+        if (!out.lock.recipes.count(mr.name))
+            return refuse(fmt::format("recipe {} is not in its lock", mr.name));
     cleanup.release();
     return out;
 }

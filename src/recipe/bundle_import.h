@@ -21,14 +21,15 @@
 namespace wslmod::recipe {
 
 struct OpenedBundle {
-    Manifest manifest;              // paths outside the import folder dropped (see notes)
+    Manifest manifest; // paths outside the import folder dropped (see notes)
     Lock lock;
     std::vector<std::string> notes; // one sentence per path dropped
 };
 
 // Extracts `bundle` into `work` (which must not exist; removed again on any error) and checks
 // it as a project for the import folder `dir`.
-util::Result<OpenedBundle> open_bundle(const std::filesystem::path& bundle, const std::filesystem::path& work,
+util::Result<OpenedBundle> open_bundle(const std::filesystem::path& bundle,
+                                       const std::filesystem::path& work,
                                        const std::filesystem::path& dir);
 
 } // namespace wslmod::recipe

@@ -7,12 +7,15 @@
 #include <fmt/format.h>
 
 namespace wslmod::recipe {
-std::vector<std::filesystem::path> shipped_candidates(const std::string& folder, const char* env_var) {
+std::vector<std::filesystem::path> shipped_candidates(const std::string& folder,
+                                                      const char* env_var) {
     if (const char* env = std::getenv(env_var); env && *env) return {env};
     std::vector<std::filesystem::path> out;
     std::error_code ec;
     auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) out.push_back((exe.parent_path().parent_path() / "share/wslmod" / folder).lexically_normal());
+    if (!ec)
+        out.push_back(
+            (exe.parent_path().parent_path() / "share/wslmod" / folder).lexically_normal());
     if (std::string built_from = WSLMOD_BUILT_FROM; !built_from.empty())
         out.push_back(std::filesystem::path(built_from) / folder);
     return out;
@@ -28,12 +31,14 @@ std::filesystem::path shipped_dir(const std::string& folder, const char* env_var
 namespace {
 std::string joined(const std::vector<std::filesystem::path>& dirs) {
     std::string out;
-    for (const auto& d : dirs) out += (out.empty() ? "" : ", ") + d.string();
+    for (const auto& d : dirs)
+        out += (out.empty() ? "" : ", ") + d.string();
     return out;
 }
 } // namespace
 
-util::Result<std::filesystem::path> find_shipped_dir(const std::string& folder, const char* env_var) {
+util::Result<std::filesystem::path> find_shipped_dir(const std::string& folder,
+                                                     const char* env_var) {
     if (auto dir = shipped_dir(folder, env_var); !dir.empty()) return dir;
     return util::fail(fmt::format("wslmod's shipped {} folder was not found", folder),
                       fmt::format("searched {}", joined(shipped_candidates(folder, env_var))),
@@ -47,8 +52,10 @@ std::vector<std::filesystem::path> search_path(const std::filesystem::path& proj
         if (!p.empty() && std::filesystem::is_directory(p, ec)) out.push_back(p);
     };
     add(project_dir / "recipes");
-    if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) add(std::filesystem::path(x) / "wslmod/recipes");
-    else if (const char* home = std::getenv("HOME"); home && *home) add(std::filesystem::path(home) / ".config/wslmod/recipes");
+    if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x)
+        add(std::filesystem::path(x) / "wslmod/recipes");
+    else if (const char* home = std::getenv("HOME"); home && *home)
+        add(std::filesystem::path(home) / ".config/wslmod/recipes");
     add(shipped_dir("module-recipes", "WSLMOD_SHIPPED_RECIPES"));
     return out;
 }
@@ -71,7 +78,8 @@ util::Result<std::vector<Recipe>> list_recipes(const std::vector<std::filesystem
     return out;
 }
 
-util::Result<Recipe> find_recipe(const std::vector<std::filesystem::path>& path, const std::string& name) {
+util::Result<Recipe> find_recipe(const std::vector<std::filesystem::path>& path,
+                                 const std::string& name) {
     WSLMOD_CHECK(check_recipe_name(name, "recipe name"));
     for (const auto& dir : path)
         if (std::filesystem::exists(dir / name / "recipe.toml")) return load_recipe(dir / name);

@@ -18,13 +18,15 @@ namespace wslmod::recipe {
 //   3. <source>/<folder>, the source tree this binary was built from (a path compiled in, unless
 //      configured with -DWSLMOD_FIND_SOURCE_TREE=OFF as packages are), so that a build folder
 //      anywhere works without installing.
-std::vector<std::filesystem::path> shipped_candidates(const std::string& folder, const char* env_var);
+std::vector<std::filesystem::path> shipped_candidates(const std::string& folder,
+                                                      const char* env_var);
 
 // The first of shipped_candidates that is a folder; empty when there is none.
 std::filesystem::path shipped_dir(const std::string& folder, const char* env_var);
 
 // The same, or an error that names every folder searched and the override.
-util::Result<std::filesystem::path> find_shipped_dir(const std::string& folder, const char* env_var);
+util::Result<std::filesystem::path> find_shipped_dir(const std::string& folder,
+                                                     const char* env_var);
 
 // The search path for a project in `project_dir` (existing folders only).
 std::vector<std::filesystem::path> search_path(const std::filesystem::path& project_dir);
@@ -34,6 +36,7 @@ std::vector<std::filesystem::path> search_path(const std::filesystem::path& proj
 util::Result<std::vector<Recipe>> list_recipes(const std::vector<std::filesystem::path>& path);
 
 // The recipe called `name`.
-util::Result<Recipe> find_recipe(const std::vector<std::filesystem::path>& path, const std::string& name);
+util::Result<Recipe> find_recipe(const std::vector<std::filesystem::path>& path,
+                                 const std::string& name);
 
 } // namespace wslmod::recipe

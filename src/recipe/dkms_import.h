@@ -21,11 +21,12 @@
 namespace wslmod::recipe {
 
 struct ImportResult {
-    Recipe recipe;                // as read back from OUT
+    Recipe recipe;                    // as read back from OUT
     std::vector<std::string> ignored; // "VARIABLE: why" for what the import left out
 };
 
-util::Result<ImportResult> import_dkms(const std::filesystem::path& dir, const std::filesystem::path& out,
+util::Result<ImportResult> import_dkms(const std::filesystem::path& dir,
+                                       const std::filesystem::path& out,
                                        const std::vector<std::filesystem::path>& extra_patches,
                                        const DkmsKernel& kernel, util::CommandRunner& runner);
 

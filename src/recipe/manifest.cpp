@@ -14,7 +14,9 @@ namespace wslmod::recipe {
 namespace fs = std::filesystem;
 namespace {
 
-bool is_url(const std::string& s) { return s.find("://") != std::string::npos; }
+bool is_url(const std::string& s) {
+    return s.find("://") != std::string::npos;
+}
 
 // Lines of `text`, each with its line ending.
 std::vector<std::string> lines_of(std::string_view text) {
@@ -58,59 +60,76 @@ util::Result<Manifest> parse_manifest(std::string_view text, const fs::path& fil
     try {
         doc = toml::parse(text, file.string());
     } catch (const toml::parse_error& e) {
-        return util::bad_input(std::string(e.description()), r.at(e.source()), "fix the TOML syntax");
+        return util::bad_input(std::string(e.description()), r.at(e.source()),
+                               "fix the TOML syntax");
     }
     WSLMOD_CHECK(r.only(doc, {"kernel", "recipes", "output"}, ""));
     Manifest m;
     m.file = file;
     m.dir = file.parent_path();
     m.output = m.dir / "modules.vhdx";
-    auto path_of = [&](const std::string& v) { return v.empty() || is_url(v) ? v : (m.dir / v).lexically_normal().string(); };
+    auto path_of = [&](const std::string& v) {
+        return v.empty() || is_url(v) ? v : (m.dir / v).lexically_normal().string();
+    };
 
     if (auto* k = doc["kernel"].node()) {
         auto* t = k->as_table();
         if (!t) return util::bad_input("[kernel] must be a table", r.at(*k));
-        WSLMOD_CHECK(r.only(*t, {"profile", "series", "source", "source-sha256", "config", "stock-kernel", "stock-modules",
-                                 "symvers", "release", "allow-drift"},
+        WSLMOD_CHECK(r.only(*t,
+                            {"profile", "series", "source", "source-sha256", "config",
+                             "stock-kernel", "stock-modules", "symvers", "release", "allow-drift"},
                             " in [kernel]"));
         struct Field {
             const char* key;
             std::string* out;
             bool path;
         };
-        for (auto f : {Field{"profile", &m.profile, false}, Field{"series", &m.series, false}, Field{"source", &m.source, true},
-                       Field{"source-sha256", &m.source_sha256, false}, Field{"config", &m.config, true},
-                       Field{"stock-kernel", &m.stock_kernel, true}, Field{"stock-modules", &m.stock_modules, true},
-                       Field{"symvers", &m.symvers, true}, Field{"release", &m.release, false}}) {
+        for (auto f :
+             {Field{"profile", &m.profile, false}, Field{"series", &m.series, false},
+              Field{"source", &m.source, true}, Field{"source-sha256", &m.source_sha256, false},
+              Field{"config", &m.config, true}, Field{"stock-kernel", &m.stock_kernel, true},
+              Field{"stock-modules", &m.stock_modules, true}, Field{"symvers", &m.symvers, true},
+              Field{"release", &m.release, false}}) {
             if (auto* n = t->get(f.key)) {
                 auto v = WSLMOD_TRY(r.string(*n, f.key));
                 *f.out = f.path ? path_of(v) : v;
             }
         }
-        if (auto* n = t->get("allow-drift")) m.allow_drift = WSLMOD_TRY(r.strings(*n, "allow-drift"));
+        if (auto* n = t->get("allow-drift"))
+            m.allow_drift = WSLMOD_TRY(r.strings(*n, "allow-drift"));
         if (m.profile != "wsl" && m.profile != "debian" && m.profile != "custom")
-            return util::bad_input(fmt::format("unknown profile '{}'", m.profile), r.at(*t->get("profile")),
+            return util::bad_input(fmt::format("unknown profile '{}'", m.profile),
+                                   r.at(*t->get("profile")),
                                    "use profile = \"wsl\", \"debian\" or \"custom\"");
         static const std::regex series(R"(^\d+\.\d+$)");
         if (!std::regex_match(m.series, series))
             return util::bad_input(fmt::format("series '{}' is not a kernel series", m.series),
-                                   t->get("series") ? r.at(*t->get("series")) : file.string(), "write series = \"6.12\"");
+                                   t->get("series") ? r.at(*t->get("series")) : file.string(),
+                                   "write series = \"6.12\"");
         if (m.profile == "custom" && m.source.empty())
-            return util::bad_input("profile \"custom\" needs source, config and stock-kernel", r.at(*t),
-                                   "add source = \"...\" (and config, stock-kernel, stock-modules) to [kernel]");
+            return util::bad_input(
+                "profile \"custom\" needs source, config and stock-kernel", r.at(*t),
+                "add source = \"...\" (and config, stock-kernel, stock-modules) to [kernel]");
     }
     if (auto* n = doc["recipes"].node()) {
         auto* t = n->as_table();
-        if (!t) return util::bad_input("[recipes] must be a table", r.at(*n), "write [recipes] and one line per recipe: hello = \"*\"");
+        if (!t)
+            return util::bad_input("[recipes] must be a table", r.at(*n),
+                                   "write [recipes] and one line per recipe: hello = \"*\"");
         for (auto&& [k, v] : *t) {
             auto version = v.value<std::string>();
             if (!version)
-                return util::bad_input(fmt::format("recipe '{}' must be set to a version string", k.str()), r.at(k.source()),
-                                       fmt::format("write {} = \"*\" (any version) or a version such as \"1.0\"", toml_key(std::string(k.str()))));
+                return util::bad_input(
+                    fmt::format("recipe '{}' must be set to a version string", k.str()),
+                    r.at(k.source()),
+                    fmt::format("write {} = \"*\" (any version) or a version such as \"1.0\"",
+                                toml_key(std::string(k.str()))));
             WSLMOD_CHECK(check_recipe_name(k.str(), r.at(k.source())));
-            m.recipes.push_back({std::string(k.str()), *version, static_cast<int>(k.source().begin.line)});
+            m.recipes.push_back(
+                {std::string(k.str()), *version, static_cast<int>(k.source().begin.line)});
         }
-        std::sort(m.recipes.begin(), m.recipes.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
+        std::sort(m.recipes.begin(), m.recipes.end(),
+                  [](const auto& a, const auto& b) { return a.line < b.line; });
     }
     if (auto* n = doc["output"].node()) {
         auto* t = n->as_table();
@@ -118,13 +137,15 @@ util::Result<Manifest> parse_manifest(std::string_view text, const fs::path& fil
         WSLMOD_CHECK(r.only(*t, {"path", "layout"}, " in [output]"));
         if (auto* p = t->get("path")) {
             auto v = WSLMOD_TRY(r.string(*p, "path"));
-            if (v.empty()) return util::bad_input("path is empty", r.at(*p), "write path = \"modules.vhdx\"");
+            if (v.empty())
+                return util::bad_input("path is empty", r.at(*p), "write path = \"modules.vhdx\"");
             m.output = (m.dir / v).lexically_normal();
         }
         if (auto* l = t->get("layout")) {
             m.layout = WSLMOD_TRY(r.string(*l, "layout"));
             if (m.layout != "flat" && m.layout != "artifacts")
-                return util::bad_input(fmt::format("unknown layout '{}'", m.layout), r.at(*l), "use \"flat\" or \"artifacts\"");
+                return util::bad_input(fmt::format("unknown layout '{}'", m.layout), r.at(*l),
+                                       "use \"flat\" or \"artifacts\"");
         }
     }
     return m;
@@ -133,7 +154,8 @@ util::Result<Manifest> parse_manifest(std::string_view text, const fs::path& fil
 util::Result<Manifest> load_manifest(const fs::path& file) {
     std::error_code ec;
     if (!fs::exists(file, ec))
-        return util::bad_input("no wslmod.toml here", file.string(), "run `wslmod init` first, or pass the kernel with flags");
+        return util::bad_input("no wslmod.toml here", file.string(),
+                               "run `wslmod init` first, or pass the kernel with flags");
     auto text = WSLMOD_TRY(util::read_text_decompressed(file));
     return parse_manifest(text, fs::absolute(file));
 }
@@ -141,27 +163,39 @@ util::Result<Manifest> load_manifest(const fs::path& file) {
 std::string manifest_text(const std::string& profile, const std::string& series) {
     std::string kernel;
     if (profile == "debian")
-        kernel = fmt::format("# The Debian {} kernel packages (linux-source, linux-image, linux-headers at one version)\n"
+        kernel = fmt::format("# The Debian {} kernel packages (linux-source, linux-image, "
+                             "linux-headers at one version)\n"
                              "# stand in for a stock kernel; scripts/setup fetches them.\n"
                              "profile = \"debian\"\nseries = \"{}\"\n",
                              series, series);
     else if (profile == "wsl")
-        kernel = "# The kernel WSL runs: its release from tools\\kernel, the source from the tag\n"
-                 "# linux-msft-wsl-<version> of microsoft/WSL2-Linux-Kernel (pinned in wslmod.lock), the config\n"
-                 "# from that source, the stock modules from tools\\modules.vhd.\nprofile = \"wsl\"\n"
-                 "# release = \"6.6.87.2-microsoft-standard-WSL2\"  # another published WSL kernel (name its\n"
-                 "#                                                 # stock-kernel and stock-modules too)\n"
-                 "# source = \"linux-msft-wsl-6.6.87.2.tar.gz\"     # offline: the tag archive, not fetched\n"
-                 "# config = \"config-wsl\"                         # offline: instead of the source's own\n";
+        kernel =
+            "# The kernel WSL runs: its release from tools\\kernel, the source from the tag\n"
+            "# linux-msft-wsl-<version> of microsoft/WSL2-Linux-Kernel (pinned in wslmod.lock), "
+            "the config\n"
+            "# from that source, the stock modules from tools\\modules.vhd.\nprofile = \"wsl\"\n"
+            "# release = \"6.6.87.2-microsoft-standard-WSL2\"  # another published WSL kernel "
+            "(name its\n"
+            "#                                                 # stock-kernel and stock-modules "
+            "too)\n"
+            "# source = \"linux-msft-wsl-6.6.87.2.tar.gz\"     # offline: the tag archive, not "
+            "fetched\n"
+            "# config = \"config-wsl\"                         # offline: instead of the source's "
+            "own\n";
     else
-        kernel = "profile = \"custom\"\nsource = \"linux.tar.xz\"          # the source of the stock kernel's release\n"
+        kernel = "profile = \"custom\"\nsource = \"linux.tar.xz\"          # the source of the "
+                 "stock kernel's release\n"
                  "config = \"config\"                 # its published config\n"
                  "stock-kernel = \"bzImage\"          # the stock kernel image\n"
                  "stock-modules = \"modules.vhd\"     # its modules: folder or VHD/VHDX image\n";
-    return "# wslmod project manifest: `wslmod add NAME` adds a recipe and rebuilds the image.\n\n[kernel]\n" + kernel +
-           "\n# Recipes in the image, from recipes/, ~/.config/wslmod/recipes, then the shipped ones.\n"
+    return "# wslmod project manifest: `wslmod add NAME` adds a recipe and rebuilds the "
+           "image.\n\n[kernel]\n" +
+           kernel +
+           "\n# Recipes in the image, from recipes/, ~/.config/wslmod/recipes, then the shipped "
+           "ones.\n"
            "# \"*\" takes any version; a version pins it.\n[recipes]\n\n"
-           "[output]\npath = \"modules.vhdx\"\nlayout = \"flat\"              # \"artifacts\" for <release>/modules/\n";
+           "[output]\npath = \"modules.vhdx\"\nlayout = \"flat\"              # \"artifacts\" for "
+           "<release>/modules/\n";
 }
 
 std::string add_recipes(std::string_view text, const std::vector<std::string>& names) {
@@ -186,7 +220,8 @@ std::string add_recipes(std::string_view text, const std::vector<std::string>& n
     }
     std::string added;
     for (const auto& n : names)
-        if (std::find(present.begin(), present.end(), n) == present.end() && added.find("\n" + toml_key(n) + " =") == std::string::npos) {
+        if (std::find(present.begin(), present.end(), n) == present.end() &&
+            added.find("\n" + toml_key(n) + " =") == std::string::npos) {
             added += toml_key(n) + " = \"*\"\n";
             present.push_back(n);
         }
@@ -207,7 +242,8 @@ std::string add_recipes(std::string_view text, const std::vector<std::string>& n
     return out;
 }
 
-util::Result<std::string> remove_recipes(std::string_view text, const fs::path& file, const std::vector<std::string>& names) {
+util::Result<std::string> remove_recipes(std::string_view text, const fs::path& file,
+                                         const std::vector<std::string>& names) {
     auto lines = lines_of(text);
     std::vector<bool> drop(lines.size(), false);
     for (const auto& n : names) {
@@ -221,7 +257,8 @@ util::Result<std::string> remove_recipes(std::string_view text, const fs::path& 
             if (table == "recipes" && key_of(lines[i]) == n) drop[i] = found = true;
         }
         if (!found)
-            return util::bad_input(fmt::format("recipe {} is not in the manifest", n), file.string(),
+            return util::bad_input(fmt::format("recipe {} is not in the manifest", n),
+                                   file.string(),
                                    "the [recipes] table of wslmod.toml lists the recipes it has");
     }
     std::string out;

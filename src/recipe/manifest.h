@@ -45,7 +45,8 @@ struct ManifestRecipe {
 struct Manifest {
     std::filesystem::path file, dir;
     std::string profile = "debian", series = "6.12";
-    std::string source, source_sha256, config, stock_kernel, stock_modules, symvers, release; // paths absolute
+    std::string source, source_sha256, config, stock_kernel, stock_modules, symvers,
+        release; // paths absolute
     std::vector<std::string> allow_drift;
     std::vector<ManifestRecipe> recipes;
     std::filesystem::path output; // absolute

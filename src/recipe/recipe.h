@@ -16,8 +16,8 @@
 //                             make -C <tree> M=<build> modules), run by bash in the build folder
 //                             with kernelver, kernel_source_dir, build_dir and arch exported,
 //                   pre-build = "./configure", post-build = "...",  (same environment)
-//                   modules = ["name", { name = "x", dest = "kernel/drivers/...", location = "src" }]
-//                   (dest defaults to extra/<recipe>/; location is the folder below the build
+//                   modules = ["name", { name = "x", dest = "kernel/drivers/...", location = "src"
+//                   }] (dest defaults to extra/<recipe>/; location is the folder below the build
 //                   folder where the .ko appears, default: found anywhere, once)
 //                   A dkms source may leave modules out: dkms.conf names them.
 //   [requires]      kernel = ">=6.1, <6.19"   kernel-match = "^6\\.12\\."   (a regex)
@@ -61,21 +61,21 @@ struct Recipe {
     std::filesystem::path dir, file;
     std::string name, version, summary, license, homepage;
     SourceKind source = SourceKind::path;
-    std::vector<std::string> kernel_tree;     // kernel_tree: folders of the kernel source
+    std::vector<std::string> kernel_tree;       // kernel_tree: folders of the kernel source
     std::map<std::string, std::string> kconfig; // kernel_tree: OPTION (without CONFIG_) -> "m"
-    std::filesystem::path path;               // path (absolute, inside dir)
-    std::string url, sha256;                  // url
-    std::filesystem::path dkms;               // dkms (absolute, inside dir)
+    std::filesystem::path path;                 // path (absolute, inside dir)
+    std::string url, sha256;                    // url
+    std::filesystem::path dkms;                 // dkms (absolute, inside dir)
     std::vector<std::filesystem::path> patches; // absolute, inside dir, in order
     std::vector<std::string> make_args;
     std::map<std::string, std::string> make_env;
-    std::string command;                      // empty: Kbuild's default
-    std::string pre_build, post_build;        // shell commands, may be empty
+    std::string command;               // empty: Kbuild's default
+    std::string pre_build, post_build; // shell commands, may be empty
     std::vector<ModuleSpec> modules;
     std::vector<std::string> depends, replaces;
-    std::vector<VersionBound> kernel;         // all must hold
-    std::string kernel_match;                 // ECMAScript regex the release must match; empty: any
-    std::vector<std::string> arch;            // empty: any
+    std::vector<VersionBound> kernel; // all must hold
+    std::string kernel_match;         // ECMAScript regex the release must match; empty: any
+    std::vector<std::string> arch;    // empty: any
     std::vector<ConfigCondition> config;
 };
 

@@ -11,11 +11,13 @@ namespace wslmod::util {
 
 // Copies `from` to `to` (parents created); `what` names the folder in errors.  `from` itself
 // must not be a symlink; after copying, links_stay_inside(to) must hold.
-Result<void> copy_tree(const std::filesystem::path& from, const std::filesystem::path& to, const std::string& what);
+Result<void> copy_tree(const std::filesystem::path& from, const std::filesystem::path& to,
+                       const std::string& what);
 
 // Every symlink below `root`, resolved fully (through other symlinks too), stays inside it.
 // The lexical check alone misses a link whose path runs through another link.
 // Errors name `shown` (the original folder or a URL) instead of `root` when it is given.
-Result<void> links_stay_inside(const std::filesystem::path& root, const std::string& what, const std::string& shown = {});
+Result<void> links_stay_inside(const std::filesystem::path& root, const std::string& what,
+                               const std::string& shown = {});
 
 } // namespace wslmod::util

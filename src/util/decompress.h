@@ -16,7 +16,8 @@ namespace wslmod::util {
 // The decompressed bytes of `data`; `origin` names it in errors.  Data that is not compressed,
 // or that is damaged or truncated, is an error.  Trailing bytes after the stream are errors too:
 // callers strip trailers they know (such as the size a bzImage appends to its payload).
-Result<std::vector<std::byte>> decompress(std::span<const std::byte> data, const std::string& origin);
+Result<std::vector<std::byte>> decompress(std::span<const std::byte> data,
+                                          const std::string& origin);
 
 // The bytes of `data`, decompressed when its magic says so: a kernel module may be stored as
 // .ko, .ko.xz, .ko.zst or .ko.gz and is read the same way.

@@ -52,6 +52,5 @@ inline tl::unexpected<Error> bad_input(std::string what, std::string where = {},
 #define WSLMOD_CHECK(...)                                                                          \
     do {                                                                                           \
         auto wslmod_check_result_ = (__VA_ARGS__);                                                 \
-        if (!wslmod_check_result_)                                                                 \
-            return tl::unexpected(std::move(wslmod_check_result_).error());                        \
+        if (!wslmod_check_result_) return tl::unexpected(std::move(wslmod_check_result_).error()); \
     } while (0)

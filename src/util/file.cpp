@@ -20,19 +20,26 @@ namespace {
 
 Result<void> write_with(const std::filesystem::path& path, std::string_view data, int flags) {
     if (write_fails(path.string()))
-        return fail(fmt::format("cannot write: {} (WSLMOD_FAIL_WRITES)", strerror(ENOSPC)), path.string(), "check free disk space");
+        return fail(fmt::format("cannot write: {} (WSLMOD_FAIL_WRITES)", strerror(ENOSPC)),
+                    path.string(), "check free disk space");
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0666);
     if (fd < 0) return fail(fmt::format("cannot write: {}", strerror(errno)), path.string());
     auto written = write_all(fd, data, path.string());
-    if (::close(fd) != 0 && written) return fail(fmt::format("cannot write: {}", strerror(errno)), path.string(), "check free disk space");
+    if (::close(fd) != 0 && written)
+        return fail(fmt::format("cannot write: {}", strerror(errno)), path.string(),
+                    "check free disk space");
     return written;
 }
 
 } // namespace
 
-Result<void> write_file(const std::filesystem::path& path, std::string_view data) { return write_with(path, data, O_TRUNC); }
+Result<void> write_file(const std::filesystem::path& path, std::string_view data) {
+    return write_with(path, data, O_TRUNC);
+}
 
-Result<void> append_file(const std::filesystem::path& path, std::string_view data) { return write_with(path, data, O_APPEND); }
+Result<void> append_file(const std::filesystem::path& path, std::string_view data) {
+    return write_with(path, data, O_APPEND);
+}
 
 std::optional<std::string> read_if_exists(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -47,7 +54,8 @@ Result<std::vector<std::byte>> read_bytes(const std::filesystem::path& path) {
     auto size = static_cast<size_t>(in.tellg());
     in.seekg(0);
     std::vector<std::byte> data(size);
-    if (size > 0 && !in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(size)))
+    if (size > 0 &&
+        !in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(size)))
         return fail("read failed", path.string());
     return data;
 }
@@ -55,7 +63,9 @@ Result<std::vector<std::byte>> read_bytes(const std::filesystem::path& path) {
 Result<std::string> read_text_decompressed(const std::filesystem::path& path) {
     // libarchive calls an empty file an "Unrecognized archive format"; it is an empty text.
     std::error_code ec;
-    if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) == 0 && !ec) return std::string{};
+    if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) == 0 &&
+        !ec)
+        return std::string{};
     std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
     archive_read_support_filter_all(a.get());
     archive_read_support_format_raw(a.get());

@@ -1,5 +1,6 @@
-// Whole-file writes that check every byte, and whole-file reads, with transparent decompression through libarchive's raw filters (so that
-// /proc/config.gz and xz/zstd files read like plain text).
+// Whole-file writes that check every byte, and whole-file reads, with transparent decompression
+// through libarchive's raw filters (so that /proc/config.gz and xz/zstd files read like plain
+// text).
 #pragma once
 
 #include <cstddef>

@@ -15,8 +15,9 @@
 
 namespace wslmod::util {
 
-inline Result<void> parallel_for_workers(size_t n, unsigned jobs,
-                                        const std::function<Result<void>(size_t, unsigned)>& task) {
+inline Result<void>
+parallel_for_workers(size_t n, unsigned jobs,
+                     const std::function<Result<void>(size_t, unsigned)>& task) {
     std::atomic<size_t> next{0};
     std::mutex mutex;
     std::optional<Error> error;
@@ -30,14 +31,17 @@ inline Result<void> parallel_for_workers(size_t n, unsigned jobs,
         }
     };
     std::vector<std::thread> threads;
-    for (unsigned t = 1; t < std::max(1u, jobs) && t < n; ++t) threads.emplace_back(work, t);
+    for (unsigned t = 1; t < std::max(1u, jobs) && t < n; ++t)
+        threads.emplace_back(work, t);
     work(0);
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     if (error) return tl::unexpected(*error);
     return {};
 }
 
-inline Result<void> parallel_for(size_t n, unsigned jobs, const std::function<Result<void>(size_t)>& task) {
+inline Result<void> parallel_for(size_t n, unsigned jobs,
+                                 const std::function<Result<void>(size_t)>& task) {
     return parallel_for_workers(n, jobs, [&](size_t i, unsigned) { return task(i); });
 }
 

@@ -23,16 +23,19 @@ std::vector<std::string> merged_environment(const Command& cmd) {
         std::string_view kv(*e);
         auto key = kv.substr(0, kv.find('='));
         bool replaced = false;
-        for (const auto& [k, v] : cmd.env) replaced = replaced || k == key;
+        for (const auto& [k, v] : cmd.env)
+            replaced = replaced || k == key;
         if (!replaced) out.emplace_back(kv);
     }
-    for (const auto& [k, v] : cmd.env) out.push_back(k + "=" + v);
+    for (const auto& [k, v] : cmd.env)
+        out.push_back(k + "=" + v);
     return out;
 }
 
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
     std::vector<char*> out;
-    for (auto& s : strings) out.push_back(s.data());
+    for (auto& s : strings)
+        out.push_back(s.data());
     out.push_back(nullptr);
     return out;
 }
@@ -66,15 +69,17 @@ std::string shell_quote(const std::vector<std::string>& argv) {
     std::string out;
     for (const auto& arg : argv) {
         if (!out.empty()) out += ' ';
-        bool plain = !arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                         "0123456789_-+=/.,:@%") == std::string::npos;
+        bool plain =
+            !arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                  "0123456789_-+=/.,:@%") == std::string::npos;
         if (plain) {
             out += arg;
             continue;
         }
         out += '\'';
-        for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        for (char c : arg)
+            out += c == '\'' ? std::string("'\\''") : std::string(1, c);
         out += '\'';
     }
     return out;
@@ -126,7 +131,8 @@ Result<CommandOutput> SystemRunner::run(const Command& cmd) {
     for (;;) {
         int wait_ms = -1;
         if (cmd.timeout) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+            auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
             if (left.count() <= 0) {
                 out.timed_out = true;
                 kill(-pid, SIGKILL);
@@ -154,15 +160,17 @@ Result<CommandOutput> SystemRunner::run(const Command& cmd) {
 
 void remove_stale_temporaries(const std::filesystem::path& dir) {
     std::error_code ec;
-    for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
-         it.increment(ec)) {
+    for (auto it = std::filesystem::directory_iterator(dir, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
         auto name = it->path().filename().string();
         if (!name.starts_with(".tmp-")) continue;
         auto dash = name.rfind('-'), dot = name.find(".log");
-        pid_t pid = static_cast<pid_t>(
-            std::atoi(name.substr(dash + 1, dot == std::string::npos ? std::string::npos : dot - dash - 1).c_str()));
+        pid_t pid = static_cast<pid_t>(std::atoi(
+            name.substr(dash + 1, dot == std::string::npos ? std::string::npos : dot - dash - 1)
+                .c_str()));
         std::error_code rm;
-        if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove_all(it->path(), rm);
+        if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH)
+            std::filesystem::remove_all(it->path(), rm);
     }
 }
 

@@ -21,12 +21,18 @@ struct Command {
     std::optional<std::filesystem::path> stdin_file;      // default /dev/null
 
     Command(std::vector<std::string> args) : argv(std::move(args)) {}
-    Command& in(std::filesystem::path dir) { cwd = std::move(dir); return *this; }
+    Command& in(std::filesystem::path dir) {
+        cwd = std::move(dir);
+        return *this;
+    }
     Command& with_env(std::string key, std::string value) {
         env.emplace_back(std::move(key), std::move(value));
         return *this;
     }
-    Command& with_timeout(std::chrono::milliseconds t) { timeout = t; return *this; }
+    Command& with_timeout(std::chrono::milliseconds t) {
+        timeout = t;
+        return *this;
+    }
 };
 
 struct CommandOutput {

@@ -11,8 +11,12 @@
 
 namespace wslmod::util {
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+    EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
+}
+Sha256::~Sha256() {
+    EVP_MD_CTX_free(ctx_);
+}
 
 Sha256& Sha256::update(std::span<const std::byte> data) {
     EVP_DigestUpdate(ctx_, data.data(), data.size());
@@ -33,7 +37,8 @@ Digest Sha256::finish() {
 
 std::string to_hex(std::span<const std::byte> digest) {
     std::string out;
-    for (auto b : digest) out += fmt::format("{:02x}", std::to_integer<unsigned>(b));
+    for (auto b : digest)
+        out += fmt::format("{:02x}", std::to_integer<unsigned>(b));
     return out;
 }
 

@@ -7,11 +7,15 @@
 namespace wslmod::util {
 namespace {
 
-bool placeholder_char(char c) { return std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_'; }
+bool placeholder_char(char c) {
+    return std::isupper(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+}
 
 } // namespace
 
-Result<std::string> fill_template(std::string_view text, const std::map<std::string, std::string>& values,
+Result<std::string> fill_template(std::string_view text,
+                                  const std::map<std::string, std::string>& values,
                                   const std::string& origin) {
     std::string out;
     size_t i = 0;
@@ -19,8 +23,10 @@ Result<std::string> fill_template(std::string_view text, const std::map<std::str
         auto at = text.find('@', i);
         if (at == std::string_view::npos) break;
         auto end = at + 1;
-        while (end < text.size() && placeholder_char(text[end])) ++end;
-        if (end == at + 1 || end >= text.size() || text[end] != '@') { // not a placeholder: keep the '@'
+        while (end < text.size() && placeholder_char(text[end]))
+            ++end;
+        if (end == at + 1 || end >= text.size() ||
+            text[end] != '@') { // not a placeholder: keep the '@'
             out.append(text.substr(i, at + 1 - i));
             i = at + 1;
             continue;

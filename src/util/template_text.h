@@ -13,7 +13,8 @@
 namespace wslmod::util {
 
 // `text` with every @NAME@ replaced by values.at(NAME); `origin` names the template in errors.
-Result<std::string> fill_template(std::string_view text, const std::map<std::string, std::string>& values,
+Result<std::string> fill_template(std::string_view text,
+                                  const std::map<std::string, std::string>& values,
                                   const std::string& origin);
 
 } // namespace wslmod::util

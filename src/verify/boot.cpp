@@ -6,12 +6,12 @@
 
 #include <fmt/format.h>
 
-#include "verify/initramfs.h"
 #include "modules/kmod_context.h"
 #include "util/atomic_file.h"
 #include "util/file.h"
 #include "util/process.h"
 #include "util/sha256.h"
+#include "verify/initramfs.h"
 
 namespace wslmod::verify {
 namespace {
@@ -65,9 +65,12 @@ while [ -f /cmds/$i ]; do sh /cmds/$i >/tmp/out.$i 2>&1; echo $? >/tmp/rc.$i; i=
 }
 
 std::string BootResult::describe() const {
-    std::string out = timed_out ? "boot timed out" : report.done ? "boot completed" : "boot did not complete";
+    std::string out = timed_out     ? "boot timed out"
+                      : report.done ? "boot completed"
+                                    : "boot did not complete";
     if (report.setup && report.setup->exit_code != 0)
-        out += fmt::format("; setup failed ({}): {}", report.setup->exit_code, report.setup->output);
+        out +=
+            fmt::format("; setup failed ({}): {}", report.setup->exit_code, report.setup->output);
     out += "\nqemu: " + qemu_command + "\n--- console tail ---\n" + console_tail(console, 40);
     return out;
 }
@@ -76,7 +79,8 @@ namespace {
 
 // The part of the initramfs that does not change between boots: busybox, kmod and its
 // libraries, the boot modules and their order.
-util::Result<std::vector<std::byte>> base_archive(const BootSpec& spec, util::CommandRunner& runner) {
+util::Result<std::vector<std::byte>> base_archive(const BootSpec& spec,
+                                                  util::CommandRunner& runner) {
     Initramfs ramfs;
     for (auto dir : {"/proc", "/sys", "/dev", "/tmp", "/modules", "/sbin", "/bin", "/lib/modules"})
         ramfs.add_directory(dir);
@@ -122,60 +126,81 @@ std::string base_key(const BootSpec& spec) {
         auto mtime = std::filesystem::last_write_time(p, ec).time_since_epoch().count();
         h.update(fmt::format("|{}|{}|{}", p.string(), size, mtime));
     }
-    for (const auto& m : spec.boot_module_files) h.update("|" + m.file + "|").update(m.data);
+    for (const auto& m : spec.boot_module_files)
+        h.update("|" + m.file + "|").update(m.data);
     h.update("|tree:" + spec.boot_modules_tree.string());
-    for (const auto& m : spec.boot_modules) h.update("|" + m);
+    for (const auto& m : spec.boot_modules)
+        h.update("|" + m);
     return util::to_hex(h.finish()).substr(0, 32);
 }
 
-util::Result<std::pair<std::vector<std::byte>, bool>> cached_base(const BootSpec& spec, util::CommandRunner& runner) {
+util::Result<std::pair<std::vector<std::byte>, bool>> cached_base(const BootSpec& spec,
+                                                                  util::CommandRunner& runner) {
     // A tree's files can change under the same path, so only file-given modules are cached.
-    if (spec.cache.empty() || !spec.boot_modules_tree.empty()) return std::pair{WSLMOD_TRY(base_archive(spec, runner)), false};
+    if (spec.cache.empty() || !spec.boot_modules_tree.empty())
+        return std::pair{WSLMOD_TRY(base_archive(spec, runner)), false};
     auto path = spec.cache / "verify" / ("initramfs-" + base_key(spec) + ".cpio");
     if (auto bytes = util::read_bytes(path)) return std::pair{std::move(*bytes), true};
     auto bytes = WSLMOD_TRY(base_archive(spec, runner));
     std::filesystem::create_directories(path.parent_path());
-    WSLMOD_CHECK(util::write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
+    WSLMOD_CHECK(util::write_file_atomically(
+        path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
     return std::pair{std::move(bytes), false};
 }
 
-std::vector<std::string> qemu_argv(const BootSpec& spec, const std::filesystem::path& initrd, bool kvm) {
-    std::vector<std::string> argv = {
-        "qemu-system-x86_64", "-accel", kvm ? "kvm" : "tcg",
-        "-m", "512", "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
-        "-serial", "stdio", "-no-reboot",
-        "-kernel", spec.kernel.string(), "-initrd", initrd.string(),
-        "-append", "console=ttyS0 panic=-1 rdinit=/init quiet loglevel=1"};
+std::vector<std::string> qemu_argv(const BootSpec& spec, const std::filesystem::path& initrd,
+                                   bool kvm) {
+    std::vector<std::string> argv = {"qemu-system-x86_64",
+                                     "-accel",
+                                     kvm ? "kvm" : "tcg",
+                                     "-m",
+                                     "512",
+                                     "-smp",
+                                     "1",
+                                     "-nodefaults",
+                                     "-no-user-config",
+                                     "-display",
+                                     "none",
+                                     "-serial",
+                                     "stdio",
+                                     "-no-reboot",
+                                     "-kernel",
+                                     spec.kernel.string(),
+                                     "-initrd",
+                                     initrd.string(),
+                                     "-append",
+                                     "console=ttyS0 panic=-1 rdinit=/init quiet loglevel=1"};
     if (kvm) argv.insert(argv.end(), {"-cpu", "host"});
     if (spec.disk) {
-        argv.insert(argv.end(),
-                    {"-device", "virtio-scsi-pci,id=scsi0", "-drive",
-                     fmt::format("file={},format={},if=none,id=modules,readonly=on",
-                                 spec.disk->string(), spec.disk_format),
-                     "-device", "scsi-hd,drive=modules,bus=scsi0.0,lun=0"});
+        argv.insert(argv.end(), {"-device", "virtio-scsi-pci,id=scsi0", "-drive",
+                                 fmt::format("file={},format={},if=none,id=modules,readonly=on",
+                                             spec.disk->string(), spec.disk_format),
+                                 "-device", "scsi-hd,drive=modules,bus=scsi0.0,lun=0"});
     }
     return argv;
 }
 
 // The per-boot archive: /init with a fresh nonce, and the commands.
-util::Result<std::vector<std::byte>> boot_archive(const std::vector<std::string>& commands, const std::string& nonce,
-                                                  bool expect_disk) {
+util::Result<std::vector<std::byte>> boot_archive(const std::vector<std::string>& commands,
+                                                  const std::string& nonce, bool expect_disk) {
     Initramfs ramfs;
     // busybox's shell runs its own applets ahead of PATH; the guest must use kmod's tools, as
     // WSL's /sbin/modprobe does, so each command starts with functions that call kmod.
-    const std::string prelude =
-        "for t in modprobe insmod rmmod lsmod modinfo depmod; do "
-        "eval \"$t() { /sbin/$t \\\"\\$@\\\"; }\"; done\n";
+    const std::string prelude = "for t in modprobe insmod rmmod lsmod modinfo depmod; do "
+                                "eval \"$t() { /sbin/$t \\\"\\$@\\\"; }\"; done\n";
     for (size_t i = 0; i < commands.size(); ++i)
         ramfs.add_file(fmt::format("/cmds/{}", i), prelude + commands[i] + "\n");
     ramfs.add_file("/init", init_script(commands.size(), nonce, expect_disk), 0755);
     return ramfs.build();
 }
 
-util::Result<void> write_initrd(const std::filesystem::path& path, const std::vector<std::byte>& base,
+util::Result<void> write_initrd(const std::filesystem::path& path,
+                                const std::vector<std::byte>& base,
                                 const std::vector<std::byte>& per_boot) {
-    WSLMOD_CHECK(util::write_file(path, std::string_view(reinterpret_cast<const char*>(base.data()), base.size())));
-    return util::append_file(path, std::string_view(reinterpret_cast<const char*>(per_boot.data()), per_boot.size()));
+    WSLMOD_CHECK(util::write_file(
+        path, std::string_view(reinterpret_cast<const char*>(base.data()), base.size())));
+    return util::append_file(
+        path, std::string_view(reinterpret_cast<const char*>(per_boot.data()), per_boot.size()));
 }
 
 std::string boot_id() {
@@ -186,7 +211,8 @@ std::string boot_id() {
 }
 
 // Whether KVM really runs a guest here: a bounded boot with no disk and no commands.
-bool kvm_works(const BootSpec& spec, const std::vector<std::byte>& base, util::CommandRunner& runner) {
+bool kvm_works(const BootSpec& spec, const std::vector<std::byte>& base,
+               util::CommandRunner& runner) {
     if (::access("/dev/kvm", R_OK | W_OK) != 0) return false;
     std::filesystem::path verdict;
     if (!spec.cache.empty()) {
@@ -202,7 +228,9 @@ bool kvm_works(const BootSpec& spec, const std::vector<std::byte>& base, util::C
     if (per_boot && write_initrd(probe, base, *per_boot)) {
         BootSpec bare = spec;
         bare.disk.reset();
-        auto run = runner.run(util::Command(qemu_argv(bare, probe, true)).in(spec.workdir).with_timeout(std::chrono::seconds(20)));
+        auto run = runner.run(util::Command(qemu_argv(bare, probe, true))
+                                  .in(spec.workdir)
+                                  .with_timeout(std::chrono::seconds(20)));
         works = run && !run->timed_out && parse_console(run->output, nonce).done;
     }
     if (!verdict.empty()) {
@@ -222,19 +250,23 @@ util::Result<BootResult> boot(const BootSpec& spec, util::CommandRunner& runner)
     result.initramfs_cached = cached;
     auto nonce = fresh_nonce();
     auto initrd = spec.workdir / "initramfs.cpio";
-    WSLMOD_CHECK(write_initrd(initrd, base, WSLMOD_TRY(boot_archive(spec.commands, nonce, spec.disk.has_value()))));
+    WSLMOD_CHECK(write_initrd(
+        initrd, base, WSLMOD_TRY(boot_archive(spec.commands, nonce, spec.disk.has_value()))));
 
     auto accel = spec.accel;
     if (const char* kvm = getenv("WSLMOD_QEMU_KVM"); kvm && *kvm)
         accel = std::string(kvm) == "1" ? Accel::kvm : Accel::tcg;
-    bool use_kvm = accel == Accel::kvm || (accel == Accel::automatic && kvm_works(spec, base, runner));
+    bool use_kvm =
+        accel == Accel::kvm || (accel == Accel::automatic && kvm_works(spec, base, runner));
     result.accel = use_kvm ? "kvm" : "tcg";
 
     auto argv = qemu_argv(spec, initrd, use_kvm);
     result.qemu_command = util::shell_quote(argv);
     auto started = std::chrono::steady_clock::now();
-    auto run = WSLMOD_TRY(runner.run(util::Command(argv).in(spec.workdir).with_timeout(spec.timeout)));
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    auto run =
+        WSLMOD_TRY(runner.run(util::Command(argv).in(spec.workdir).with_timeout(spec.timeout)));
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     result.console = std::move(run.output);
     result.timed_out = run.timed_out;
     result.report = parse_console(result.console, nonce);

@@ -26,9 +26,9 @@
 #include <string>
 #include <vector>
 
-#include "verify/console.h"
 #include "util/error.h"
 #include "util/process.h"
+#include "verify/console.h"
 
 namespace wslmod::verify {
 
@@ -42,7 +42,7 @@ struct BootModuleFile {
 enum class Accel { automatic, tcg, kvm };
 
 struct BootSpec {
-    std::filesystem::path kernel;             // bzImage
+    std::filesystem::path kernel;              // bzImage
     std::optional<std::filesystem::path> disk; // modules image (VHDX, VHD or raw); none: no disk
     std::string disk_format = "vhdx";          // QEMU block driver for `disk`
     std::filesystem::path boot_modules_tree;   // tree with depmod indexes; empty: all built in
@@ -51,18 +51,18 @@ struct BootSpec {
     // mount time, when no modprobe can run yet) and overlayfs.  Built-in ones are skipped.
     std::vector<std::string> boot_modules = {"virtio_scsi", "sd_mod", "crc32c_generic", "ext4",
                                              "overlay"};
-    std::vector<std::string> commands;         // each run by `sh` in the guest, in order
-    std::chrono::seconds timeout{180};         // the whole boot, killed after it
-    std::filesystem::path workdir;             // initramfs and console log go here
-    std::filesystem::path cache;               // where the initramfs base and the KVM verdict are
-                                               // kept; empty: nothing is cached
+    std::vector<std::string> commands; // each run by `sh` in the guest, in order
+    std::chrono::seconds timeout{180}; // the whole boot, killed after it
+    std::filesystem::path workdir;     // initramfs and console log go here
+    std::filesystem::path cache;       // where the initramfs base and the KVM verdict are
+                                       // kept; empty: nothing is cached
     Accel accel = Accel::tcg;
 };
 
 struct BootResult {
-    ConsoleReport report;  // setup, per-command results, dmesg
+    ConsoleReport report; // setup, per-command results, dmesg
     bool timed_out = false;
-    std::string console;   // everything QEMU printed
+    std::string console; // everything QEMU printed
     std::string qemu_command;
     std::string accel;             // "tcg" or "kvm"
     bool initramfs_cached = false; // the base part came from the cache

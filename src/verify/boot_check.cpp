@@ -22,8 +22,10 @@ bool CheckReport::ok() const {
 
 util::Result<std::vector<std::string>> recorded_added(image::FileSource& image) {
     if (!image.exists(modules::added_record_name))
-        return util::bad_input(fmt::format("the image has no {} record of the modules it adds", modules::added_record_name),
-                               image.describe(), "name the modules with --modules, or build the image with wslmod");
+        return util::bad_input(fmt::format("the image has no {} record of the modules it adds",
+                                           modules::added_record_name),
+                               image.describe(),
+                               "name the modules with --modules, or build the image with wslmod");
     auto text = WSLMOD_TRY(image.read(modules::added_record_name));
     std::vector<std::string> out;
     std::istringstream in(text);
@@ -37,10 +39,14 @@ util::Result<std::vector<std::string>> recorded_added(image::FileSource& image) 
 util::Result<CheckReport> check_boot(const CheckSpec& spec, util::CommandRunner& runner) {
     // Names go into the guest's shell: nothing but a module name's characters.
     for (const auto& m : spec.modules)
-        if (m.empty() || m.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
-            return util::bad_input("not a module name", m, "module names are letters, digits, '_' and '-'");
+        if (m.empty() || m.find_first_not_of(
+                             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+                             std::string::npos)
+            return util::bad_input("not a module name", m,
+                                   "module names are letters, digits, '_' and '-'");
     if (!util::find_program("qemu-system-x86_64"))
-        return util::fail("cannot boot the image: qemu-system-x86_64 is not here", "qemu-system-x86_64",
+        return util::fail("cannot boot the image: qemu-system-x86_64 is not here",
+                          "qemu-system-x86_64",
                           "apt install qemu-system-x86, or skip the check with --no-verify");
     CheckReport report;
     auto src = WSLMOD_TRY(image::open_file_source(spec.image));
@@ -48,20 +54,26 @@ util::Result<CheckReport> check_boot(const CheckSpec& spec, util::CommandRunner&
     auto kernel_bytes = WSLMOD_TRY(util::read_bytes(spec.kernel));
     auto header = WSLMOD_TRY(kernel::parse_bzimage(kernel_bytes, spec.kernel.string()));
     if (header.release != report.release)
-        return util::bad_input(fmt::format("the image is for {} but the kernel is {}: no module of it could load",
-                                           report.release, header.release),
-                               spec.kernel.string(), "boot the stock kernel the image was built for (--kernel)");
+        return util::bad_input(
+            fmt::format("the image is for {} but the kernel is {}: no module of it could load",
+                        report.release, header.release),
+            spec.kernel.string(), "boot the stock kernel the image was built for (--kernel)");
 
     BootSpec boot;
     boot.kernel = spec.kernel;
     boot.disk = spec.image;
     auto disk = WSLMOD_TRY(image::open_disk_image(spec.image));
-    boot.disk_format = disk.format == image::DiskFormat::vhdx ? "vhdx" : disk.format == image::DiskFormat::vhd ? "vpc" : "raw";
-    std::string builtin = src->exists("modules.builtin") ? WSLMOD_TRY(src->read("modules.builtin")) : std::string();
+    boot.disk_format = disk.format == image::DiskFormat::vhdx  ? "vhdx"
+                       : disk.format == image::DiskFormat::vhd ? "vpc"
+                                                               : "raw";
+    std::string builtin =
+        src->exists("modules.builtin") ? WSLMOD_TRY(src->read("modules.builtin")) : std::string();
     auto plan = plan_boot_modules(WSLMOD_TRY(src->read("modules.dep")), builtin, boot.boot_modules);
     boot.boot_module_files = WSLMOD_TRY(read_boot_modules(*src, plan));
-    for (const auto& f : boot.boot_module_files) report.boot_modules.push_back(f.file);
-    for (const auto& m : spec.modules) boot.commands.push_back("modprobe " + m);
+    for (const auto& f : boot.boot_module_files)
+        report.boot_modules.push_back(f.file);
+    for (const auto& m : spec.modules)
+        boot.commands.push_back("modprobe " + m);
     boot.timeout = spec.timeout;
     boot.workdir = spec.workdir;
     boot.cache = spec.cache;
@@ -71,16 +83,21 @@ util::Result<CheckReport> check_boot(const CheckSpec& spec, util::CommandRunner&
     report.accel = result.accel;
     report.initramfs_cached = result.initramfs_cached;
     if (result.timed_out)
-        return util::fail(fmt::format("the guest did not finish within {} s", spec.timeout.count()), spec.kernel.string(),
-                          "a slow machine: pass a longer --timeout; the console is in " + (spec.workdir / "console.log").string());
+        return util::fail(fmt::format("the guest did not finish within {} s", spec.timeout.count()),
+                          spec.kernel.string(),
+                          "a slow machine: pass a longer --timeout; the console is in " +
+                              (spec.workdir / "console.log").string());
     if (!result.ok()) {
-        std::string why = result.report.setup ? result.report.setup->output : console_tail(result.console, 15);
-        return util::fail("the stock kernel could not mount the image the WSL way: " + why, spec.image.string(),
+        std::string why =
+            result.report.setup ? result.report.setup->output : console_tail(result.console, 15);
+        return util::fail("the stock kernel could not mount the image the WSL way: " + why,
+                          spec.image.string(),
                           "the console is in " + (spec.workdir / "console.log").string());
     }
     for (size_t i = 0; i < spec.modules.size(); ++i) {
         const auto& c = result.report.commands.at(i);
-        report.modules.push_back(classify(spec.modules[i], c.exit_code, c.output, result.report.dmesg));
+        report.modules.push_back(
+            classify(spec.modules[i], c.exit_code, c.output, result.report.dmesg));
     }
     return report;
 }

@@ -23,8 +23,8 @@ std::string base_name(const std::string& path) {
 
 BootModulePlan plan_boot_modules(std::string_view modules_dep, std::string_view modules_builtin,
                                  const std::vector<std::string>& wanted) {
-    std::map<std::string, std::string> path_of;                  // name -> path
-    std::map<std::string, std::vector<std::string>> needs;       // path -> dependency paths
+    std::map<std::string, std::string> path_of;            // name -> path
+    std::map<std::string, std::vector<std::string>> needs; // path -> dependency paths
     std::istringstream dep{std::string(modules_dep)};
     for (std::string line; std::getline(dep, line);) {
         auto colon = line.find(':');
@@ -32,7 +32,8 @@ BootModulePlan plan_boot_modules(std::string_view modules_dep, std::string_view 
         auto path = line.substr(0, colon);
         path_of[modules::module_name(base_name(path))] = path;
         std::istringstream rest(line.substr(colon + 1));
-        for (std::string d; rest >> d;) needs[path].push_back(d);
+        for (std::string d; rest >> d;)
+            needs[path].push_back(d);
     }
     std::set<std::string> builtin;
     std::istringstream bi{std::string(modules_builtin)};
@@ -48,25 +49,31 @@ BootModulePlan plan_boot_modules(std::string_view modules_dep, std::string_view 
         placed.insert(path);
         auto it = needs.find(path);
         if (it != needs.end())
-            for (auto d = it->second.rbegin(); d != it->second.rend(); ++d) place(*d);
+            for (auto d = it->second.rbegin(); d != it->second.rend(); ++d)
+                place(*d);
         plan.paths.push_back(path);
     };
     for (const auto& w : wanted) {
         auto name = modules::kernel_name(w);
-        if (auto it = path_of.find(name); it != path_of.end()) place(it->second);
-        else if (builtin.count(name)) plan.builtin.push_back(name);
-        else plan.missing.push_back(name);
+        if (auto it = path_of.find(name); it != path_of.end())
+            place(it->second);
+        else if (builtin.count(name))
+            plan.builtin.push_back(name);
+        else
+            plan.missing.push_back(name);
     }
     return plan;
 }
 
-util::Result<std::vector<BootModuleFile>> read_boot_modules(image::FileSource& image, const BootModulePlan& plan) {
+util::Result<std::vector<BootModuleFile>> read_boot_modules(image::FileSource& image,
+                                                            const BootModulePlan& plan) {
     std::vector<BootModuleFile> out;
     for (const auto& path : plan.paths) {
         auto data = image.read(path);
         if (!data)
-            return util::fail(fmt::format("modules.dep names {}, but the image has no such file", path), image.describe(),
-                              "rebuild the image");
+            return util::fail(
+                fmt::format("modules.dep names {}, but the image has no such file", path),
+                image.describe(), "rebuild the image");
         out.push_back({base_name(path), std::move(*data)});
     }
     return out;

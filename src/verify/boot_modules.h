@@ -20,9 +20,9 @@
 namespace wslmod::verify {
 
 struct BootModulePlan {
-    std::vector<std::string> paths;    // to load, in order (dependencies first), below the root
-    std::vector<std::string> builtin;  // wanted names the kernel builds in
-    std::vector<std::string> missing;  // wanted names neither in modules.dep nor built in
+    std::vector<std::string> paths;   // to load, in order (dependencies first), below the root
+    std::vector<std::string> builtin; // wanted names the kernel builds in
+    std::vector<std::string> missing; // wanted names neither in modules.dep nor built in
 };
 
 // The load order of `wanted` (kernel names, '-' or '_') from modules.dep and modules.builtin
@@ -32,6 +32,7 @@ BootModulePlan plan_boot_modules(std::string_view modules_dep, std::string_view 
                                  const std::vector<std::string>& wanted);
 
 // The plan's files read from `image`, named for the guest.
-util::Result<std::vector<BootModuleFile>> read_boot_modules(image::FileSource& image, const BootModulePlan& plan);
+util::Result<std::vector<BootModuleFile>> read_boot_modules(image::FileSource& image,
+                                                            const BootModulePlan& plan);
 
 } // namespace wslmod::verify

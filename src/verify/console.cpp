@@ -47,10 +47,12 @@ ConsoleReport parse_console(std::string_view raw, std::string_view nonce) {
     size_t pos = 0;
     while (pos <= text.size()) {
         size_t nl = text.find('\n', pos);
-        std::string_view line(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
+        std::string_view line(text.data() + pos,
+                              (nl == std::string::npos ? text.size() : nl) - pos);
         auto marker = read_marker(line, prefix);
         if (marker && !open) {
-            if (marker->kind == "DONE") report.done = true;
+            if (marker->kind == "DONE")
+                report.done = true;
             else if (marker->kind == "SETUP-BEGIN" || marker->kind == "DMESG-BEGIN" ||
                      (marker->kind == "BEGIN" && marker->numbers.size() == 1 &&
                       marker->numbers[0] == static_cast<int>(report.commands.size())))
@@ -62,9 +64,12 @@ ConsoleReport parse_console(std::string_view raw, std::string_view nonce) {
             if (closes && !marker->numbers.empty()) {
                 if (!body.empty() && body.back() == '\n') body.pop_back(); // the marker's own
                 Section s{body, marker->numbers.back()};
-                if (*open == "SETUP-BEGIN") report.setup = s;
-                else if (*open == "DMESG-BEGIN") report.dmesg = s.output;
-                else report.commands.push_back(s);
+                if (*open == "SETUP-BEGIN")
+                    report.setup = s;
+                else if (*open == "DMESG-BEGIN")
+                    report.dmesg = s.output;
+                else
+                    report.commands.push_back(s);
                 open.reset();
             } else {
                 body.append(line).append("\n");

@@ -26,9 +26,9 @@ struct Section {
 };
 
 struct ConsoleReport {
-    bool done = false;              // the DONE marker was seen: every section is complete
-    std::optional<Section> setup;   // module loading and mounts
-    std::vector<Section> commands;  // in command order
+    bool done = false;             // the DONE marker was seen: every section is complete
+    std::optional<Section> setup;  // module loading and mounts
+    std::vector<Section> commands; // in command order
     std::string dmesg;
 };
 

@@ -23,7 +23,8 @@ void Initramfs::ensure_parents(const std::string& path) {
     std::vector<std::string> missing;
     for (auto p = parent; !p.empty() && p != "/" && p != "."; p = p.parent_path())
         if (!have.count(p.string())) missing.insert(missing.begin(), p.string());
-    for (const auto& m : missing) entries_.push_back({m, AE_IFDIR, 0755, {}});
+    for (const auto& m : missing)
+        entries_.push_back({m, AE_IFDIR, 0755, {}});
 }
 
 void Initramfs::add_directory(const std::string& path) {
@@ -52,16 +53,17 @@ void Initramfs::add_char_device(const std::string& path, unsigned major, unsigne
     entries_.push_back({path, AE_IFCHR, 0600, {}, major, minor});
 }
 
-util::Result<void> Initramfs::add_dynamic_binary(const std::string& path, const std::filesystem::path& host_binary,
+util::Result<void> Initramfs::add_dynamic_binary(const std::string& path,
+                                                 const std::filesystem::path& host_binary,
                                                  util::CommandRunner& runner) {
     WSLMOD_CHECK(add_host_file(path, host_binary, 0755));
     auto ldd = WSLMOD_TRY(runner.run({{"ldd", host_binary.string()}}));
-    if (ldd.exit_code != 0)
-        return util::fail("ldd failed: " + ldd.output, host_binary.string());
+    if (ldd.exit_code != 0) return util::fail("ldd failed: " + ldd.output, host_binary.string());
     std::istringstream lines(ldd.output);
     std::string line;
     while (std::getline(lines, line)) {
-        // "libzstd.so.1 => /lib/x86_64-linux-gnu/libzstd.so.1 (0x...)" or "/lib64/ld-linux... (0x...)"
+        // "libzstd.so.1 => /lib/x86_64-linux-gnu/libzstd.so.1 (0x...)" or "/lib64/ld-linux...
+        // (0x...)"
         auto arrow = line.find("=> ");
         auto start = arrow == std::string::npos ? line.find_first_not_of(" \t") : arrow + 3;
         if (start == std::string::npos || line[start] != '/') continue; // linux-vdso
@@ -95,7 +97,8 @@ util::Result<std::vector<std::byte>> Initramfs::build() const {
         archive_entry_set_perm(e.get(), entry.mode);
         archive_entry_set_nlink(e.get(), entry.type == AE_IFDIR ? 2 : 1);
         if (entry.type == AE_IFLNK) archive_entry_set_symlink(e.get(), entry.data.c_str());
-        if (entry.type == AE_IFCHR) archive_entry_set_rdev(e.get(), makedev(entry.major, entry.minor));
+        if (entry.type == AE_IFCHR)
+            archive_entry_set_rdev(e.get(), makedev(entry.major, entry.minor));
         archive_entry_set_size(e.get(), entry.type == AE_IFREG ? entry.data.size() : 0);
         if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK)
             return util::fail(fmt::format("cpio: {}", archive_error_string(a.get())), entry.path);

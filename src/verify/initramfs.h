@@ -26,7 +26,8 @@ class Initramfs {
     void add_char_device(const std::string& path, unsigned major, unsigned minor);
 
     // Adds `host_binary` at `path` and every shared library `ldd` names, at the paths ldd gives.
-    util::Result<void> add_dynamic_binary(const std::string& path, const std::filesystem::path& host_binary,
+    util::Result<void> add_dynamic_binary(const std::string& path,
+                                          const std::filesystem::path& host_binary,
                                           util::CommandRunner& runner);
 
     // The archive bytes (uncompressed newc: the kernel unpacks it without a decompressor).

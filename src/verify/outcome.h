@@ -20,14 +20,15 @@ namespace wslmod::verify {
 struct ModuleOutcome {
     std::string module;
     bool loaded = false;
-    std::string reason;               // empty when loaded: "symbol CRC mismatch", "vermagic mismatch", ...
-    std::string symbol;               // the symbol the kernel named, when it named one
-    std::string output;               // what modprobe printed
-    std::vector<std::string> dmesg;   // the kernel's lines about the module
-    std::string hint;                 // what to do about it
+    std::string reason; // empty when loaded: "symbol CRC mismatch", "vermagic mismatch", ...
+    std::string symbol; // the symbol the kernel named, when it named one
+    std::string output; // what modprobe printed
+    std::vector<std::string> dmesg; // the kernel's lines about the module
+    std::string hint;               // what to do about it
 };
 
 // Classifies one module's result from modprobe's exit code and output and the guest's whole dmesg.
-ModuleOutcome classify(const std::string& module, int exit_code, std::string_view output, std::string_view dmesg);
+ModuleOutcome classify(const std::string& module, int exit_code, std::string_view output,
+                       std::string_view dmesg);
 
 } // namespace wslmod::verify

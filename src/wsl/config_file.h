@@ -31,9 +31,11 @@ util::Result<std::filesystem::path> locate_config(const std::filesystem::path& w
 util::Result<ConfigFile> read_config(const std::filesystem::path& wslconfig);
 
 // Decodes bytes read earlier (a saved copy), `where` naming them in errors.
-util::Result<ConfigFile> decode_config(const std::optional<std::string>& bytes, const std::filesystem::path& where);
+util::Result<ConfigFile> decode_config(const std::optional<std::string>& bytes,
+                                       const std::filesystem::path& where);
 
 // `text` as bytes in `form`, checked to decode back to `text` (so nothing is lost on the way).
-util::Result<std::string> encode_config(const std::string& text, TextForm form, const std::filesystem::path& where);
+util::Result<std::string> encode_config(const std::string& text, TextForm form,
+                                        const std::filesystem::path& where);
 
 } // namespace wslmod::wsl

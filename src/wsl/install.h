@@ -72,7 +72,8 @@ util::Result<Target> install_target(const Windows& windows);
 
 struct Generation {
     int id = 0;
-    std::string release, dir, image_sha256, kernel_sha256, kernel, modules, wslconfig_sha256, installed_at;
+    std::string release, dir, image_sha256, kernel_sha256, kernel, modules, wslconfig_sha256,
+        installed_at;
     bool applied = false;
 };
 
@@ -82,7 +83,7 @@ struct BadImage {
 };
 
 struct InstallState {
-    bool exists = false;       // state.json is there
+    bool exists = false; // state.json is there
     std::vector<Generation> generations;
     std::vector<BadImage> bad;
     int next_id = 1;
@@ -97,13 +98,13 @@ struct InstallRequest {
     std::filesystem::path image, stock_kernel;
     std::string release;
     std::optional<std::string> load_modules; // loadKernelModules=, when asked
-    bool force = false;                     // install an image that was rolled back from, or
-                                            // replace a kernel= that wslmod did not set
+    bool force = false;                      // install an image that was rolled back from, or
+                                             // replace a kernel= that wslmod did not set
 };
 
 struct InstallReport {
     Generation generation;
-    bool unchanged = false; // the same image and kernel were already current
+    bool unchanged = false;            // the same image and kernel were already current
     std::vector<std::string> pruned;   // generation folders removed
     std::vector<std::string> warnings; // e.g. a folder Windows would not let go of
 };
@@ -113,14 +114,15 @@ util::Result<InstallReport> install(const Target& target, const InstallRequest& 
 struct RollbackReport {
     Generation from;
     std::optional<Generation> to; // none: back to the .wslconfig before the first install
-    bool byte_identical = true;   // false: .wslconfig was edited since, so only wslmod's keys changed
+    bool byte_identical = true; // false: .wslconfig was edited since, so only wslmod's keys changed
     std::vector<std::string> warnings;
 };
 
 util::Result<RollbackReport> rollback(const Target& target);
 
 struct UninstallReport {
-    bool restored_bytes = true; // false: .wslconfig was edited since, so only wslmod's keys were restored
+    bool restored_bytes =
+        true; // false: .wslconfig was edited since, so only wslmod's keys were restored
     bool original_absent = false;
     int generations_removed = 0;
     bool leftovers = false; // only files of an interrupted uninstall were there

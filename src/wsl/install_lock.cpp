@@ -25,20 +25,27 @@ util::Result<InstallLock> InstallLock::take(const fs::path& root) {
             auto line = fmt::format("{} {} {}\n", me, ::getpid(), std::time(nullptr));
             bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
             ::close(fd);
-            if (!ok) return util::fail("cannot write the install lock", path.string(), "check free disk space");
+            if (!ok)
+                return util::fail("cannot write the install lock", path.string(),
+                                  "check free disk space");
             return InstallLock(path);
         }
-        if (errno != EEXIST) return util::fail(fmt::format("cannot create the install lock: {}", std::strerror(errno)), path.string());
+        if (errno != EEXIST)
+            return util::fail(
+                fmt::format("cannot create the install lock: {}", std::strerror(errno)),
+                path.string());
         auto held = util::read_if_exists(path).value_or("");
         if (!stale(held, me)) {
-            while (!held.empty() && held.back() == '\n') held.pop_back();
+            while (!held.empty() && held.back() == '\n')
+                held.pop_back();
             return util::fail(fmt::format("another wslmod is installing ({})", held), path.string(),
                               "wait for it; if none is running, delete the lock file");
         }
         std::error_code ec;
         fs::remove(path, ec);
     }
-    return util::fail("cannot take the install lock", path.string(), "delete it if no wslmod is running");
+    return util::fail("cannot take the install lock", path.string(),
+                      "delete it if no wslmod is running");
 }
 
 InstallLock::~InstallLock() {
@@ -51,7 +58,8 @@ InstallLock::~InstallLock() {
 std::string InstallLock::identity() {
     const char* distro = std::getenv("WSL_DISTRO_NAME");
     auto boot = util::read_if_exists("/proc/sys/kernel/random/boot_id").value_or("-");
-    while (!boot.empty() && boot.back() == '\n') boot.pop_back();
+    while (!boot.empty() && boot.back() == '\n')
+        boot.pop_back();
     return fmt::format("{} {}", distro && *distro ? distro : "-", boot.empty() ? "-" : boot);
 }
 

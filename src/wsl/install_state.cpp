@@ -15,12 +15,21 @@ constexpr const char* format_name = "wslmod-install-1";
 json to_json(const InstallState& s) {
     json gens = json::array(), bad = json::array();
     for (const auto& g : s.generations)
-        gens.push_back({{"id", g.id}, {"release", g.release}, {"dir", g.dir}, {"image_sha256", g.image_sha256},
-                        {"kernel_sha256", g.kernel_sha256}, {"kernel", g.kernel}, {"modules", g.modules},
-                        {"wslconfig_sha256", g.wslconfig_sha256}, {"applied", g.applied},
+        gens.push_back({{"id", g.id},
+                        {"release", g.release},
+                        {"dir", g.dir},
+                        {"image_sha256", g.image_sha256},
+                        {"kernel_sha256", g.kernel_sha256},
+                        {"kernel", g.kernel},
+                        {"modules", g.modules},
+                        {"wslconfig_sha256", g.wslconfig_sha256},
+                        {"applied", g.applied},
                         {"installed_at", g.installed_at}});
     for (const auto& b : s.bad)
-        bad.push_back({{"image_sha256", b.image_sha256}, {"release", b.release}, {"generation", b.generation}, {"at", b.at}});
+        bad.push_back({{"image_sha256", b.image_sha256},
+                       {"release", b.release},
+                       {"generation", b.generation},
+                       {"at", b.at}});
     return {{"format", format_name}, {"generations", gens}, {"bad", bad}, {"next_id", s.next_id}};
 }
 
@@ -35,8 +44,9 @@ util::Result<InstallState> read_state_file(const std::filesystem::path& root) {
         try {
             j = json::parse(*text);
         } catch (const std::exception& e) {
-            return util::fail(fmt::format("wslmod's install record is not JSON: {}", e.what()), file.string(),
-                              "check that .wslconfig is as you want it, then delete " + root.string());
+            return util::fail(
+                fmt::format("wslmod's install record is not JSON: {}", e.what()), file.string(),
+                "check that .wslconfig is as you want it, then delete " + root.string());
         }
         if (j.value("format", "") != format_name)
             return util::fail("wslmod's install record has an unknown format", file.string(),
@@ -58,7 +68,8 @@ util::Result<InstallState> read_state_file(const std::filesystem::path& root) {
             s.generations.push_back(x);
         }
         for (const auto& b : j.value("bad", json::array()))
-            s.bad.push_back({b.value("image_sha256", ""), b.value("release", ""), b.value("at", ""), b.value("generation", 0)});
+            s.bad.push_back({b.value("image_sha256", ""), b.value("release", ""), b.value("at", ""),
+                             b.value("generation", 0)});
     }
     return s;
 }

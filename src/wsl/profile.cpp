@@ -9,15 +9,18 @@ namespace wslmod::wsl {
 namespace fs = std::filesystem;
 
 std::string source_url(const std::string& version) {
-    return fmt::format("https://github.com/microsoft/WSL2-Linux-Kernel/archive/refs/tags/linux-msft-wsl-{}.tar.gz", version);
+    return fmt::format(
+        "https://github.com/microsoft/WSL2-Linux-Kernel/archive/refs/tags/linux-msft-wsl-{}.tar.gz",
+        version);
 }
 
 util::Result<std::string> wsl_version_of(const std::string& release) {
     auto r = release;
     const std::string suffix = "-microsoft-standard-WSL2";
     if (!r.ends_with(suffix) || r.size() == suffix.size())
-        return util::bad_input("not a WSL kernel release (they end in -microsoft-standard-WSL2)", release,
-                               "use a release such as 6.6.87.2-microsoft-standard-WSL2, or profile \"custom\"");
+        return util::bad_input(
+            "not a WSL kernel release (they end in -microsoft-standard-WSL2)", release,
+            "use a release such as 6.6.87.2-microsoft-standard-WSL2, or profile \"custom\"");
     return r.substr(0, r.size() - suffix.size());
 }
 
@@ -40,9 +43,10 @@ util::Result<WslProfile> wsl_profile(const Windows& windows, const std::string& 
         p.release = release;
     } else if (installed.empty()) {
         if (!tools) return tl::unexpected(tools.error());
-        return util::bad_input("WSL's stock kernel is not here", (*tools / "kernel").string(),
-                               "set WSLMOD_WSL_TOOLS to WSL's tools folder, or name stock-kernel and stock-modules "
-                               "in wslmod.toml");
+        return util::bad_input(
+            "WSL's stock kernel is not here", (*tools / "kernel").string(),
+            "set WSLMOD_WSL_TOOLS to WSL's tools folder, or name stock-kernel and stock-modules "
+            "in wslmod.toml");
     } else {
         p.release = installed;
     }

@@ -23,7 +23,8 @@ namespace wslmod::wsl {
 
 struct WslProfile {
     std::string release, version;
-    std::filesystem::path stock_kernel, stock_modules; // empty when `release` is not the installed one
+    std::filesystem::path stock_kernel,
+        stock_modules;      // empty when `release` is not the installed one
     std::string source_url; // empty when the release is not a WSL one
     std::string config = "source:arch/x86/configs/config-wsl";
 };

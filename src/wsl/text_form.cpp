@@ -9,7 +9,9 @@ namespace {
 
 constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
-uint8_t byte(std::string_view s, size_t i) { return static_cast<uint8_t>(s[i]); }
+uint8_t byte(std::string_view s, size_t i) {
+    return static_cast<uint8_t>(s[i]);
+}
 
 // Which byte order a BOM-less file is in, judged by where its NULs are (see the header).
 Encoding guess(std::string_view b) {
@@ -38,21 +40,26 @@ util::Result<DecodedText> decode_text(std::string_view bytes, const std::string&
         d.text = std::string(bytes.substr(utf8_bom.size()));
         return d;
     }
-    if (bytes.starts_with("\xFF\xFE")) d.form = {Encoding::utf16le, true};
-    else if (bytes.starts_with("\xFE\xFF")) d.form = {Encoding::utf16be, true};
-    else d.form = {guess(bytes), false};
+    if (bytes.starts_with("\xFF\xFE"))
+        d.form = {Encoding::utf16le, true};
+    else if (bytes.starts_with("\xFE\xFF"))
+        d.form = {Encoding::utf16be, true};
+    else
+        d.form = {guess(bytes), false};
     if (d.form.encoding == Encoding::utf8) {
         d.text = std::string(bytes);
         return d;
     }
     if (bytes.size() % 2 != 0)
-        return util::bad_input(fmt::format("the file starts like {} but has an odd number of bytes ({}), so it is not "
-                                           "whole UTF-16 and cannot be edited without changing it", describe(d.form),
-                                           bytes.size()),
-                               where, "save it again from your editor (as UTF-8 to be safe)");
+        return util::bad_input(
+            fmt::format("the file starts like {} but has an odd number of bytes ({}), so it is not "
+                        "whole UTF-16 and cannot be edited without changing it",
+                        describe(d.form), bytes.size()),
+            where, "save it again from your editor (as UTF-8 to be safe)");
     const bool be = d.form.encoding == Encoding::utf16be;
     auto unit = [&](size_t i) -> uint32_t {
-        return be ? (uint32_t{byte(bytes, i)} << 8) | byte(bytes, i + 1) : (uint32_t{byte(bytes, i + 1)} << 8) | byte(bytes, i);
+        return be ? (uint32_t{byte(bytes, i)} << 8) | byte(bytes, i + 1)
+                  : (uint32_t{byte(bytes, i + 1)} << 8) | byte(bytes, i);
     };
     for (size_t i = d.form.bom ? 2 : 0; i < bytes.size(); i += 2) {
         uint32_t u = unit(i);
@@ -70,7 +77,8 @@ util::Result<DecodedText> decode_text(std::string_view bytes, const std::string&
 }
 
 std::string encode_text(std::string_view text, TextForm form) {
-    if (form.encoding == Encoding::utf8) return (form.bom ? std::string(utf8_bom) : std::string()) + std::string(text);
+    if (form.encoding == Encoding::utf8)
+        return (form.bom ? std::string(utf8_bom) : std::string()) + std::string(text);
     const bool be = form.encoding == Encoding::utf16be;
     std::string out;
     out.reserve(text.size() * 2 + 2);
@@ -82,7 +90,8 @@ std::string encode_text(std::string_view text, TextForm form) {
         size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
         if (i + n > text.size()) n = 1;
         uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
-        for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (byte(text, i + k) & 0x3F);
+        for (size_t k = 1; k < n; ++k)
+            cp = (cp << 6) | (byte(text, i + k) & 0x3F);
         if (cp >= 0x10000) {
             cp -= 0x10000;
             put_unit(out, 0xD800 + (cp >> 10), be);
@@ -118,7 +127,9 @@ bool wsl_reads(TextForm form) {
 }
 
 std::string describe(TextForm form) {
-    const char* name = form.encoding == Encoding::utf8 ? "UTF-8" : form.encoding == Encoding::utf16le ? "UTF-16LE" : "UTF-16BE";
+    const char* name = form.encoding == Encoding::utf8      ? "UTF-8"
+                       : form.encoding == Encoding::utf16le ? "UTF-16LE"
+                                                            : "UTF-16BE";
     return fmt::format("{} {} BOM", name, form.bom ? "with" : "without");
 }
 

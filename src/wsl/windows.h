@@ -3,14 +3,16 @@
 // piece can be overridden, which is how the tests stand a folder in for C:\.
 //
 //   what                   default                                  override
-//   C:\ <-> Linux paths    wslpath -u / wslpath -w                  --windows-root DIR or WSLMOD_WINDOWS_ROOT
-//                                                                   (DIR stands for C:\; no wslpath is run)
-//   %USERPROFILE%          cmd.exe /d /u /c echo %USERPROFILE%      WSLMOD_USERPROFILE (Windows form)
-//   %LOCALAPPDATA%         cmd.exe /d /u /c echo %LOCALAPPDATA%     WSLMOD_LOCALAPPDATA
-//   install root           %LOCALAPPDATA%\wslmod                    WSLMOD_INSTALL_DIR (Windows form)
-//   WSL's tools folder     C:\Program Files\WSL\tools (the MSI's)   WSLMOD_WSL_TOOLS (Windows form)
-//   wsl.exe                wsl.exe on PATH (WSL interop)            WSLMOD_WSL_EXE
-//   running release        uname -r                                 WSLMOD_KERNEL_RELEASE
+//   C:\ <-> Linux paths    wslpath -u / wslpath -w                  --windows-root DIR or
+//   WSLMOD_WINDOWS_ROOT
+//                                                                   (DIR stands for C:\; no wslpath
+//                                                                   is run)
+//   %USERPROFILE%          cmd.exe /d /u /c echo %USERPROFILE%      WSLMOD_USERPROFILE (Windows
+//   form) %LOCALAPPDATA%         cmd.exe /d /u /c echo %LOCALAPPDATA%     WSLMOD_LOCALAPPDATA
+//   install root           %LOCALAPPDATA%\wslmod                    WSLMOD_INSTALL_DIR (Windows
+//   form) WSL's tools folder     C:\Program Files\WSL\tools (the MSI's)   WSLMOD_WSL_TOOLS (Windows
+//   form) wsl.exe                wsl.exe on PATH (WSL interop)            WSLMOD_WSL_EXE running
+//   release        uname -r                                 WSLMOD_KERNEL_RELEASE
 //
 // cmd.exe runs with /u, so its output is UTF-16LE and user names outside the OEM code page
 // survive; wsl.exe --version also writes UTF-16LE (wsl_version.h decodes both).
@@ -37,10 +39,10 @@ struct WindowsOptions {
 // Is this Linux running inside WSL 2?  Read from the kernel release, WSL_DISTRO_NAME and the
 // WSLInterop binfmt entry.
 struct Detection {
-    std::string release;      // running kernel (uname -r, or WSLMOD_KERNEL_RELEASE)
+    std::string release;       // running kernel (uname -r, or WSLMOD_KERNEL_RELEASE)
     bool wsl2_release = false; // release ends in -microsoft-standard-WSL2 (optionally with '+')
-    std::string distro;       // $WSL_DISTRO_NAME
-    bool interop = false;     // /proc/sys/fs/binfmt_misc/WSLInterop (or WSLInterop-late) exists
+    std::string distro;        // $WSL_DISTRO_NAME
+    bool interop = false;      // /proc/sys/fs/binfmt_misc/WSLInterop (or WSLInterop-late) exists
     bool wsl2() const { return wsl2_release || (!distro.empty() && interop); }
 };
 Detection detect(const WindowsOptions& options);
@@ -50,7 +52,8 @@ bool is_wsl2_release(const std::string& release);
 
 class Windows {
   public:
-    Windows(WindowsOptions options, util::CommandRunner& runner) : o_(std::move(options)), runner_(&runner) {}
+    Windows(WindowsOptions options, util::CommandRunner& runner)
+        : o_(std::move(options)), runner_(&runner) {}
     const WindowsOptions& options() const { return o_; }
 
     // C:\a\b -> the Linux path; /x/y -> C:\... (the folder need not exist with --windows-root).

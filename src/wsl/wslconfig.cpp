@@ -9,10 +9,18 @@ namespace {
 
 constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
-bool hspace(char c) { return c == ' ' || c == '\t'; }
-bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool alnum(char c) { return alpha(c) || (c >= '0' && c <= '9'); }
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+bool hspace(char c) {
+    return c == ' ' || c == '\t';
+}
+bool alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool alnum(char c) {
+    return alpha(c) || (c >= '0' && c <= '9');
+}
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // strcasecmp, as ConfigKey::Matches compares names.
 bool iequals(std::string_view a, std::string_view b) {
@@ -32,10 +40,10 @@ struct Entry {
     std::string section;       // the section WSL files keys under from here on (a NUL in it: none)
     std::string name;          // header: the section name; key: the key name
     size_t value_begin = 0, value_end = 0; // key: the value as written, without trailing spaces
-    bool quoted = false;       // key: the value starts with '"'
-    bool valid = false;        // key: WSL takes the line (known escapes, quotes closed)
-    std::string value;         // key: the value as WSL reads it
-    bool soft = false;         // it ends in a CR alone
+    bool quoted = false;                   // key: the value starts with '"'
+    bool valid = false;                    // key: WSL takes the line (known escapes, quotes closed)
+    std::string value;                     // key: the value as WSL reads it
+    bool soft = false;                     // it ends in a CR alone
     bool comment_tail = false; // it ends in a comment to WSL (or WSL skips it as invalid)
     bool to_lf = false;        // WSL reads on to the next LF as comment: it ends in a comment or
                                // is invalid, and it ends softly (the lines up to that LF are
@@ -75,11 +83,20 @@ bool scan_value(std::string_view t, size_t i, Line& line, Entry& e) {
         if (c == '\\' && i + 1 < line.content_end) {
             switch (t[i + 1]) {
             case '\\':
-            case '"': e.value += t[i + 1]; break;
-            case 'b': e.value += '\b'; break;
-            case 'n': e.value += '\n'; break;
-            case 't': e.value += '\t'; break;
-            default: ok = false; // WSL skips the line (its updater still replaces the value)
+            case '"':
+                e.value += t[i + 1];
+                break;
+            case 'b':
+                e.value += '\b';
+                break;
+            case 'n':
+                e.value += '\n';
+                break;
+            case 't':
+                e.value += '\t';
+                break;
+            default:
+                ok = false; // WSL skips the line (its updater still replaces the value)
             }
             i += 2;
         } else if (c == '\\' && line.next > line.content_end && !line.soft && ok) {
@@ -89,8 +106,10 @@ bool scan_value(std::string_view t, size_t i, Line& line, Entry& e) {
             ok = false; // `\` at the end of the file, or before a CR alone (not a continuation)
             ++i;
         } else {
-            if (c == '"') in_quote = !in_quote;
-            else e.value += c;
+            if (c == '"')
+                in_quote = !in_quote;
+            else
+                e.value += c;
             ++i;
         }
         if (!hspace(c)) {
@@ -117,7 +136,8 @@ std::vector<Entry> scan(std::string_view t) {
         Line line = line_at(t, pos);
         size_t i = pos, end = line.content_end;
         bool rest_is_comment = false;
-        while (i < end && hspace(t[i])) ++i;
+        while (i < end && hspace(t[i]))
+            ++i;
         if (in_comment) {
             rest_is_comment = true;
         } else if (i < end && t[i] == '[') {
@@ -126,10 +146,12 @@ std::vector<Entry> scan(std::string_view t) {
             rest_is_comment = true;
             if (++i < end && alpha(t[i])) {
                 key.clear();
-                while (i < end && alnum(t[i])) key += t[i++];
+                while (i < end && alnum(t[i]))
+                    key += t[i++];
                 if (i < end && t[i] == ']') {
                     ++i;
-                    while (i < end && hspace(t[i])) ++i;
+                    while (i < end && hspace(t[i]))
+                        ++i;
                     if (i == end || t[i] == '#') {
                         section_len = key.size();
                         e.kind = Kind::header;
@@ -141,13 +163,16 @@ std::vector<Entry> scan(std::string_view t) {
         } else if (i < end && alpha(t[i])) {
             key.resize(section_len); // pads with NULs when an invalid header left it shorter
             size_t name = i;
-            while (i < end && alnum(t[i])) ++i;
+            while (i < end && alnum(t[i]))
+                ++i;
             e.name = std::string(t.substr(name, i - name));
-            while (i < end && hspace(t[i])) ++i;
+            while (i < end && hspace(t[i]))
+                ++i;
             rest_is_comment = true;
             if (i < end && t[i] == '=') {
                 ++i;
-                while (i < line.content_end && hspace(t[i])) ++i;
+                while (i < line.content_end && hspace(t[i]))
+                    ++i;
                 e.kind = Kind::key;
                 rest_is_comment = scan_value(t, i, line, e);
             }
@@ -182,29 +207,43 @@ std::string encode(std::string_view raw, bool quote) {
     std::string out;
     for (char c : raw) {
         switch (c) {
-        case '\\': out += "\\\\"; break;
-        case '"': out += "\\\""; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        default: out += c;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        default:
+            out += c;
         }
     }
     // Only quotes keep `#` from starting a comment, and WSL drops unquoted edge spaces.
-    if (quote || raw.find('#') != std::string_view::npos || raw.starts_with(' ') || raw.ends_with(' '))
+    if (quote || raw.find('#') != std::string_view::npos || raw.starts_with(' ') ||
+        raw.ends_with(' '))
         out = '"' + out + '"';
     return out;
 }
 
 } // namespace
 
-std::optional<std::string> get_value(std::string_view text, std::string_view section, std::string_view key) {
+std::optional<std::string> get_value(std::string_view text, std::string_view section,
+                                     std::string_view key) {
     for (const auto& e : scan(text))
         if (matches(e, section, key) && e.valid) return e.value; // the first one WSL takes wins
     return std::nullopt;
 }
 
-std::string set_value(std::string_view text, std::string_view section, std::string_view key, std::string_view value) {
+std::string set_value(std::string_view text, std::string_view section, std::string_view key,
+                      std::string_view value) {
     auto entries = scan(text);
     std::string out;
     size_t copied = 0;
@@ -214,7 +253,8 @@ std::string set_value(std::string_view text, std::string_view section, std::stri
         found = true;
         out.append(text.substr(copied, e.value_begin - copied));
         out += encode(value, e.quoted);
-        if (e.value_end == e.value_begin && e.value_end < text.size() && text[e.value_end] == '#') out += ' ';
+        if (e.value_end == e.value_begin && e.value_end < text.size() && text[e.value_end] == '#')
+            out += ' ';
         copied = e.value_end;
     }
     if (found) return out.append(text.substr(copied));
@@ -222,14 +262,19 @@ std::string set_value(std::string_view text, std::string_view section, std::stri
     // New lines go where WSL reads them: not into the comment that a line ending in a CR alone
     // carries on to the next LF.
     auto eol = eol_of(text);
-    auto reads_after = [&](const Entry& x) { return x.eol ? !x.to_lf : !(x.comment_tail && eol == "\r"); };
+    auto reads_after = [&](const Entry& x) {
+        return x.eol ? !x.to_lf : !(x.comment_tail && eol == "\r");
+    };
     auto line = std::string(key) + "=" + encode(value, false);
     for (size_t h = 0; h < entries.size(); ++h) {
         if (entries[h].kind != Kind::header || !iequals(entries[h].name, section)) continue;
         size_t last = h;
-        for (size_t j = h + 1; j < entries.size() && entries[j].kind != Kind::header && iequals(entries[j].section, section); ++j)
+        for (size_t j = h + 1; j < entries.size() && entries[j].kind != Kind::header &&
+                               iequals(entries[j].section, section);
+             ++j)
             if (entries[j].kind == Kind::key) last = j;
-        while (entries[last].to_lf && last + 1 < entries.size()) ++last;
+        while (entries[last].to_lf && last + 1 < entries.size())
+            ++last;
         const auto& after = entries[last];
         if (!reads_after(after)) continue;
         out = std::string(text.substr(0, after.end));
@@ -246,33 +291,41 @@ std::map<std::string, std::string> settings(std::string_view text) {
     for (const auto& e : scan(text)) {
         if (e.kind != Kind::key || !e.valid) continue;
         std::string name;
-        for (char c : e.section + (e.section.empty() ? "" : ".") + e.name) name += lower(c);
+        for (char c : e.section + (e.section.empty() ? "" : ".") + e.name)
+            name += lower(c);
         out.emplace(name, e.value); // the first one WSL takes wins
     }
     return out;
 }
 
-std::optional<std::string> misread(std::string_view before, std::string_view after, const std::vector<Change>& changes) {
+std::optional<std::string> misread(std::string_view before, std::string_view after,
+                                   const std::vector<Change>& changes) {
     auto want = settings(before);
     for (const auto& [name, value] : changes) {
         std::string low;
-        for (char c : name) low += lower(c);
-        if (value) want[low] = *value;
-        else want.erase(low);
+        for (char c : name)
+            low += lower(c);
+        if (value)
+            want[low] = *value;
+        else
+            want.erase(low);
     }
     auto got = settings(after);
     auto shown = [](const std::string& name) {
         std::string s;
-        for (char c : name) s += c == '\0' ? '?' : c;
+        for (char c : name)
+            s += c == '\0' ? '?' : c;
         return s;
     };
     for (const auto& [name, value] : want) {
         auto it = got.find(name);
         if (it == got.end()) return fmt::format("WSL would not read {}", shown(name));
-        if (it->second != value) return fmt::format("WSL would read {} as something else", shown(name));
+        if (it->second != value)
+            return fmt::format("WSL would read {} as something else", shown(name));
     }
     for (const auto& [name, value] : got)
-        if (!want.count(name)) return fmt::format("WSL would read a setting it did not read before: {}", shown(name));
+        if (!want.count(name))
+            return fmt::format("WSL would read a setting it did not read before: {}", shown(name));
     return std::nullopt;
 }
 
@@ -292,7 +345,8 @@ std::string remove_key(std::string_view text, std::string_view section, std::str
     bool header_gone = false;
     if (last_kept + 1 < entries.size()) {
         const auto& h = entries[last_kept];
-        if (h.kind == Kind::header && text.substr(h.begin, h.end - h.eol - h.begin) == "[" + std::string(section) + "]")
+        if (h.kind == Kind::header &&
+            text.substr(h.begin, h.end - h.eol - h.begin) == "[" + std::string(section) + "]")
             gone[last_kept] = header_gone = true;
     }
 
@@ -314,7 +368,9 @@ std::string remove_key(std::string_view text, std::string_view section, std::str
     return out;
 }
 
-std::string escape_value(std::string_view raw) { return encode(raw, false); }
+std::string escape_value(std::string_view raw) {
+    return encode(raw, false);
+}
 
 bool is_representable(std::string_view raw) {
     for (char c : raw) {
@@ -323,6 +379,5 @@ bool is_representable(std::string_view raw) {
     }
     return true;
 }
-
 
 } // namespace wslmod::wsl

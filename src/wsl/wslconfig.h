@@ -74,9 +74,9 @@ std::optional<std::string> get_value(std::string_view text, std::string_view sec
 // (duplicates, repeated [section] blocks, lines WSL skips for a bad escape), so whichever one
 // WSL reads is ours.  A missing key goes after the last key line of the first [section] block
 // (after its header when it has none) where WSL reads it: past the comment lines that a CR-only
-// line end carries on, else in the next [section] block.  A missing section is appended after one line break:
-// it ends the last line, or makes a blank line before the header when the file ends in one
-// (an empty text gets none).
+// line end carries on, else in the next [section] block.  A missing section is appended after one
+// line break: it ends the last line, or makes a blank line before the header when the file ends in
+// one (an empty text gets none).
 std::string set_value(std::string_view text, std::string_view section, std::string_view key,
                       std::string_view value);
 
@@ -106,6 +106,7 @@ using Change = std::pair<std::string, std::optional<std::string>>;
 // setting), or nullopt when it would.  The editor's result is checked with this before it is
 // written, so that no edit can hide, reveal or change a setting the user has (a line ending in a
 // CR alone can turn the lines after it into comment, see "line ends" above).
-std::optional<std::string> misread(std::string_view before, std::string_view after, const std::vector<Change>& changes);
+std::optional<std::string> misread(std::string_view before, std::string_view after,
+                                   const std::vector<Change>& changes);
 
 } // namespace wslmod::wsl

@@ -9,7 +9,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "verify/boot.h"
 #include "recipe/recipe.h"
 #include "support/catch.h"
 #include "support/debian_boot.h"
@@ -17,14 +16,19 @@
 #include "support/microsoft_image.h"
 #include "support/prereq.h"
 #include "support/run.h"
+#include "verify/boot.h"
 
 using namespace wslmod;
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path shared_cache() { return fs::path(WSLMOD_BINARY_DIR) / "tests/cache"; }
-fs::path fixture_recipes() { return fs::path(WSLMOD_SOURCE_DIR) / "tests/fixtures/recipes"; }
+fs::path shared_cache() {
+    return fs::path(WSLMOD_BINARY_DIR) / "tests/cache";
+}
+fs::path fixture_recipes() {
+    return fs::path(WSLMOD_SOURCE_DIR) / "tests/fixtures/recipes";
+}
 
 std::string kernel_name(std::string n) {
     std::replace(n.begin(), n.end(), '-', '_');
@@ -43,10 +47,13 @@ fs::path stock_image_without(const std::set<std::string>& names, const fs::path&
     for (const auto& e : fs::recursive_directory_iterator(tree)) {
         auto f = e.path().filename().string();
         auto ko = f.find(".ko");
-        if (e.is_regular_file() && ko != std::string::npos && names.count(kernel_name(f.substr(0, ko)))) drop.push_back(e.path());
+        if (e.is_regular_file() && ko != std::string::npos &&
+            names.count(kernel_name(f.substr(0, ko))))
+            drop.push_back(e.path());
     }
     REQUIRE(drop.size() == names.size());
-    for (const auto& p : drop) fs::remove(p);
+    for (const auto& p : drop)
+        fs::remove(p);
     test::run_ok({"depmod", "-b", root.string(), k.release});
     auto img = dir / "stock/modules.vhdx";
     test::pack_like_microsoft(tree, img);
@@ -54,8 +61,9 @@ fs::path stock_image_without(const std::set<std::string>& names, const fs::path&
 }
 
 nlohmann::json build_json(std::vector<std::string> args) {
-    std::vector<std::string> argv{"--json", "build", "--kernel", test::prepared_tree().string(), "--cache",
-                                  shared_cache().string()};
+    std::vector<std::string> argv{"--json",   "build",
+                                  "--kernel", test::prepared_tree().string(),
+                                  "--cache",  shared_cache().string()};
     argv.insert(argv.end(), args.begin(), args.end());
     auto r = test::run_wslmod(argv);
     INFO("wslmod " << util::shell_quote(argv) << "\n" << r.output);
@@ -76,29 +84,34 @@ std::set<std::string> lines_with(const std::string& text, const std::string& pre
 
 } // namespace
 
-TEST_CASE("hello and usbip-extra and v4l2loopback and a dependent recipe merged with a Microsoft-packed stock image all load") {
+TEST_CASE("hello and usbip-extra and v4l2loopback and a dependent recipe merged with a "
+          "Microsoft-packed stock image all load") {
     const auto& k = test::debian_kernel();
     auto dir = test::scratch_dir("build-boot");
     auto usbip = recipe::load_recipe(fs::path(WSLMOD_SOURCE_DIR) / "module-recipes/usbip-extra");
     REQUIRE(usbip);
     std::set<std::string> usbip_modules;
-    for (const auto& m : usbip->modules) usbip_modules.insert(kernel_name(m.name));
+    for (const auto& m : usbip->modules)
+        usbip_modules.insert(kernel_name(m.name));
     auto stock = stock_image_without(usbip_modules, dir);
 
     // v4l2loopback from Debian's DKMS package (wslmod ships no v4l2loopback recipe yet).
-    auto patch = fs::path(WSLMOD_SOURCE_DIR) / "module-recipes/v4l2loopback/patches/0001-strlcpy-is-strscpy-since-6.8.patch";
+    auto patch = fs::path(WSLMOD_SOURCE_DIR) /
+                 "module-recipes/v4l2loopback/patches/0001-strlcpy-is-strscpy-since-6.8.patch";
     auto v4l2 = dir / "recipes/v4l2loopback";
-    auto imported = test::run_wslmod({"recipe", "import-dkms", test::dkms_source("v4l2loopback-dkms").string(), "-o",
-                                      v4l2.string(), "--patch", patch.string()});
+    auto imported =
+        test::run_wslmod({"recipe", "import-dkms", test::dkms_source("v4l2loopback-dkms").string(),
+                          "-o", v4l2.string(), "--patch", patch.string()});
     INFO(imported.output);
     REQUIRE(imported.exit_code == 0);
 
     auto out = dir / "out/modules.vhdx";
     // --verify: the build ends by booting the stock kernel with the image and loading every
     // added module (wslmod verify --boot); the image's boot modules come from the image itself.
-    auto doc = build_json({"--stock-modules", stock.string(), "--recipes", fixture_recipes().string(), "-o", out.string(),
-                           "--verify", "--stock-kernel", k.kernel.string(),
-                           "hello", "usbip-extra", v4l2.string(), "wslmod-consumer"});
+    auto doc =
+        build_json({"--stock-modules", stock.string(), "--recipes", fixture_recipes().string(),
+                    "-o", out.string(), "--verify", "--stock-kernel", k.kernel.string(), "hello",
+                    "usbip-extra", v4l2.string(), "wslmod-consumer"});
     INFO(doc.dump(2));
     const auto& img = doc["image"];
     CHECK(img["release"] == k.release);
@@ -115,7 +128,8 @@ TEST_CASE("hello and usbip-extra and v4l2loopback and a dependent recipe merged 
     const auto& verified = doc["verify"];
     CHECK(verified["ok"] == true);
     CHECK(verified["release"] == k.release);
-    CHECK_FALSE(verified["boot_modules"].empty()); // Debian's virtio_scsi, sd_mod, ext4, ... from the image
+    CHECK_FALSE(
+        verified["boot_modules"].empty()); // Debian's virtio_scsi, sd_mod, ext4, ... from the image
     std::set<std::string> loaded_by_verify;
     for (const auto& m : verified["modules"]) {
         INFO(m.dump());
@@ -130,7 +144,8 @@ TEST_CASE("hello and usbip-extra and v4l2loopback and a dependent recipe merged 
     REQUIRE(diff.exit_code == 0);
     auto d = nlohmann::json::parse(diff.output);
     std::set<std::string> diffed;
-    for (const auto& m : d["added"]) diffed.insert(m["name"].get<std::string>());
+    for (const auto& m : d["added"])
+        diffed.insert(m["name"].get<std::string>());
     CHECK(diffed == expected);
     CHECK(d["removed"].empty());
     CHECK(d["changed"].empty());
@@ -142,13 +157,18 @@ TEST_CASE("hello and usbip-extra and v4l2loopback and a dependent recipe merged 
     loop += "; do if modprobe $m; then echo \"loaded $m\"; else echo \"FAILED $m\"; fi; done";
     auto spec = test::debian_boot_spec(dir / "boot");
     spec.disk = out;
-    spec.commands = {"modprobe wslmod_consumer", "cat /proc/modules", loop, "modprobe isofs && modprobe vfat",
-                     "cat /proc/modules", "modinfo -n hello; modinfo -n isofs"};
+    spec.commands = {"modprobe wslmod_consumer",
+                     "cat /proc/modules",
+                     loop,
+                     "modprobe isofs && modprobe vfat",
+                     "cat /proc/modules",
+                     "modinfo -n hello; modinfo -n isofs"};
     auto result = test::boot_ok(spec, 6);
     INFO(result.describe());
     const auto& c = result.report.commands;
     CHECK(c[0].exit_code == 0);
-    CHECK(c[1].output.find("wslmod_provider ") != std::string::npos); // loaded as the consumer's dependency
+    CHECK(c[1].output.find("wslmod_provider ") !=
+          std::string::npos); // loaded as the consumer's dependency
     CHECK(c[1].output.find("wslmod_consumer ") != std::string::npos);
     auto failed = lines_with(c[2].output, "FAILED ");
     CHECK(failed.empty());
@@ -157,17 +177,21 @@ TEST_CASE("hello and usbip-extra and v4l2loopback and a dependent recipe merged 
     CHECK(c[3].exit_code == 0);
     std::set<std::string> in_kernel;
     std::istringstream pm(c[4].output);
-    for (std::string l; std::getline(pm, l);) in_kernel.insert(l.substr(0, l.find(' ')));
+    for (std::string l; std::getline(pm, l);)
+        in_kernel.insert(l.substr(0, l.find(' ')));
     for (const auto& m : expected) {
         INFO("module " << m);
         CHECK(in_kernel.count(m));
     }
-    for (const char* m : {"isofs", "vfat", "cdrom", "fat"}) { // two stock modules and their dependencies
+    for (const char* m :
+         {"isofs", "vfat", "cdrom", "fat"}) { // two stock modules and their dependencies
         INFO("stock module " << m);
         CHECK(in_kernel.count(m));
     }
-    CHECK(c[5].output.find("/lib/modules/" + k.release + "/extra/hello/hello.ko.xz") != std::string::npos);
-    CHECK(c[5].output.find("/lib/modules/" + k.release + "/kernel/fs/isofs/isofs.ko.xz") != std::string::npos);
+    CHECK(c[5].output.find("/lib/modules/" + k.release + "/extra/hello/hello.ko.xz") !=
+          std::string::npos);
+    CHECK(c[5].output.find("/lib/modules/" + k.release + "/kernel/fs/isofs/isofs.ko.xz") !=
+          std::string::npos);
 }
 
 TEST_CASE("a recipe that replaces a stock module is the copy that loads") {
@@ -186,7 +210,8 @@ TEST_CASE("a recipe that replaces a stock module is the copy that loads") {
     std::ofstream(recipe / "recipe.toml") << text;
 
     auto out = dir / "modules.vhdx";
-    auto doc = build_json({"--stock-modules", k.modules.string(), "-o", out.string(), recipe.string()});
+    auto doc =
+        build_json({"--stock-modules", k.modules.string(), "-o", out.string(), recipe.string()});
     INFO(doc.dump(2));
     const auto& replaced = doc["image"]["replaced"];
     REQUIRE(replaced.size() == 1);
@@ -196,14 +221,16 @@ TEST_CASE("a recipe that replaces a stock module is the copy that loads") {
 
     auto spec = test::debian_boot_spec(dir / "boot");
     spec.disk = out;
-    spec.commands = {"modprobe dummy", "cat /sys/module/dummy/parameters/wslmod_marker", "dmesg | grep wslmod-dummy",
-                     "modinfo -n dummy", "ls /lib/modules/$(uname -r)/kernel/drivers/net/dummy.ko.xz"};
+    spec.commands = {"modprobe dummy", "cat /sys/module/dummy/parameters/wslmod_marker",
+                     "dmesg | grep wslmod-dummy", "modinfo -n dummy",
+                     "ls /lib/modules/$(uname -r)/kernel/drivers/net/dummy.ko.xz"};
     auto result = test::boot_ok(spec, 5);
     INFO(result.describe());
     const auto& c = result.report.commands;
     CHECK(c[0].exit_code == 0);
     CHECK(c[1].output.find("42") != std::string::npos); // a parameter only our dummy has
-    CHECK(c[2].output.find("wslmod-dummy: replacing the stock dummy, marker 42") != std::string::npos);
+    CHECK(c[2].output.find("wslmod-dummy: replacing the stock dummy, marker 42") !=
+          std::string::npos);
     CHECK(c[3].output.find("/extra/wslmod-dummy/dummy.ko.xz") != std::string::npos);
     CHECK(c[4].exit_code != 0); // the stock copy is not in the image at all
 }

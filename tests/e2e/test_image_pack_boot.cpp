@@ -1,9 +1,9 @@
 // A modules image packed by wslmod, mounted in the guest exactly as WSL mounts it.
-#include "verify/boot.h"
 #include "support/catch.h"
 #include "support/debian_boot.h"
 #include "support/prereq.h"
 #include "support/run.h"
+#include "verify/boot.h"
 
 using namespace wslmod;
 

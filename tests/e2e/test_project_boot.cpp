@@ -34,13 +34,15 @@ nlohmann::json json_of(const util::CommandOutput& out) {
 // recipe -> cached, from a build's JSON.
 std::map<std::string, bool> cached_by_recipe(const nlohmann::json& doc) {
     std::map<std::string, bool> out;
-    for (const auto& b : doc["builds"]) out[b["recipe"].get<std::string>()] = b["cached"].get<bool>();
+    for (const auto& b : doc["builds"])
+        out[b["recipe"].get<std::string>()] = b["cached"].get<bool>();
     return out;
 }
 
 } // namespace
 
-TEST_CASE("init then add hello then add usbip-extra: the second add compiles only usbip-extra and both load") {
+TEST_CASE("init then add hello then add usbip-extra: the second add compiles only usbip-extra and "
+          "both load") {
     const auto& k = test::debian_kernel();
     auto shared_tree = test::prepared_tree();
     auto dir = test::scratch_dir("project-boot");
@@ -49,9 +51,11 @@ TEST_CASE("init then add hello then add usbip-extra: the second add compiles onl
     // stock entry are linked in from the shared test cache (preparing is not what is tested).
     auto cache = dir / "cache";
     fs::create_directories(cache / "trees");
-    test::run_ok({"cp", "-a", "--link", shared_tree.string(), (cache / "trees" / shared_tree.filename()).string()});
+    test::run_ok({"cp", "-a", "--link", shared_tree.string(),
+                  (cache / "trees" / shared_tree.filename()).string()});
     auto shared_stock = shared_tree.parent_path().parent_path() / "stock";
-    if (fs::is_directory(shared_stock)) test::run_ok({"cp", "-a", "--link", shared_stock.string(), (cache / "stock").string()});
+    if (fs::is_directory(shared_stock))
+        test::run_ok({"cp", "-a", "--link", shared_stock.string(), (cache / "stock").string()});
     auto wslmod = [&](std::vector<std::string> args) {
         args.insert(args.begin(), test::wslmod_binary().string());
         return test::run_tool(args, project);
@@ -70,12 +74,14 @@ TEST_CASE("init then add hello then add usbip-extra: the second add compiles onl
     INFO(second.output);
     REQUIRE(second.exit_code == 0);
     auto doc = json_of(second);
-    CHECK(cached_by_recipe(doc) == std::map<std::string, bool>{{"hello", true}, {"usbip-extra", false}});
+    CHECK(cached_by_recipe(doc) ==
+          std::map<std::string, bool>{{"hello", true}, {"usbip-extra", false}});
 
     auto usbip = recipe::load_recipe(fs::path(WSLMOD_SOURCE_DIR) / "module-recipes/usbip-extra");
     REQUIRE(usbip);
     std::set<std::string> drivers, replaced;
-    for (const auto& m : usbip->modules) drivers.insert(kernel_name(m.name));
+    for (const auto& m : usbip->modules)
+        drivers.insert(kernel_name(m.name));
     for (const auto& r : doc["image"]["replaced"]) {
         CHECK(r["recipe"] == "usbip-extra");
         CHECK(r["stock_path"].get<std::string>().starts_with("kernel/drivers/"));
@@ -84,7 +90,8 @@ TEST_CASE("init then add hello then add usbip-extra: the second add compiles onl
     CHECK(replaced == drivers); // Debian ships them all; the image carries usbip-extra's builds
 
     std::string loop = "for m in hello";
-    for (const auto& m : drivers) loop += " " + m;
+    for (const auto& m : drivers)
+        loop += " " + m;
     loop += "; do if modprobe $m; then echo \"loaded $m\"; else echo \"FAILED $m\"; fi; done";
     auto spec = test::debian_boot_spec(dir / "boot");
     spec.disk = project / "modules.vhdx";
@@ -95,12 +102,15 @@ TEST_CASE("init then add hello then add usbip-extra: the second add compiles onl
     CHECK(c[0].output.find("FAILED") == std::string::npos);
     std::set<std::string> in_kernel;
     std::istringstream pm(c[1].output);
-    for (std::string l; std::getline(pm, l);) in_kernel.insert(l.substr(0, l.find(' ')));
+    for (std::string l; std::getline(pm, l);)
+        in_kernel.insert(l.substr(0, l.find(' ')));
     CHECK(in_kernel.count("hello"));
     for (const auto& m : drivers) {
         INFO("module " << m);
         CHECK(in_kernel.count(m));
     }
-    CHECK(c[2].output.find("/lib/modules/" + k.release + "/extra/hello/hello.ko.xz") != std::string::npos);
-    CHECK(c[2].output.find("/lib/modules/" + k.release + "/extra/usbip-extra/xr_serial.ko.xz") != std::string::npos);
+    CHECK(c[2].output.find("/lib/modules/" + k.release + "/extra/hello/hello.ko.xz") !=
+          std::string::npos);
+    CHECK(c[2].output.find("/lib/modules/" + k.release + "/extra/usbip-extra/xr_serial.ko.xz") !=
+          std::string::npos);
 }

@@ -9,12 +9,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "verify/boot.h"
 #include "support/catch.h"
 #include "support/debian_boot.h"
 #include "support/devel_tree.h"
 #include "support/prereq.h"
 #include "support/run.h"
+#include "verify/boot.h"
 
 using namespace wslmod;
 namespace fs = std::filesystem;
@@ -22,7 +22,9 @@ namespace fs = std::filesystem;
 namespace {
 
 // Shared with the prepared tree and the integration tests, so that repeated runs are cached.
-fs::path shared_cache() { return fs::path(WSLMOD_BINARY_DIR) / "tests/cache"; }
+fs::path shared_cache() {
+    return fs::path(WSLMOD_BINARY_DIR) / "tests/cache";
+}
 
 // `wslmod --json recipe build ARGS... --kernel TREE --cache <shared>`, required to succeed.
 nlohmann::json recipe_build(const std::vector<std::string>& args, const fs::path& tree) {
@@ -52,7 +54,8 @@ std::vector<Built> modules_of(const nlohmann::json& doc, const std::string& reci
         if (b["recipe"] != recipe) continue;
         std::vector<Built> out;
         for (const auto& m : b["modules"])
-            out.push_back({m["name"].get<std::string>(), m["dest"].get<std::string>(), m["file"].get<std::string>()});
+            out.push_back({m["name"].get<std::string>(), m["dest"].get<std::string>(),
+                           m["file"].get<std::string>()});
         return out;
     }
     INFO(doc.dump(2));
@@ -61,7 +64,8 @@ std::vector<Built> modules_of(const nlohmann::json& doc, const std::string& reci
 }
 
 const Built& module_named(const std::vector<Built>& mods, const std::string& name) {
-    auto it = std::find_if(mods.begin(), mods.end(), [&](const Built& m) { return m.name == name; });
+    auto it =
+        std::find_if(mods.begin(), mods.end(), [&](const Built& m) { return m.name == name; });
     INFO("module " << name);
     REQUIRE(it != mods.end());
     return *it;
@@ -95,18 +99,22 @@ std::vector<std::string> depends_of(const fs::path& ko) {
     std::vector<std::string> out;
     std::istringstream in(test::run_ok({"modinfo", "-F", "depends", ko.string()}));
     for (std::string d; std::getline(in, d, ',');) {
-        d.erase(std::remove_if(d.begin(), d.end(), [](char c) { return c == '\n' || c == ' '; }), d.end());
+        d.erase(std::remove_if(d.begin(), d.end(), [](char c) { return c == '\n' || c == ' '; }),
+                d.end());
         if (!d.empty()) out.push_back(kernel_name(d));
     }
     return out;
 }
 
-std::string vermagic_of(const fs::path& ko) { return test::run_ok({"modinfo", "-F", "vermagic", ko.string()}); }
+std::string vermagic_of(const fs::path& ko) {
+    return test::run_ok({"modinfo", "-F", "vermagic", ko.string()});
+}
 
 // A modules image: the stock tree without its own copies of `mods` (any compression), and
 // `mods` at their dest; depmod run, packed by wslmod.  Returns the image and the stock files
 // taken out (relative to the modules folder).
-std::pair<fs::path, std::vector<std::string>> image_replacing_stock(const std::vector<Built>& mods, const fs::path& dir) {
+std::pair<fs::path, std::vector<std::string>> image_replacing_stock(const std::vector<Built>& mods,
+                                                                    const fs::path& dir) {
     const auto& k = test::debian_kernel();
     auto root = dir / "root";
     auto tree = root / "lib/modules" / k.release;
@@ -115,12 +123,14 @@ std::pair<fs::path, std::vector<std::string>> image_replacing_stock(const std::v
     test::run_ok({"cp", "-a", k.modules.string(), tree.string()});
 
     std::set<std::string> names;
-    for (const auto& m : mods) names.insert(kernel_name(m.name));
+    for (const auto& m : mods)
+        names.insert(kernel_name(m.name));
     std::vector<fs::path> stock;
     for (const auto& e : fs::recursive_directory_iterator(tree)) {
         auto file = e.path().filename().string();
         auto ko = file.find(".ko");
-        if (e.is_regular_file() && ko != std::string::npos && names.count(kernel_name(file.substr(0, ko))))
+        if (e.is_regular_file() && ko != std::string::npos &&
+            names.count(kernel_name(file.substr(0, ko))))
             stock.push_back(e.path());
     }
     std::vector<std::string> removed;
@@ -146,10 +156,12 @@ TEST_CASE("v4l2loopback imported from Debian's DKMS source loads and creates /de
     const auto& k = test::debian_kernel();
     auto tree = test::prepared_tree();
     auto dir = test::scratch_dir("recipe-boot-v4l2loopback");
-    auto patch = fs::path(WSLMOD_SOURCE_DIR) / "module-recipes/v4l2loopback/patches/0001-strlcpy-is-strscpy-since-6.8.patch";
+    auto patch = fs::path(WSLMOD_SOURCE_DIR) /
+                 "module-recipes/v4l2loopback/patches/0001-strlcpy-is-strscpy-since-6.8.patch";
     auto recipe_dir = dir / "recipes/v4l2loopback"; // the folder must carry the recipe's name
-    auto imported = test::run_wslmod({"recipe", "import-dkms", test::dkms_source("v4l2loopback-dkms").string(), "-o",
-                                      recipe_dir.string(), "--patch", patch.string()});
+    auto imported =
+        test::run_wslmod({"recipe", "import-dkms", test::dkms_source("v4l2loopback-dkms").string(),
+                          "-o", recipe_dir.string(), "--patch", patch.string()});
     INFO(imported.output);
     REQUIRE(imported.exit_code == 0);
     REQUIRE(fs::exists(recipe_dir / "recipe.toml"));
@@ -178,7 +190,8 @@ TEST_CASE("v4l2loopback imported from Debian's DKMS source loads and creates /de
     }
     const auto& devices = result.report.commands[2].output;
     CHECK(devices.find("char device /dev/video") != std::string::npos);
-    CHECK(devices.find("Dummy video device") != std::string::npos); // v4l2loopback's own device name
+    CHECK(devices.find("Dummy video device") !=
+          std::string::npos); // v4l2loopback's own device name
 }
 
 TEST_CASE("three usbip-extra drivers load with their dependencies") {
@@ -202,17 +215,20 @@ TEST_CASE("three usbip-extra drivers load with their dependencies") {
     auto packed = image_replacing_stock(mods, dir);
     const auto& removed = packed.second;
     std::string removed_list;
-    for (const auto& r : removed) removed_list += "  " + r + "\n";
+    for (const auto& r : removed)
+        removed_list += "  " + r + "\n";
     INFO("stock copies removed:\n" << removed_list);
     for (const auto& d : drivers) {
         INFO("stock copy of " << d);
-        CHECK(std::any_of(removed.begin(), removed.end(),
-                          [&](const std::string& r) { return fs::path(r).filename().string().starts_with(d + ".ko"); }));
+        CHECK(std::any_of(removed.begin(), removed.end(), [&](const std::string& r) {
+            return fs::path(r).filename().string().starts_with(d + ".ko");
+        }));
     }
 
     auto spec = test::debian_boot_spec(dir / "boot");
     spec.disk = packed.first;
-    spec.commands = {"modprobe xr_serial", "modprobe dm9601", "modprobe hid-multitouch", "cat /proc/modules",
+    spec.commands = {"modprobe xr_serial", "modprobe dm9601", "modprobe hid-multitouch",
+                     "cat /proc/modules",
                      "for m in xr_serial dm9601 hid_multitouch; do "
                      "echo \"$m file=$(modinfo -n $m) taint=$(cat /sys/module/$m/taint)\"; done"};
     auto result = test::boot_ok(spec, 5);
@@ -233,7 +249,8 @@ TEST_CASE("three usbip-extra drivers load with their dependencies") {
             CHECK(proc_modules_line(proc_modules, dep).find(kernel_name(d)) != std::string::npos);
         }
     }
-    // What modprobe resolved is the recipe's copy, and the kernel saw an out-of-tree module (taint O).
+    // What modprobe resolved is the recipe's copy, and the kernel saw an out-of-tree module (taint
+    // O).
     std::istringstream origins(result.report.commands[4].output);
     size_t seen = 0;
     for (std::string line; std::getline(origins, line);) {
@@ -241,7 +258,8 @@ TEST_CASE("three usbip-extra drivers load with their dependencies") {
             if (!line.starts_with(kernel_name(d) + " ")) continue;
             ++seen;
             INFO(line);
-            CHECK(line.find("file=/lib/modules/" + k.release + "/extra/usbip-extra/" + d + ".ko ") != std::string::npos);
+            CHECK(line.find("file=/lib/modules/" + k.release + "/extra/usbip-extra/" + d +
+                            ".ko ") != std::string::npos);
             auto taint = line.substr(line.find("taint="));
             CHECK(taint.find('O') != std::string::npos);
         }
@@ -280,7 +298,8 @@ TEST_CASE("a recipe using another recipe's exported symbol builds and both load"
     auto loaded = loaded_modules(proc_modules);
     CHECK(loaded.count("wslmod_provider"));
     CHECK(loaded.count("wslmod_consumer"));
-    CHECK(proc_modules_line(proc_modules, "wslmod_provider").find("wslmod_consumer") != std::string::npos); // used by
+    CHECK(proc_modules_line(proc_modules, "wslmod_provider").find("wslmod_consumer") !=
+          std::string::npos); // used by
     const auto& log = result.report.commands[2].output;
     auto provider_line = log.find("wslmod-provider: loaded");
     auto consumer_line = log.find("wslmod-consumer: the provider answered 42");

@@ -2,11 +2,11 @@
 // Microsoft way, mounted in the guest the WSL way, and real modprobe calls.
 #include <chrono>
 
-#include "verify/boot.h"
 #include "support/catch.h"
 #include "support/debian_boot.h"
 #include "support/microsoft_image.h"
 #include "support/prereq.h"
+#include "verify/boot.h"
 
 using namespace wslmod;
 using namespace std::chrono_literals;

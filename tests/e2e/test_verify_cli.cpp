@@ -26,7 +26,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path shared_cache() { return fs::path(WSLMOD_BINARY_DIR) / "tests/cache"; }
+fs::path shared_cache() {
+    return fs::path(WSLMOD_BINARY_DIR) / "tests/cache";
+}
 
 nlohmann::json json_in(const std::string& output) {
     auto at = output.find("{\n");
@@ -48,12 +50,14 @@ std::string modules_of(std::string recipe) {
 
 void require_boot_tools() {
     test::require_program("qemu-system-x86_64");
-    test::require(fs::exists("/bin/busybox"), "busybox-static is not installed (scripts/setup --deps)");
+    test::require(fs::exists("/bin/busybox"),
+                  "busybox-static is not installed (scripts/setup --deps)");
 }
 
 } // namespace
 
-TEST_CASE("verify --boot reports a CRC mismatch, a vermagic mismatch and an unknown symbol, and install refuses the image unless --no-verify") {
+TEST_CASE("verify --boot reports a CRC mismatch, a vermagic mismatch and an unknown symbol, and "
+          "install refuses the image unless --no-verify") {
     require_boot_tools();
     const auto& k = test::debian_kernel();
     auto tree = test::prepared_tree();
@@ -70,15 +74,17 @@ TEST_CASE("verify --boot reports a CRC mismatch, a vermagic mismatch and an unkn
     fs::remove(bad / "Module.symvers"); // a hard link to the shared tree's
     std::ofstream(bad / "Module.symvers") << symvers;
     auto build = [&](const std::string& recipe, const fs::path& t) {
-        auto r = test::run_tool({test::wslmod_binary().string(), "--json", "recipe", "build", recipe, "--kernel", t.string(),
-                                 "--recipes", (fs::path(WSLMOD_SOURCE_DIR) / "tests/fixtures/recipes").string(), "--cache",
-                                 shared_cache().string()});
+        auto r = test::run_tool({test::wslmod_binary().string(), "--json", "recipe", "build",
+                                 recipe, "--kernel", t.string(), "--recipes",
+                                 (fs::path(WSLMOD_SOURCE_DIR) / "tests/fixtures/recipes").string(),
+                                 "--cache", shared_cache().string()});
         INFO(r.output);
         REQUIRE(r.exit_code == 0);
         std::map<std::string, fs::path> ko;
         auto doc = json_in(r.output); // not in the range-for: a temporary's member would dangle
         for (const auto& b : doc["builds"])
-            for (const auto& m : b["modules"]) ko[m["name"].get<std::string>()] = m["file"].get<std::string>();
+            for (const auto& m : b["modules"])
+                ko[m["name"].get<std::string>()] = m["file"].get<std::string>();
         REQUIRE(ko.count(modules_of(recipe)));
         return ko;
     };
@@ -94,7 +100,9 @@ TEST_CASE("verify --boot reports a CRC mismatch, a vermagic mismatch and an unkn
     // depmod writes its indexes anew; the hard links to the fixture's go first.
     for (const auto& e : fs::directory_iterator(modules)) {
         auto name = e.path().filename().string();
-        if (name.starts_with("modules.") && name != "modules.order" && !name.starts_with("modules.builtin")) fs::remove(e.path());
+        if (name.starts_with("modules.") && name != "modules.order" &&
+            !name.starts_with("modules.builtin"))
+            fs::remove(e.path());
     }
     fs::create_directories(modules / "extra");
     fs::copy_file(hello, modules / "extra/hello.ko");
@@ -110,24 +118,29 @@ TEST_CASE("verify --boot reports a CRC mismatch, a vermagic mismatch and an unkn
     REQUIRE(vcan.ends_with(marker));
     auto trailer = vcan.size() - marker.size() - 12;
     uint32_t sig_len = 0;
-    for (int i = 8; i < 12; ++i) sig_len = sig_len << 8 | static_cast<unsigned char>(vcan[trailer + static_cast<size_t>(i)]);
+    for (int i = 8; i < 12; ++i)
+        sig_len = sig_len << 8 | static_cast<unsigned char>(vcan[trailer + static_cast<size_t>(i)]);
     vcan.resize(trailer - sig_len);
     auto magic = vcan.find("vermagic=" + k.release + " ");
     REQUIRE(magic != std::string::npos);
     auto end = vcan.find('\0', magic);
-    std::string other = "6.6.87.2-microsoft-standard-WSL2 SMP PREEMPT_DYNAMIC mod_unload modversions ";
+    std::string other =
+        "6.6.87.2-microsoft-standard-WSL2 SMP PREEMPT_DYNAMIC mod_unload modversions ";
     other.resize(end - magic - 9, ' ');
     vcan.replace(magic + 9, other.size(), other);
     std::ofstream(modules / "kernel/drivers/net/can/vcan.ko", std::ios::binary) << vcan;
     test::run_ok({"depmod", "-b", base.string(), k.release});
-    std::ofstream(modules / "wslmod.added") << "# wslmod: the modules this image adds to the stock ones: name, path, recipe\n"
-                                               "hello extra/hello.ko hello\nvcan kernel/drivers/net/can/vcan.ko vcan\n"
-                                               "wslmod_consumer extra/wslmod_consumer.ko wslmod-consumer\n";
+    std::ofstream(modules / "wslmod.added")
+        << "# wslmod: the modules this image adds to the stock ones: name, path, recipe\n"
+           "hello extra/hello.ko hello\nvcan kernel/drivers/net/can/vcan.ko vcan\n"
+           "wslmod_consumer extra/wslmod_consumer.ko wslmod-consumer\n";
     auto img = dir / "broken.vhdx";
-    test::run_ok({test::wslmod_binary().string(), "image", "pack", modules.string(), "-o", img.string()});
+    test::run_ok(
+        {test::wslmod_binary().string(), "image", "pack", modules.string(), "-o", img.string()});
 
-    auto r = test::run_tool({test::wslmod_binary().string(), "--json", "verify", img.string(), "--boot", "--kernel",
-                             k.kernel.string(), "--cache", shared_cache().string()});
+    auto r =
+        test::run_tool({test::wslmod_binary().string(), "--json", "verify", img.string(), "--boot",
+                        "--kernel", k.kernel.string(), "--cache", shared_cache().string()});
     INFO(r.output);
     CHECK(r.exit_code == 1);
     auto doc = json_in(r.output);
@@ -139,12 +152,14 @@ TEST_CASE("verify --boot reports a CRC mismatch, a vermagic mismatch and an unkn
     CHECK(h["loaded"] == false);
     CHECK(h["reason"] == "symbol CRC mismatch");
     CHECK(h["symbol"] == "_printk");
-    CHECK(h["dmesg"].dump().find("hello: disagrees about version of symbol _printk") != std::string::npos);
+    CHECK(h["dmesg"].dump().find("hello: disagrees about version of symbol _printk") !=
+          std::string::npos);
     CHECK(h["hint"].get<std::string>().find("Module.symvers") != std::string::npos);
     const auto& v = doc["modules"][1];
     CHECK(v["module"] == "vcan");
     CHECK(v["reason"] == "vermagic mismatch");
-    CHECK(v["dmesg"].dump().find("version magic '6.6.87.2-microsoft-standard-WSL2") != std::string::npos);
+    CHECK(v["dmesg"].dump().find("version magic '6.6.87.2-microsoft-standard-WSL2") !=
+          std::string::npos);
     CHECK(v["hint"].get<std::string>().find("release") != std::string::npos);
     const auto& c = doc["modules"][2];
     CHECK(c["module"] == "wslmod_consumer");
@@ -159,8 +174,10 @@ TEST_CASE("verify --boot reports a CRC mismatch, a vermagic mismatch and an unkn
     CHECK(refused.exit_code == 1);
     CHECK(refused.output.find("did not load in the stock kernel") != std::string::npos);
     CHECK(refused.output.find(".wslconfig was not changed") != std::string::npos);
-    CHECK(refused.output.find("booted in ") != std::string::npos); // the boot's wall time is printed
-    CHECK(refused.output.find("FAILED  wslmod_consumer: unknown symbol (wslmod_provider_answer)") != std::string::npos);
+    CHECK(refused.output.find("booted in ") !=
+          std::string::npos); // the boot's wall time is printed
+    CHECK(refused.output.find("FAILED  wslmod_consumer: unknown symbol (wslmod_provider_answer)") !=
+          std::string::npos);
     CHECK(refused.output.find("FAILED  hello: symbol CRC mismatch (_printk)") != std::string::npos);
     CHECK(refused.output.find("FAILED  vcan: vermagic mismatch") != std::string::npos);
     CHECK_FALSE(fs::exists(win.wslconfig()));

@@ -42,11 +42,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto bundle = dir / "in.wslmod.tar";
     auto import = dir / "import";
     auto work = import / ".wslmod-import";
-    std::ofstream(bundle, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(data),
-                                                                    static_cast<std::streamsize>(size));
+    std::ofstream(bundle, std::ios::binary | std::ios::trunc)
+        .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
     auto opened = recipe::open_bundle(bundle, work, import);
     std::error_code ec;
-    if (!opened && fs::exists(work, ec)) broken("a refused bundle left its work folder: " + opened.error().message());
+    if (!opened && fs::exists(work, ec))
+        broken("a refused bundle left its work folder: " + opened.error().message());
     size_t outside = 0;
     for (const auto& e : fs::directory_iterator(import, ec))
         if (e.path() != work) ++outside;
@@ -54,7 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (e.path() != bundle && e.path() != import) ++outside;
     if (outside) broken("the import wrote outside its work folder");
     if (opened && !util::is_within(opened->manifest.output, import))
-        broken("the manifest's [output] path was left outside the import folder: " + opened->manifest.output.string());
+        broken("the manifest's [output] path was left outside the import folder: " +
+               opened->manifest.output.string());
     fs::remove_all(work, ec);
     return 0;
 }

@@ -53,8 +53,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto done = (*reader)->extract("/", out, limits);
     std::error_code ec;
     uint64_t entries = 0;
-    for (fs::recursive_directory_iterator it(out, ec), end; !ec && it != end; it.increment(ec)) ++entries;
-    if (!done && fs::exists(out, ec)) broken("a failed extract left its target: " + done.error().message());
+    for (fs::recursive_directory_iterator it(out, ec), end; !ec && it != end; it.increment(ec))
+        ++entries;
+    if (!done && fs::exists(out, ec))
+        broken("a failed extract left its target: " + done.error().message());
     if (entries > limits.max_entries) broken("extract wrote more entries than its limit");
     for (const auto& e : fs::directory_iterator(dir, ec))
         if (e.path() != out) broken("extract wrote beside its target: " + e.path().string());

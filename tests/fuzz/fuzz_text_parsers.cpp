@@ -19,13 +19,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;
     std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
     switch (static_cast<uint8_t>(data[0] - '0') % 4) {
-    case 0: (void)recipe::parse_recipe(text, "/nonexistent/fuzz/recipe.toml"); break;
-    case 1: (void)util::parse_declare_p(text); break;
-    case 2: (void)kernel::parse_config(text, "fuzz.config"); break;
+    case 0:
+        (void)recipe::parse_recipe(text, "/nonexistent/fuzz/recipe.toml");
+        break;
+    case 1:
+        (void)util::parse_declare_p(text);
+        break;
+    case 2:
+        (void)kernel::parse_config(text, "fuzz.config");
+        break;
     default:
         (void)recipe::parse_manifest(text, "/nonexistent/fuzz/wslmod.toml");
-        (void)recipe::remove_recipes(recipe::add_recipes(text, {"fuzz-added", "a.b"}), "/nonexistent/fuzz/wslmod.toml",
-                                     {"fuzz-added"});
+        (void)recipe::remove_recipes(recipe::add_recipes(text, {"fuzz-added", "a.b"}),
+                                     "/nonexistent/fuzz/wslmod.toml", {"fuzz-added"});
         break;
     }
     return 0;

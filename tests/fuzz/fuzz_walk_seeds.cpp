@@ -15,9 +15,9 @@
 
 #include "image/block_device.h"
 #include "image/ext2fs_io.h"
+#include "image/ext4_reader.h"
 #include "image/ext4_writer.h"
 #include "image/tree.h"
-#include "image/ext4_reader.h"
 #include "recipe/bundle.h"
 #include "recipe/bundle_import.h"
 #include "recipe/lockfile.h"
@@ -51,7 +51,8 @@ util::Result<void> ext4_seed(const fs::path& tree_dir, bool csum, const fs::path
     if (!csum) {
         ext2_filsys fs = nullptr;
         auto name = image::device_name(device);
-        if (ext2fs_open2(name.c_str(), nullptr, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0, image::block_device_io_manager(), &fs))
+        if (ext2fs_open2(name.c_str(), nullptr, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0,
+                         image::block_device_io_manager(), &fs))
             return util::fail("cannot reopen the seed image", out.string());
         ext2fs_clear_feature_metadata_csum(fs->super);
         ext2fs_clear_feature_csum_seed(fs->super);
@@ -61,8 +62,10 @@ util::Result<void> ext4_seed(const fs::path& tree_dir, bool csum, const fs::path
     }
     const auto& b = device.bytes();
     size_t end = b.size();
-    while (end > 0 && b[end - 1] == std::byte{0}) --end;
-    std::ofstream(out, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(end));
+    while (end > 0 && b[end - 1] == std::byte{0})
+        --end;
+    std::ofstream(out, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(end));
     // The fuzz target pads its input to 1 MiB with zeros: the seed must still read as a whole.
     if (end > (1u << 20)) return util::fail("the seed image is larger than 1 MiB", out.string());
     std::vector<std::byte> head(b.begin(), b.begin() + static_cast<long>(end));
@@ -79,11 +82,13 @@ util::Result<void> decompress(const fs::path& zst, const fs::path& tar) {
     archive_read_support_filter_zstd(a.get());
     archive_read_support_format_raw(a.get());
     archive_entry* e = nullptr;
-    if (archive_read_open_filename(a.get(), zst.c_str(), 1 << 16) != ARCHIVE_OK || archive_read_next_header(a.get(), &e) != ARCHIVE_OK)
+    if (archive_read_open_filename(a.get(), zst.c_str(), 1 << 16) != ARCHIVE_OK ||
+        archive_read_next_header(a.get(), &e) != ARCHIVE_OK)
         return util::fail("cannot read back", zst.string());
     std::ofstream out(tar, std::ios::binary);
     char buf[1 << 16];
-    for (la_ssize_t n; (n = archive_read_data(a.get(), buf, sizeof buf)) > 0;) out.write(buf, n);
+    for (la_ssize_t n; (n = archive_read_data(a.get(), buf, sizeof buf)) > 0;)
+        out.write(buf, n);
     return {};
 }
 
@@ -103,13 +108,14 @@ util::Result<void> bundle_seed(const fs::path& work, bool with_recipe, const fs:
         manifest += "[recipes]\nhello = \"*\"\n";
         // A module with the .modinfo open_bundle reads: the lock's release as its vermagic.
         const char nul = '\0';
-        auto modinfo = test::bytes_of(std::string("license=GPL") + nul + "name=hello" + nul + "vermagic=" + lock.release +
-                                      " SMP mod_unload " + nul);
+        auto modinfo = test::bytes_of(std::string("license=GPL") + nul + "name=hello" + nul +
+                                      "vermagic=" + lock.release + " SMP mod_unload " + nul);
         auto elf = test::build_elf(1, {{".modinfo", 1, 0, modinfo}});
         spit(work / "hello.ko", std::string(reinterpret_cast<const char*>(elf.data()), elf.size()));
         files.push_back({"modules/hello/extra/hello.ko", work / "hello.ko"});
         for (const auto& e : fs::recursive_directory_iterator(work / "recipes"))
-            if (e.is_regular_file()) files.push_back({fs::relative(e.path(), work).generic_string(), e.path()});
+            if (e.is_regular_file())
+                files.push_back({fs::relative(e.path(), work).generic_string(), e.path()});
     }
     spit(work / "wslmod.toml", manifest);
     spit(work / "wslmod.lock", recipe::lock_text(lock));
@@ -144,13 +150,17 @@ int main(int argc, char** argv) {
     spit(t2 / "only", "one file\n");
     for (auto [tree, name] : {std::pair{t1, "tree1"}, {t2, "tree2"}})
         for (bool csum : {true, false})
-            if (auto r = ext4_seed(tree, csum, ext4_dir / (std::string(name) + (csum ? ".img" : "-nocsum.img"))); !r)
+            if (auto r = ext4_seed(
+                    tree, csum, ext4_dir / (std::string(name) + (csum ? ".img" : "-nocsum.img")));
+                !r)
                 return fail(r.error().message());
 
     fs::create_directories(tmp / "b1");
     fs::create_directories(tmp / "b2");
-    if (auto r = bundle_seed(tmp / "b1", true, bundle_dir / "hello.tar"); !r) return fail(r.error().message());
-    if (auto r = bundle_seed(tmp / "b2", false, bundle_dir / "empty.tar"); !r) return fail(r.error().message());
+    if (auto r = bundle_seed(tmp / "b1", true, bundle_dir / "hello.tar"); !r)
+        return fail(r.error().message());
+    if (auto r = bundle_seed(tmp / "b2", false, bundle_dir / "empty.tar"); !r)
+        return fail(r.error().message());
     fs::remove_all(tmp);
     return 0;
 }

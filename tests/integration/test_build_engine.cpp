@@ -38,7 +38,8 @@ class CountingRunner final : public util::CommandRunner {
     size_t count_in(const std::string& recipe) {
         std::lock_guard g(mu_);
         size_t n = 0;
-        for (const auto& b : builds) n += b.find("/" + recipe + "/") != std::string::npos;
+        for (const auto& b : builds)
+            n += b.find("/" + recipe + "/") != std::string::npos;
         return n;
     }
     std::vector<std::string> builds;
@@ -53,14 +54,16 @@ fs::path hello_copy(const fs::path& recipes, const std::string& name, const std:
     auto dir = recipes / name;
     fs::remove_all(dir);
     fs::create_directories(dir / "patches");
-    fs::copy(fs::path(WSLMOD_SOURCE_DIR) / "module-recipes/hello/files", dir / "files", fs::copy_options::recursive);
+    fs::copy(fs::path(WSLMOD_SOURCE_DIR) / "module-recipes/hello/files", dir / "files",
+             fs::copy_options::recursive);
     std::ofstream(dir / "files/Kbuild") << "obj-m := " << name << ".o\n";
     fs::rename(dir / "files/hello.c", dir / "files" / (name + ".c"));
     std::ofstream(dir / "patches/01-word.patch")
         << "--- a/" << name << ".c\n+++ b/" << name << ".c\n@@ -0,0 +1 @@\n+/* " << word << " */\n";
-    std::ofstream(dir / "recipe.toml") << "name = \"" << name << "\"\nversion = \"1\"\nsummary = \"hello, renamed\"\n"
-                                       << "patches = [\"patches/01-word.patch\"]\n[source]\npath = \"files\"\n"
-                                       << "[build]\nmodules = [\"" << name << "\"]\n";
+    std::ofstream(dir / "recipe.toml")
+        << "name = \"" << name << "\"\nversion = \"1\"\nsummary = \"hello, renamed\"\n"
+        << "patches = [\"patches/01-word.patch\"]\n[source]\npath = \"files\"\n"
+        << "[build]\nmodules = [\"" << name << "\"]\n";
     return dir;
 }
 
@@ -82,16 +85,17 @@ Engine make_engine(const std::string& scratch) {
     return e;
 }
 
-engine::RunResult build_all(const Engine& e, const fs::path& recipes, const std::vector<std::string>& names,
-                           util::CommandRunner& runner) {
+engine::RunResult build_all(const Engine& e, const fs::path& recipes,
+                            const std::vector<std::string>& names, util::CommandRunner& runner) {
     std::vector<recipe::Recipe> requested;
     for (const auto& n : names) {
         auto r = recipe::find_recipe({recipes}, n);
         REQUIRE(r);
         requested.push_back(*r);
     }
-    auto plan = engine::plan_builds(requested, [&](const std::string& n) { return recipe::find_recipe({recipes}, n); },
-                                   e.tree, e.target, engine::compiler_identity(runner), runner);
+    auto plan = engine::plan_builds(
+        requested, [&](const std::string& n) { return recipe::find_recipe({recipes}, n); }, e.tree,
+        e.target, engine::compiler_identity(runner), runner);
     INFO((plan ? "" : plan.error().message()));
     REQUIRE(plan);
     auto js = engine::Jobserver::create(2, "");
@@ -118,7 +122,8 @@ TEST_CASE("an unchanged recipe runs no make, and a changed patch rebuilds only i
     auto r2 = build_all(e, recipes, {"hello-one", "hello-two"}, second);
     REQUIRE(r2.failed == 0);
     CHECK(second.builds.empty()); // nothing ran make or a build script
-    for (const auto& o : r2.outcomes) CHECK(o.build->cached);
+    for (const auto& o : r2.outcomes)
+        CHECK(o.build->cached);
 
     hello_copy(recipes, "hello-two", "second"); // only its patch differs
     CountingRunner third;
@@ -136,35 +141,45 @@ TEST_CASE("a url source is fetched, checked, extracted and built") {
     auto tree = test::prepared_tree();
     auto dir = test::scratch_dir("engine-url");
     fs::create_directories(dir / "pkg/hello-url-1.0");
-    fs::copy(fs::path(WSLMOD_SOURCE_DIR) / "module-recipes/hello/files", dir / "pkg/hello-url-1.0", fs::copy_options::recursive);
-    test::run_ok({"tar", "-C", (dir / "pkg").string(), "-czf", (dir / "hello-url-1.0.tar.gz").string(), "hello-url-1.0"});
+    fs::copy(fs::path(WSLMOD_SOURCE_DIR) / "module-recipes/hello/files", dir / "pkg/hello-url-1.0",
+             fs::copy_options::recursive);
+    test::run_ok({"tar", "-C", (dir / "pkg").string(), "-czf",
+                  (dir / "hello-url-1.0.tar.gz").string(), "hello-url-1.0"});
     auto sha = test::run_ok({"sha256sum", (dir / "hello-url-1.0.tar.gz").string()}).substr(0, 64);
     fs::create_directories(dir / "recipes/hello-url");
     std::ofstream(dir / "recipes/hello-url/recipe.toml")
-        << "name = \"hello-url\"\nversion = \"1.0\"\nsummary = \"hello from an archive\"\n[source]\nurl = \"file://"
-        << (dir / "hello-url-1.0.tar.gz").string() << "\"\nsha256 = \"" << sha << "\"\n[build]\nmodules = [\"hello\"]\n";
-    auto r = test::run_wslmod({"--json", "recipe", "build", (dir / "recipes/hello-url").string(), "--kernel", tree.string(),
-                               "--cache", (dir / "cache").string()});
+        << "name = \"hello-url\"\nversion = \"1.0\"\nsummary = \"hello from an "
+           "archive\"\n[source]\nurl = \"file://"
+        << (dir / "hello-url-1.0.tar.gz").string() << "\"\nsha256 = \"" << sha
+        << "\"\n[build]\nmodules = [\"hello\"]\n";
+    auto r = test::run_wslmod({"--json", "recipe", "build", (dir / "recipes/hello-url").string(),
+                               "--kernel", tree.string(), "--cache", (dir / "cache").string()});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     auto doc = nlohmann::json::parse(r.output);
     auto ko = doc["builds"][0]["modules"][0]["file"].get<std::string>();
-    CHECK(test::run_ok({"modinfo", "-F", "vermagic", ko}).starts_with(test::debian_kernel().release + " "));
+    CHECK(test::run_ok({"modinfo", "-F", "vermagic", ko})
+              .starts_with(test::debian_kernel().release + " "));
     CHECK(fs::exists(dir / "cache/sources" / sha)); // kept by its digest for the next run
 }
 
-TEST_CASE("the shipped recipes build, v4l2loopback from Debian's DKMS source, each with the exact release") {
+TEST_CASE("the shipped recipes build, v4l2loopback from Debian's DKMS source, each with the exact "
+          "release") {
     const auto& k = test::debian_kernel();
     auto tree = test::prepared_tree();
     auto dir = test::scratch_dir("engine-shipped");
-    auto patch = fs::path(WSLMOD_SOURCE_DIR) / "module-recipes/v4l2loopback/patches/0001-strlcpy-is-strscpy-since-6.8.patch";
-    auto imported = test::run_wslmod({"recipe", "import-dkms", test::dkms_source("v4l2loopback-dkms").string(), "-o",
-                                      (dir / "recipes/v4l2loopback").string(), "--patch", patch.string()});
+    auto patch = fs::path(WSLMOD_SOURCE_DIR) /
+                 "module-recipes/v4l2loopback/patches/0001-strlcpy-is-strscpy-since-6.8.patch";
+    auto imported = test::run_wslmod(
+        {"recipe", "import-dkms", test::dkms_source("v4l2loopback-dkms").string(), "-o",
+         (dir / "recipes/v4l2loopback").string(), "--patch", patch.string()});
     INFO(imported.output);
     REQUIRE(imported.exit_code == 0);
-    auto cache = (fs::path(WSLMOD_BINARY_DIR) / "tests/cache").string(); // shared: usbip-extra is built once
-    auto r = test::run_wslmod({"--json", "recipe", "build", "hello", "usbip-extra", (dir / "recipes/v4l2loopback").string(),
-                               "--kernel", tree.string(), "--cache", cache});
+    auto cache =
+        (fs::path(WSLMOD_BINARY_DIR) / "tests/cache").string(); // shared: usbip-extra is built once
+    auto r = test::run_wslmod({"--json", "recipe", "build", "hello", "usbip-extra",
+                               (dir / "recipes/v4l2loopback").string(), "--kernel", tree.string(),
+                               "--cache", cache});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));
@@ -174,7 +189,8 @@ TEST_CASE("the shipped recipes build, v4l2loopback from Debian's DKMS source, ea
         for (const auto& m : b["modules"]) {
             ++modules;
             INFO(m["file"].get<std::string>());
-            CHECK(test::run_ok({"modinfo", "-F", "vermagic", m["file"].get<std::string>()}).starts_with(k.release + " "));
+            CHECK(test::run_ok({"modinfo", "-F", "vermagic", m["file"].get<std::string>()})
+                      .starts_with(k.release + " "));
         }
     CHECK(modules >= 3 + 1 + 1);
     CHECK(doc["builds"][2]["recipe"] == "v4l2loopback");
@@ -188,13 +204,15 @@ TEST_CASE("a compiler launcher given with cc-launcher compiles through ccache") 
     hello_copy(dir / "recipes", "hello-cc", "ccache");
     auto ccache_dir = dir / "ccache";
     setenv("CCACHE_DIR", ccache_dir.c_str(), 1);
-    auto r = test::run_wslmod({"recipe", "build", "hello-cc", "--cc-launcher", "ccache", "--recipes",
-                               (dir / "recipes").string(), "--kernel", tree.string(), "--cache", (dir / "cache").string()});
+    auto r = test::run_wslmod({"recipe", "build", "hello-cc", "--cc-launcher", "ccache",
+                               "--recipes", (dir / "recipes").string(), "--kernel", tree.string(),
+                               "--cache", (dir / "cache").string()});
     unsetenv("CCACHE_DIR");
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     // ccache saw the compiles: its cache folder now holds results.
     size_t files = 0;
-    for (const auto& e : fs::recursive_directory_iterator(ccache_dir)) files += e.is_regular_file();
+    for (const auto& e : fs::recursive_directory_iterator(ccache_dir))
+        files += e.is_regular_file();
     CHECK(files > 1);
 }

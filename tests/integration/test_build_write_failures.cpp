@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 namespace {
 
 util::CommandOutput wslmod_env(const std::string& fail_writes, std::vector<std::string> args) {
-    std::vector<std::string> argv{"env", "WSLMOD_FAIL_WRITES=" + fail_writes, test::wslmod_binary().string()};
+    std::vector<std::string> argv{"env", "WSLMOD_FAIL_WRITES=" + fail_writes,
+                                  test::wslmod_binary().string()};
     argv.insert(argv.end(), args.begin(), args.end());
     return test::run_tool(argv);
 }
@@ -22,18 +23,21 @@ util::CommandOutput wslmod_env(const std::string& fail_writes, std::vector<std::
 std::vector<std::string> names_in(const fs::path& dir) {
     std::vector<std::string> out;
     if (!fs::exists(dir)) return out;
-    for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+    for (const auto& e : fs::directory_iterator(dir))
+        out.push_back(e.path().filename().string());
     std::sort(out.begin(), out.end());
     return out;
 }
 
 } // namespace
 
-TEST_CASE("a failed write during a recipe build publishes nothing, and the next build makes the entry") {
+TEST_CASE(
+    "a failed write during a recipe build publishes nothing, and the next build makes the entry") {
     auto tree = test::prepared_tree();
     auto dir = test::scratch_dir("write-fail-recipe");
     auto cache = dir / "cache";
-    std::vector<std::string> args{"--json", "recipe", "build", "hello", "--kernel", tree.string(), "--cache", cache.string()};
+    std::vector<std::string> args{"--json",   "recipe",      "build",   "hello",
+                                  "--kernel", tree.string(), "--cache", cache.string()};
     for (const char* file : {"build.json", "Module.symvers", ".complete"}) {
         INFO("failing writes to " << file);
         auto r = wslmod_env(file, args);
@@ -60,11 +64,13 @@ TEST_CASE("a failed write during kernel prepare publishes no tree and leaves no 
     std::ofstream(dir / "src/Makefile") << "all:\n";
     std::ofstream(dir / "config") << "CONFIG_MODULES=y\n";
     auto cache = dir / "cache";
-    auto r = wslmod_env(".config", {"kernel", "prepare", "--source", (dir / "src").string(), "--config",
-                                    (dir / "config").string(), "--release", "6.1.0-fake", "--cache", cache.string()});
+    auto r = wslmod_env(".config", {"kernel", "prepare", "--source", (dir / "src").string(),
+                                    "--config", (dir / "config").string(), "--release",
+                                    "6.1.0-fake", "--cache", cache.string()});
     INFO(r.output);
     CHECK(r.exit_code == 1);
     CHECK(r.output.find("/.config: cannot write: No space left on device") != std::string::npos);
     auto trees = names_in(cache / "trees");
-    for (const auto& name : trees) CHECK(name.ends_with(".log")); // the make log at most, never a tree
+    for (const auto& name : trees)
+        CHECK(name.ends_with(".log")); // the make log at most, never a tree
 }

@@ -20,7 +20,8 @@ util::CommandOutput wslmod_run(std::vector<std::string> args) {
 }
 } // namespace
 
-TEST_CASE("wslmod --help lists every row of the subcommand table and --version prints the version") {
+TEST_CASE(
+    "wslmod --help lists every row of the subcommand table and --version prints the version") {
     auto help = wslmod_run({"--help"});
     CHECK(help.exit_code == 0);
     for (const auto& row : cli::subcommands()) {
@@ -46,8 +47,8 @@ TEST_CASE("wslmod --help lists every row of the subcommand table and --version p
 
 TEST_CASE("wslmod kernel info reads the stock kernel and the published config") {
     const auto& k = test::debian_kernel();
-    auto info = wslmod_run({"kernel", "info", "--config", k.config.string(), "--stock-kernel",
-                            k.kernel.string()});
+    auto info = wslmod_run(
+        {"kernel", "info", "--config", k.config.string(), "--stock-kernel", k.kernel.string()});
     INFO(info.output);
     CHECK(info.exit_code == 0);
     CHECK(info.output.find("release:       " + k.release + "\n") != std::string::npos);
@@ -71,15 +72,16 @@ TEST_CASE("bad input gives one error line naming the file, and exit code 2") {
     CHECK(out.output == "wslmod: error: " + bad.string() +
                             ":2: not a kernel config line: 'nonsense here' "
                             "(pass a .config produced by Kconfig)\n");
-    auto not_kernel = wslmod_run({"kernel", "info", "--config", bad.string(), "--stock-kernel",
-                                  bad.string()});
+    auto not_kernel =
+        wslmod_run({"kernel", "info", "--config", bad.string(), "--stock-kernel", bad.string()});
     CHECK(not_kernel.exit_code == 2);
     auto missing = wslmod_run({"kernel", "info", "--config", (dir / "absent").string()});
     CHECK(missing.exit_code != 0);
     CHECK(missing.output.find((dir / "absent").string()) != std::string::npos);
 }
 
-TEST_CASE("a --json after the subcommand prints the same JSON, and text output ends with a newline") {
+TEST_CASE(
+    "a --json after the subcommand prints the same JSON, and text output ends with a newline") {
     const auto& k = test::debian_kernel();
     auto wsl = test::shared_dir() / "kernel-configs/config-wsl-6.6.87.1";
     auto before = wslmod_run({"--json", "kernel", "info", "--config", wsl.string()});

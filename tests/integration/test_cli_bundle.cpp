@@ -35,7 +35,9 @@ std::vector<Entry> read_entries(const fs::path& bundle) {
     while (archive_read_next_header(a.get(), &e) == ARCHIVE_OK) {
         Entry x{archive_entry_pathname(e), archive_entry_filetype(e), ""};
         std::string buf(static_cast<size_t>(archive_entry_size(e)), '\0');
-        if (!buf.empty()) REQUIRE(archive_read_data(a.get(), buf.data(), buf.size()) == static_cast<la_ssize_t>(buf.size()));
+        if (!buf.empty())
+            REQUIRE(archive_read_data(a.get(), buf.data(), buf.size()) ==
+                    static_cast<la_ssize_t>(buf.size()));
         x.data = buf;
         out.push_back(x);
     }
@@ -53,7 +55,8 @@ fs::path write_entries(const fs::path& out, std::vector<Entry> entries, bool res
     if (resum) {
         std::string sums;
         for (const auto& e : entries)
-            if (e.type == AE_IFREG && !e.hardlink && e.path != "SHA256SUMS") sums += sha_hex(e.data) + "  " + e.path + "\n";
+            if (e.type == AE_IFREG && !e.hardlink && e.path != "SHA256SUMS")
+                sums += sha_hex(e.data) + "  " + e.path + "\n";
         for (auto& e : entries)
             if (e.path == "SHA256SUMS") e.data = sums;
     }
@@ -67,11 +70,14 @@ Entry& find(std::vector<Entry>& entries, const std::string& prefix) {
     return entries.front();
 }
 
-std::string sha_of(const fs::path& p) { return util::to_hex(*util::sha256_file(p)); }
+std::string sha_of(const fs::path& p) {
+    return util::to_hex(*util::sha256_file(p));
+}
 
 size_t entries_in(const fs::path& dir) {
     size_t n = 0;
-    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir))
+        ++n;
     return n;
 }
 
@@ -94,19 +100,23 @@ const std::string cache = (fs::path(WSLMOD_BINARY_DIR) / "tests/cache").string()
 
 } // namespace
 
-TEST_CASE("bundle export then import on the same release gives the identical image with no make run") {
+TEST_CASE(
+    "bundle export then import on the same release gives the identical image with no make run") {
     auto project = new_project("cli-bundle");
     auto root = project.parent_path();
     auto wslmod = wslmod_in;
     auto added = wslmod(project, {"add", "hello", "usbip-extra", "--cache", cache});
     INFO(added.output);
     REQUIRE(added.exit_code == 0);
-    auto exported = wslmod(project, {"--json", "bundle", "export", "-o", (root / "team.wslmod.tar.zst").string(), "--cache", cache});
+    auto exported = wslmod(project, {"--json", "bundle", "export", "-o",
+                                     (root / "team.wslmod.tar.zst").string(), "--cache", cache});
     INFO(exported.output);
     REQUIRE(exported.exit_code == 0);
     auto bundle = root / "team.wslmod.tar.zst";
     // The same project gives the same bundle, byte for byte.
-    REQUIRE(wslmod(project, {"bundle", "export", "-o", (root / "again.wslmod.tar.zst").string(), "--cache", cache}).exit_code == 0);
+    REQUIRE(wslmod(project, {"bundle", "export", "-o", (root / "again.wslmod.tar.zst").string(),
+                             "--cache", cache})
+                .exit_code == 0);
     CHECK(sha_of(bundle) == sha_of(root / "again.wslmod.tar.zst"));
 
     // Import in a clean folder, with a `make` that fails (and leaves a mark) first on PATH.
@@ -114,13 +124,15 @@ TEST_CASE("bundle export then import on the same release gives the identical ima
     auto fakebin = root / "fakebin";
     fs::create_directories(clean);
     fs::create_directories(fakebin);
-    std::ofstream(fakebin / "make") << "#!/bin/sh\ntouch " << (root / "make-ran").string() << "\nexit 1\n";
+    std::ofstream(fakebin / "make")
+        << "#!/bin/sh\ntouch " << (root / "make-ran").string() << "\nexit 1\n";
     fs::permissions(fakebin / "make", fs::perms::owner_all);
     const char* path = std::getenv("PATH");
-    auto imported = test::run_tool({"env", "PATH=" + fakebin.string() + ":" + (path ? path : "/usr/bin:/bin"),
-                                    test::wslmod_binary().string(), "--json", "bundle", "import", bundle.string(),
-                                    "--cache", (root / "other-cache").string()},
-                                   clean);
+    auto imported =
+        test::run_tool({"env", "PATH=" + fakebin.string() + ":" + (path ? path : "/usr/bin:/bin"),
+                        test::wslmod_binary().string(), "--json", "bundle", "import",
+                        bundle.string(), "--cache", (root / "other-cache").string()},
+                       clean);
     INFO(imported.output);
     REQUIRE(imported.exit_code == 0);
     CHECK_FALSE(fs::exists(root / "make-ran"));
@@ -146,44 +158,84 @@ TEST_CASE("bundle export then import on the same release gives the identical ima
     };
     std::string hello_ko = "modules/hello/extra/hello/hello.ko";
     std::vector<Case> cases{
-        {"bad checksum", "does not match its SHA-256", [&](auto& e) { find(e, hello_ko).data += "x"; }, false},
-        {"traversal", "not a plain relative path", [](auto& e) { e.push_back({"recipes/../../escape", AE_IFREG, "x"}); }},
-        {"absolute", "not a plain relative path", [](auto& e) { e.push_back({"/tmp/wslmod-bundle-escape", AE_IFREG, "x"}); }},
-        {"symlink out", "not a file or folder", [](auto& e) { e.insert(e.begin(), {"recipes/evil", AE_IFLNK, "/etc"}); }},
-        {"hard link out", "hard link", [](auto& e) { e.insert(e.begin(), {"passwd", AE_IFREG, "/etc/passwd", true}); }},
-        {"device", "not a file or folder", [](auto& e) { e.insert(e.begin(), {"dev", AE_IFCHR, ""}); }},
-        {"unlisted file", "not in SHA256SUMS", [](auto& e) { e.insert(e.begin(), {"extra.txt", AE_IFREG, "x"}); }, false},
-        {"listed but missing", "which is missing", [&](auto& e) { std::erase_if(e, [&](auto& x) { return x.path == hello_ko; }); }, false},
-        {"duplicate entry", "appears twice", [&](auto& e) { auto copy = find(e, "wslmod.toml"); e.insert(e.begin(), copy); }},
-        {"no SHA256SUMS", "no SHA256SUMS", [](auto& e) { std::erase_if(e, [](auto& x) { return x.path == "SHA256SUMS"; }); }, false},
-        {"no lock", "no wslmod.lock", [](auto& e) { std::erase_if(e, [](auto& x) { return x.path == "wslmod.lock"; }); }},
-        {"module missing from a locked recipe", "module extra/hello/hello of recipe hello is missing",
+        {"bad checksum", "does not match its SHA-256",
+         [&](auto& e) { find(e, hello_ko).data += "x"; }, false},
+        {"traversal", "not a plain relative path",
+         [](auto& e) {
+             e.push_back({"recipes/../../escape", AE_IFREG, "x"});
+         }},
+        {"absolute", "not a plain relative path",
+         [](auto& e) {
+             e.push_back({"/tmp/wslmod-bundle-escape", AE_IFREG, "x"});
+         }},
+        {"symlink out", "not a file or folder",
+         [](auto& e) {
+             e.insert(e.begin(), {"recipes/evil", AE_IFLNK, "/etc"});
+         }},
+        {"hard link out", "hard link",
+         [](auto& e) {
+             e.insert(e.begin(), {"passwd", AE_IFREG, "/etc/passwd", true});
+         }},
+        {"device", "not a file or folder",
+         [](auto& e) {
+             e.insert(e.begin(), {"dev", AE_IFCHR, ""});
+         }},
+        {"unlisted file", "not in SHA256SUMS",
+         [](auto& e) {
+             e.insert(e.begin(), {"extra.txt", AE_IFREG, "x"});
+         },
+         false},
+        {"listed but missing", "which is missing",
+         [&](auto& e) { std::erase_if(e, [&](auto& x) { return x.path == hello_ko; }); }, false},
+        {"duplicate entry", "appears twice",
+         [&](auto& e) {
+             auto copy = find(e, "wslmod.toml");
+             e.insert(e.begin(), copy);
+         }},
+        {"no SHA256SUMS", "no SHA256SUMS",
+         [](auto& e) { std::erase_if(e, [](auto& x) { return x.path == "SHA256SUMS"; }); }, false},
+        {"no lock", "no wslmod.lock",
+         [](auto& e) { std::erase_if(e, [](auto& x) { return x.path == "wslmod.lock"; }); }},
+        {"module missing from a locked recipe",
+         "module extra/hello/hello of recipe hello is missing",
          [&](auto& e) { std::erase_if(e, [&](auto& x) { return x.path == hello_ko; }); }},
         {"recipe edited after the lock", "recipe hello: files/hello.c changed",
          [](auto& e) { find(e, "recipes/hello/files/hello.c").data += "\n// edited\n"; }},
-        {"wrong release in a module", "not the release its lock names", [&](auto& e) {
+        {"wrong release in a module", "not the release its lock names",
+         [&](auto& e) {
              auto& ko = find(e, hello_ko).data;
              auto at = ko.find("vermagic=6.12.117+deb12-amd64");
              REQUIRE(at != std::string::npos);
              ko[at + std::string("vermagic=6.12.117+deb12-amd").size()] = '9'; // amd64 -> amd94
          }},
-        {"below a file", "below a file", [](auto& e) { e.push_back({"wslmod.toml/x", AE_IFREG, "x"}); }},
+        {"below a file", "below a file",
+         [](auto& e) {
+             e.push_back({"wslmod.toml/x", AE_IFREG, "x"});
+         }},
         // Bounded: a SHA256SUMS that decompresses to 100 MiB in one line (in a bundle made big
         // enough by 1 MiB of noise that the expansion cap allows it), and one overlong line.
         {"huge SHA256SUMS", "SHA256SUMS is larger than 64 MiB",
          [&](auto& e) {
              std::mt19937 noise(7);
              std::string pad(1u << 20, '\0');
-             for (auto& c : pad) c = static_cast<char>(noise());
+             for (auto& c : pad)
+                 c = static_cast<char>(noise());
              e.insert(e.begin(), {"pad.bin", AE_IFREG, pad});
              find(e, "SHA256SUMS").data = std::string(100u << 20, 'a');
-         }, false},
+         },
+         false},
         // A decompression bomb: 1 GiB of zeros that add a few KiB to the bundle.
         {"decompression bomb", "MiB, 20 times its own size",
-         [](auto& e) { e.insert(e.begin(), {"recipes/hello/files/zeros", AE_IFREG, "", false, 1ull << 30}); }},
-        {"a file over a folder", "entry 'recipes' appears twice", [](auto& e) { e.push_back({"recipes", AE_IFREG, "x"}); }},
+         [](auto& e) {
+             e.insert(e.begin(), {"recipes/hello/files/zeros", AE_IFREG, "", false, 1ull << 30});
+         }},
+        {"a file over a folder", "entry 'recipes' appears twice",
+         [](auto& e) {
+             e.push_back({"recipes", AE_IFREG, "x"});
+         }},
         {"overlong SHA256SUMS line", "longer than 4096 bytes",
-         [&](auto& e) { find(e, "SHA256SUMS").data.insert(0, std::string(10000, 'b') + "\n"); }, false},
+         [&](auto& e) { find(e, "SHA256SUMS").data.insert(0, std::string(10000, 'b') + "\n"); },
+         false},
     };
     // Each case imports into an empty folder of an arena that holds the bundle too: nothing in
     // the arena may change, within 10 s and 512 MB.
@@ -198,19 +250,22 @@ TEST_CASE("bundle export then import on the same release gives the identical ima
             auto hostile = write_entries(arena / "hostile.wslmod.tar.zst", entries, c.resum);
             entries.clear();
             auto before = test::listing(arena);
-            auto r = test::run_bounded({test::wslmod_binary().string(), "bundle", "import", hostile.string(), "--cache", cache}, dir);
+            auto r = test::run_bounded({test::wslmod_binary().string(), "bundle", "import",
+                                        hostile.string(), "--cache", cache},
+                                       dir);
             INFO(r.output);
             CHECK(r.exit_code == 2);
             CHECK(r.output.find(c.expect) != std::string::npos);
             CHECK(r.output.find('\n') == r.output.size() - 1); // one line
             CHECK(r.output.size() < 1000);                     // that quotes little of any input
-            CHECK(test::listing(arena) == before);             // nothing written, not even a temporary
+            CHECK(test::listing(arena) == before); // nothing written, not even a temporary
             CHECK_FALSE(fs::exists("/tmp/wslmod-bundle-escape"));
             CHECK(r.seconds < 10);
             CHECK(r.peak_kb < 512 * 1024);
         }
     }
-    // A bundle for another release: its recipes are built for this kernel, and the new lock says so.
+    // A bundle for another release: its recipes are built for this kernel, and the new lock says
+    // so.
     {
         // The lock and every module say another release (of the same length, so that the
         // modules' .modinfo keeps its size).
@@ -218,27 +273,34 @@ TEST_CASE("bundle export then import on the same release gives the identical ima
         const auto& here = test::debian_kernel().release;
         auto there = here.substr(0, here.size() - 2) + "94";
         for (auto& e : entries) {
-            if (e.path != "wslmod.lock" && !(e.path.starts_with("modules/") && e.path.ends_with(".ko"))) continue;
+            if (e.path != "wslmod.lock" &&
+                !(e.path.starts_with("modules/") && e.path.ends_with(".ko")))
+                continue;
             size_t n = 0;
-            for (auto at = e.data.find(here); at != std::string::npos; at = e.data.find(here, at + 1), ++n)
+            for (auto at = e.data.find(here); at != std::string::npos;
+                 at = e.data.find(here, at + 1), ++n)
                 e.data.replace(at, here.size(), there);
             CHECK(n > 0);
         }
         auto other = write_entries(root / "other-release.wslmod.tar.zst", entries);
         auto dir = test::scratch_dir("cli-bundle-other-release");
         // Building runs the recipes' commands: refused, naming them, unless --allow-build.
-        auto asked = test::run_tool({test::wslmod_binary().string(), "bundle", "import", other.string(), "--cache", cache}, dir);
+        auto asked = test::run_tool(
+            {test::wslmod_binary().string(), "bundle", "import", other.string(), "--cache", cache},
+            dir);
         INFO(asked.output);
         CHECK(asked.exit_code == 2);
         CHECK(asked.output.find("building its recipes (hello, usbip-extra)") != std::string::npos);
         CHECK(asked.output.find("--allow-build") != std::string::npos);
         CHECK(entries_in(dir) == 0);
-        auto r = test::run_tool(
-            {test::wslmod_binary().string(), "bundle", "import", other.string(), "--allow-build", "--cache", cache}, dir);
+        auto r = test::run_tool({test::wslmod_binary().string(), "bundle", "import", other.string(),
+                                 "--allow-build", "--cache", cache},
+                                dir);
         INFO(r.output);
         REQUIRE(r.exit_code == 0);
-        CHECK(r.output.find("the bundle is for " + there + ", this kernel is " + test::debian_kernel().release +
-                            ": building its recipes") != std::string::npos);
+        CHECK(r.output.find("the bundle is for " + there + ", this kernel is " +
+                            test::debian_kernel().release + ": building its recipes") !=
+              std::string::npos);
         auto relock = nlohmann::json::parse(std::ifstream(dir / "wslmod.lock"));
         CHECK(relock["release"] == test::debian_kernel().release);
         CHECK(relock["image"] == sha_of(dir / "modules.vhdx"));
@@ -251,16 +313,21 @@ TEST_CASE("bundle export then import on the same release gives the identical ima
         auto& toml = find(entries, "wslmod.toml").data;
         auto at = toml.find("path = \"modules.vhdx\"");
         REQUIRE(at != std::string::npos);
-        toml.replace(at, std::string("path = \"modules.vhdx\"").size(), "path = \"../escape/modules.vhdx\"");
-        toml.replace(toml.find("[kernel]\n"), 9, "[kernel]\nstock-modules = \"/nonexistent/stock\"\n");
+        toml.replace(at, std::string("path = \"modules.vhdx\"").size(),
+                     "path = \"../escape/modules.vhdx\"");
+        toml.replace(toml.find("[kernel]\n"), 9,
+                     "[kernel]\nstock-modules = \"/nonexistent/stock\"\n");
         auto outside = write_entries(root / "outside-output.wslmod.tar.zst", entries);
         auto dir = test::scratch_dir("cli-bundle-outside");
-        auto r = test::run_tool({test::wslmod_binary().string(), "bundle", "import", outside.string(), "--cache", cache}, dir);
+        auto r = test::run_tool({test::wslmod_binary().string(), "bundle", "import",
+                                 outside.string(), "--cache", cache},
+                                dir);
         INFO(r.output);
         REQUIRE(r.exit_code == 0);
-        CHECK(r.output.find("is outside " + dir.string() + ": the image goes to " + (dir / "modules.vhdx").string()) !=
+        CHECK(r.output.find("is outside " + dir.string() + ": the image goes to " +
+                            (dir / "modules.vhdx").string()) != std::string::npos);
+        CHECK(r.output.find("stock-modules = '/nonexistent/stock' is outside") !=
               std::string::npos);
-        CHECK(r.output.find("stock-modules = '/nonexistent/stock' is outside") != std::string::npos);
         CHECK(fs::exists(dir / "modules.vhdx"));
         CHECK_FALSE(fs::exists(dir.parent_path() / "escape"));
     }
@@ -269,10 +336,12 @@ TEST_CASE("bundle export then import on the same release gives the identical ima
     auto bytes = util::read_bytes(bundle);
     REQUIRE(bytes);
     auto truncated = root / "truncated.wslmod.tar.zst";
-    std::ofstream(truncated, std::ios::binary).write(reinterpret_cast<const char*>(bytes->data()),
-                                                      static_cast<std::streamsize>(bytes->size() / 2));
+    std::ofstream(truncated, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes->data()),
+               static_cast<std::streamsize>(bytes->size() / 2));
     auto dir = test::scratch_dir("cli-bundle-truncated");
-    auto r = test::run_tool({test::wslmod_binary().string(), "bundle", "import", truncated.string()}, dir);
+    auto r = test::run_tool(
+        {test::wslmod_binary().string(), "bundle", "import", truncated.string()}, dir);
     INFO(r.output);
     CHECK(r.exit_code == 2);
     CHECK(r.output.find("refusing the bundle") != std::string::npos);
@@ -292,10 +361,12 @@ TEST_CASE("a project with no recipe exports a bundle that imports into the same 
     REQUIRE(exported.exit_code == 0);
     auto clean = root / "clean";
     fs::create_directories(clean);
-    auto imported = wslmod(clean, {"--json", "bundle", "import", bundle.string(), "--cache", cache});
+    auto imported =
+        wslmod(clean, {"--json", "bundle", "import", bundle.string(), "--cache", cache});
     INFO(imported.output);
     REQUIRE(imported.exit_code == 0);
-    CHECK(nlohmann::json::parse(imported.output.substr(imported.output.find('{')))["identical"] == true);
+    CHECK(nlohmann::json::parse(imported.output.substr(imported.output.find('{')))["identical"] ==
+          true);
     CHECK(sha_of(clean / "modules.vhdx") == sha_of(project / "modules.vhdx"));
     CHECK(fs::is_directory(clean / "recipes"));
     CHECK(wslmod(clean, {"status"}).exit_code == 0);

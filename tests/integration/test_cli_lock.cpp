@@ -21,7 +21,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path shared_cache() { return fs::path(WSLMOD_BINARY_DIR) / "tests/cache"; }
+fs::path shared_cache() {
+    return fs::path(WSLMOD_BINARY_DIR) / "tests/cache";
+}
 
 std::string sha_of(const fs::path& p) {
     auto d = util::sha256_file(p);
@@ -43,24 +45,31 @@ util::CommandOutput wslmod_in(const fs::path& dir, std::vector<std::string> args
 
 // A project recipe whose source is patched: GREETING "a" becomes `greeting`.  `nonce` goes into
 // the source, so that a test can make sure no earlier run's build is in the cache.
-void write_patched_recipe(const fs::path& project, const std::string& greeting, const std::string& nonce = "") {
+void write_patched_recipe(const fs::path& project, const std::string& greeting,
+                          const std::string& nonce = "") {
     auto r = project / "recipes/wslmod-patched";
     fs::create_directories(r / "files");
     fs::create_directories(r / "patches");
-    std::ofstream(r / "recipe.toml") << "name = \"wslmod-patched\"\nversion = \"1.0\"\nsummary = \"x\"\nlicense = \"GPL-2.0\"\n"
-                                        "patches = [\"patches/0001-greeting.patch\"]\n[source]\npath = \"files\"\n"
-                                        "[build]\nmodules = [\"wslmod_patched\"]\n";
+    std::ofstream(r / "recipe.toml")
+        << "name = \"wslmod-patched\"\nversion = \"1.0\"\nsummary = \"x\"\nlicense = \"GPL-2.0\"\n"
+           "patches = [\"patches/0001-greeting.patch\"]\n[source]\npath = \"files\"\n"
+           "[build]\nmodules = [\"wslmod_patched\"]\n";
     std::ofstream(r / "files/Kbuild") << "obj-m := wslmod_patched.o\n";
     std::ofstream(r / "files/wslmod_patched.c")
-        << "#define GREETING \"a\"\n// " << nonce << "\n#include <linux/module.h>\n"
-           "static int __init f(void) { pr_info(GREETING \"\\n\"); return 0; }\nmodule_init(f);\nMODULE_LICENSE(\"GPL\");\n";
-    std::ofstream(r / "patches/0001-greeting.patch") << "--- a/wslmod_patched.c\n+++ b/wslmod_patched.c\n@@ -1 +1 @@\n"
-                                                         "-#define GREETING \"a\"\n+#define GREETING \"" << greeting << "\"\n";
+        << "#define GREETING \"a\"\n// " << nonce
+        << "\n#include <linux/module.h>\n"
+           "static int __init f(void) { pr_info(GREETING \"\\n\"); return 0; "
+           "}\nmodule_init(f);\nMODULE_LICENSE(\"GPL\");\n";
+    std::ofstream(r / "patches/0001-greeting.patch")
+        << "--- a/wslmod_patched.c\n+++ b/wslmod_patched.c\n@@ -1 +1 @@\n"
+           "-#define GREETING \"a\"\n+#define GREETING \""
+        << greeting << "\"\n";
 }
 
 } // namespace
 
-TEST_CASE("a project build writes wslmod.lock, and --locked and status name an edited patch and a changed stock kernel") {
+TEST_CASE("a project build writes wslmod.lock, and --locked and status name an edited patch and a "
+          "changed stock kernel") {
     test::prepared_tree(); // the debian profile prepares this same tree
     auto dir = test::scratch_dir("cli-lock");
     REQUIRE(wslmod_in(dir, {"init", "--profile", "debian"}).exit_code == 0);
@@ -85,9 +94,11 @@ TEST_CASE("a project build writes wslmod.lock, and --locked and status name an e
     CHECK(lock["kernel"]["config"] == sha_of(test::debian_kernel().config));
     CHECK(lock["kernel"]["symvers"] == "-");
     auto files = lock["recipes"]["wslmod-patched"]["files"];
-    CHECK(files["patches/0001-greeting.patch"] == sha_of(dir / "recipes/wslmod-patched/patches/0001-greeting.patch"));
+    CHECK(files["patches/0001-greeting.patch"] ==
+          sha_of(dir / "recipes/wslmod-patched/patches/0001-greeting.patch"));
     CHECK(files.size() == 4);
-    CHECK(lock["recipes"]["wslmod-patched"]["modules"] == nlohmann::json::array({"extra/wslmod-patched/wslmod_patched"}));
+    CHECK(lock["recipes"]["wslmod-patched"]["modules"] ==
+          nlohmann::json::array({"extra/wslmod-patched/wslmod_patched"}));
     CHECK(lock_text.find(dir.string()) == std::string::npos); // no paths of this machine
 
     auto status = wslmod_in(dir, {"--json", "status"});
@@ -110,11 +121,13 @@ TEST_CASE("a project build writes wslmod.lock, and --locked and status name an e
     CHECK(outdated.exit_code == 1);
     auto od = json_of(outdated);
     CHECK(od["state"] == "outdated");
-    CHECK(od["outdated"] == nlohmann::json::array({"recipe wslmod-patched: patches/0001-greeting.patch changed"}));
+    CHECK(od["outdated"] ==
+          nlohmann::json::array({"recipe wslmod-patched: patches/0001-greeting.patch changed"}));
     auto refused = wslmod_in(dir, with_cache({"build", "--locked"}));
     INFO(refused.output);
     CHECK(refused.exit_code == 2);
-    CHECK(refused.output.find("recipe wslmod-patched: patches/0001-greeting.patch changed") != std::string::npos);
+    CHECK(refused.output.find("recipe wslmod-patched: patches/0001-greeting.patch changed") !=
+          std::string::npos);
     CHECK(refused.output.find("wslmod.lock") != std::string::npos);
     CHECK(refused.output.find("built wslmod-patched") == std::string::npos); // nothing compiled
     CHECK(test::read_text(dir / "wslmod.lock") == lock_text);
@@ -142,14 +155,16 @@ TEST_CASE("a project build writes wslmod.lock, and --locked and status name an e
     CHECK(stale.exit_code == 1);
     auto sd = json_of(stale);
     CHECK(sd["state"] == "stale");
-    CHECK(sd["stale"] == nlohmann::json::array({"the stock-kernel changed since the image was built"}));
+    CHECK(sd["stale"] ==
+          nlohmann::json::array({"the stock-kernel changed since the image was built"}));
     auto stale_locked = wslmod_in(dir, with_cache({"build", "--locked"}));
     INFO(stale_locked.output);
     CHECK(stale_locked.exit_code == 2);
     CHECK(stale_locked.output.find("kernel input stock-kernel") != std::string::npos);
 }
 
-TEST_CASE("two builds from one lock, in other folders, caches, users, umasks and -j, give the same image") {
+TEST_CASE("two builds from one lock, in other folders, caches, users, umasks and -j, give the same "
+          "image") {
     const auto& deb = test::debian_kernel();
     test::require_program("setpriv");
     auto root = test::scratch_dir("cli-repro");
@@ -161,26 +176,33 @@ TEST_CASE("two builds from one lock, in other folders, caches, users, umasks and
     fs::create_hard_link(deb.kernel, inputs / "vmlinuz");
     test::run_ok({"cp", "-a", "--link", deb.modules.string(), (inputs / "modules").string()});
     fs::copy_file(test::wslmod_binary(), inputs / "wslmod");
-    auto manifest = "[kernel]\nprofile = \"custom\"\nsource = \"" + (inputs / "linux-source.tar.xz").string() +
-                    "\"\nconfig = \"" + (inputs / "config").string() + "\"\nstock-kernel = \"" + (inputs / "vmlinuz").string() +
-                    "\"\nstock-modules = \"" + (inputs / "modules").string() + "\"\n\n[recipes]\nhello = \"*\"\n"
-                    "wslmod-consumer = \"*\"\nwslmod-patched = \"*\"\n";
+    auto manifest =
+        "[kernel]\nprofile = \"custom\"\nsource = \"" + (inputs / "linux-source.tar.xz").string() +
+        "\"\nconfig = \"" + (inputs / "config").string() + "\"\nstock-kernel = \"" +
+        (inputs / "vmlinuz").string() + "\"\nstock-modules = \"" + (inputs / "modules").string() +
+        "\"\n\n[recipes]\nhello = \"*\"\n"
+        "wslmod-consumer = \"*\"\nwslmod-patched = \"*\"\n";
     auto project = [&](const std::string& name) {
         auto p = root / name;
         fs::create_directories(p / "recipes");
         std::ofstream(p / "wslmod.toml") << manifest;
         const fs::path src(WSLMOD_SOURCE_DIR);
-        const std::vector<std::pair<fs::path, std::string>> recipes{{src / "module-recipes", "hello"},
-            {src / "tests/fixtures/recipes", "wslmod-provider"}, {src / "tests/fixtures/recipes", "wslmod-consumer"}};
-        for (const auto& [from, r] : recipes) fs::copy(from / r, p / "recipes" / r, fs::copy_options::recursive);
+        const std::vector<std::pair<fs::path, std::string>> recipes{
+            {src / "module-recipes", "hello"},
+            {src / "tests/fixtures/recipes", "wslmod-provider"},
+            {src / "tests/fixtures/recipes", "wslmod-consumer"}};
+        for (const auto& [from, r] : recipes)
+            fs::copy(from / r, p / "recipes" / r, fs::copy_options::recursive);
         write_patched_recipe(p, "b");
         return p;
     };
     auto a = project("a"), b = project("a-different/place/b");
 
     // A: this user, umask 022, -j2, the shared test cache.
-    auto first = test::run_tool({"sh", "-c", "umask 022; exec \"$0\" \"$@\"", (inputs / "wslmod").string(), "--json", "build",
-                                 "-j", "2", "--cache", shared_cache().string()}, a);
+    auto first =
+        test::run_tool({"sh", "-c", "umask 022; exec \"$0\" \"$@\"", (inputs / "wslmod").string(),
+                        "--json", "build", "-j", "2", "--cache", shared_cache().string()},
+                       a);
     INFO(first.output);
     REQUIRE(first.exit_code == 0);
     fs::path tree = json_of(first)["tree"].get<std::string>();
@@ -190,7 +212,8 @@ TEST_CASE("two builds from one lock, in other folders, caches, users, umasks and
     auto cache_b = root / "cache-b";
     fs::create_directories(cache_b);
     std::vector<std::string> argv;
-    const std::vector<std::string> as_nobody{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"};
+    const std::vector<std::string> as_nobody{"setpriv", "--reuid=65534", "--regid=65534",
+                                             "--clear-groups", "--"};
     bool other_user = ::geteuid() == 0;
     if (other_user) {
         test::run_ok({"chown", "-R", "65534:65534", b.string(), cache_b.string()});
@@ -198,25 +221,32 @@ TEST_CASE("two builds from one lock, in other folders, caches, users, umasks and
         auto probe = as_nobody;
         probe.insert(probe.end(), {"test", "-x", (inputs / "wslmod").string()});
         other_user = test::run_tool(probe).exit_code == 0;
-        if (!other_user) WARN("nobody cannot reach " << inputs << ": B runs as this user");
-        else argv = as_nobody;
+        if (!other_user)
+            WARN("nobody cannot reach " << inputs << ": B runs as this user");
+        else
+            argv = as_nobody;
     }
     // B's cache starts with A's prepared tree at B's own path (hard links: a prepared tree is
     // never written again, and B, running as nobody, could not write into root's files anyway),
     // so the tree's path differs as with a cold prepare, without the minute one takes.
     fs::create_directories(cache_b / "trees");
-    test::run_ok({"cp", "-a", "--link", tree.string(), (cache_b / "trees" / tree.filename()).string()});
-    argv.insert(argv.end(), {"env", "HOME=" + cache_b.string(), "sh", "-c", "umask 077; exec \"$0\" \"$@\"",
-                             (inputs / "wslmod").string(), "--json", "build", "--locked", "-j", "1", "--cache",
-                             cache_b.string()});
+    test::run_ok(
+        {"cp", "-a", "--link", tree.string(), (cache_b / "trees" / tree.filename()).string()});
+    argv.insert(argv.end(),
+                {"env", "HOME=" + cache_b.string(), "sh", "-c", "umask 077; exec \"$0\" \"$@\"",
+                 (inputs / "wslmod").string(), "--json", "build", "--locked", "-j", "1", "--cache",
+                 cache_b.string()});
     auto second = test::run_tool(argv, b);
     INFO(second.output);
     REQUIRE(second.exit_code == 0);
     auto doc = json_of(second);
-    for (const auto& build : doc["builds"]) CHECK(build["cached"] == false); // really built again, in B's cache
-    CHECK(doc["tree"] == (cache_b / "trees" / tree.filename()).string());     // against the tree at B's path
+    for (const auto& build : doc["builds"])
+        CHECK(build["cached"] == false); // really built again, in B's cache
+    CHECK(doc["tree"] ==
+          (cache_b / "trees" / tree.filename()).string()); // against the tree at B's path
     CHECK(doc["image"]["warnings"].empty());
     CHECK(sha_of(b / "modules.vhdx") == sha_of(a / "modules.vhdx"));
-    CHECK(doc["image"]["sha256"] == nlohmann::json::parse(test::read_text(a / "wslmod.lock"))["image"]);
+    CHECK(doc["image"]["sha256"] ==
+          nlohmann::json::parse(test::read_text(a / "wslmod.lock"))["image"]);
     INFO("B ran as " << (other_user ? "nobody" : "this user (not root, so no other user to be)"));
 }

@@ -18,7 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path shared_cache() { return fs::path(WSLMOD_BINARY_DIR) / "tests/cache"; }
+fs::path shared_cache() {
+    return fs::path(WSLMOD_BINARY_DIR) / "tests/cache";
+}
 
 std::string sha_of(const fs::path& p) {
     auto d = util::sha256_file(p);
@@ -32,26 +34,32 @@ util::CommandOutput in_project(const fs::path& dir, std::vector<std::string> arg
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--cache", shared_cache().string(), "--recipes",
                              (fs::path(WSLMOD_SOURCE_DIR) / "tests/fixtures/recipes").string()});
-    return test::run_tool([&] {
-        std::vector<std::string> cmd{test::wslmod_binary().string()};
-        cmd.insert(cmd.end(), argv.begin(), argv.end());
-        return cmd;
-    }(), dir);
+    return test::run_tool(
+        [&] {
+            std::vector<std::string> cmd{test::wslmod_binary().string()};
+            cmd.insert(cmd.end(), argv.begin(), argv.end());
+            return cmd;
+        }(),
+        dir);
 }
 
 std::map<std::string, bool> cached_by_recipe(const std::string& output) {
     auto doc = nlohmann::json::parse(output.substr(output.find('{')));
     std::map<std::string, bool> out;
-    for (const auto& b : doc["builds"]) out[b["recipe"].get<std::string>()] = b["cached"].get<bool>();
+    for (const auto& b : doc["builds"])
+        out[b["recipe"].get<std::string>()] = b["cached"].get<bool>();
     return out;
 }
 
 } // namespace
 
-TEST_CASE("init then add twice compiles only the new recipe, a failed add changes nothing, remove restores") {
-    test::prepared_tree(); // the debian profile prepares the same tree: share it with the other tests
+TEST_CASE("init then add twice compiles only the new recipe, a failed add changes nothing, remove "
+          "restores") {
+    test::prepared_tree(); // the debian profile prepares the same tree: share it with the other
+                           // tests
     auto dir = test::scratch_dir("cli-project");
-    auto init = test::run_tool({test::wslmod_binary().string(), "init", "--profile", "debian"}, dir);
+    auto init =
+        test::run_tool({test::wslmod_binary().string(), "init", "--profile", "debian"}, dir);
     INFO(init.output);
     REQUIRE(init.exit_code == 0);
     REQUIRE(fs::is_directory(dir / "recipes"));
@@ -59,12 +67,15 @@ TEST_CASE("init then add twice compiles only the new recipe, a failed add change
     // A project recipe whose source is new on every run, so that its build cannot be cached.
     auto fresh = dir / "recipes/wslmod-fresh";
     fs::create_directories(fresh / "files");
-    std::ofstream(fresh / "recipe.toml") << "name = \"wslmod-fresh\"\nversion = \"1.0\"\nsummary = \"x\"\nlicense = \"GPL-2.0\"\n[source]\npath = \"files\"\n"
-                                            "[build]\nmodules = [\"wslmod_fresh\"]\n";
+    std::ofstream(fresh / "recipe.toml")
+        << "name = \"wslmod-fresh\"\nversion = \"1.0\"\nsummary = \"x\"\nlicense = "
+           "\"GPL-2.0\"\n[source]\npath = \"files\"\n"
+           "[build]\nmodules = [\"wslmod_fresh\"]\n";
     std::ofstream(fresh / "files/Kbuild") << "obj-m := wslmod_fresh.o\n";
     std::ofstream(fresh / "files/wslmod_fresh.c")
         << "// run " << std::chrono::steady_clock::now().time_since_epoch().count() << "\n"
-        << "#include <linux/module.h>\nstatic int __init f(void) { return 0; }\nmodule_init(f);\nMODULE_LICENSE(\"GPL\");\n";
+        << "#include <linux/module.h>\nstatic int __init f(void) { return 0; "
+           "}\nmodule_init(f);\nMODULE_LICENSE(\"GPL\");\n";
 
     auto first = in_project(dir, {"add", "hello"});
     INFO(first.output);
@@ -78,7 +89,8 @@ TEST_CASE("init then add twice compiles only the new recipe, a failed add change
     INFO(second.output);
     REQUIRE(second.exit_code == 0);
     auto cached = cached_by_recipe(second.output);
-    CHECK(cached == std::map<std::string, bool>{{"hello", true}, {"wslmod-fresh", false}}); // only the new one compiled
+    CHECK(cached == std::map<std::string, bool>{
+                        {"hello", true}, {"wslmod-fresh", false}}); // only the new one compiled
     auto with_both = test::read_text(dir / "wslmod.toml");
     CHECK(with_both.find("hello = \"*\"\nwslmod-fresh = \"*\"\n") != std::string::npos);
     auto image = sha_of(dir / "modules.vhdx");

@@ -27,7 +27,8 @@ util::CommandOutput wslmod_in(const fs::path& dir, std::vector<std::string> args
 
 } // namespace
 
-TEST_CASE("publish writes a Scoop manifest whose hash is the image's and a .wslconfig snippet with both keys") {
+TEST_CASE("publish writes a Scoop manifest whose hash is the image's and a .wslconfig snippet with "
+          "both keys") {
     test::prepared_tree();
     auto dir = test::scratch_dir("cli-publish");
     REQUIRE(wslmod_in(dir, {"init", "--profile", "debian"}).exit_code == 0);
@@ -44,15 +45,17 @@ TEST_CASE("publish writes a Scoop manifest whose hash is the image's and a .wslc
     auto scoop = nlohmann::json::parse(test::read_text(dir / "publish/scoop.json"), nullptr, false);
     REQUIRE_FALSE(scoop.is_discarded());
     CHECK(scoop["url"] == url);
-    auto named = fs::path(scoop["url"].get<std::string>()).filename(); // the image the manifest names
+    auto named =
+        fs::path(scoop["url"].get<std::string>()).filename(); // the image the manifest names
     CHECK(scoop["hash"] == util::to_hex(*util::sha256_file(dir / named)));
     CHECK(scoop["hash"] == sha);
     CHECK(scoop["version"].get<std::string>().starts_with(test::debian_kernel().release));
     CHECK(scoop["description"].get<std::string>().find("hello") != std::string::npos);
     test::run_ok({"sha256sum", "-c", "publish/modules.vhdx.sha256"}, dir); // the oracle agrees
     auto snippet = test::read_text(dir / "publish/wslconfig.snippet");
-    CHECK(snippet.find("[wsl2]\nkernel=C:\\\\Users\\\\<you>\\\\AppData\\\\Local\\\\wslmod\\\\" + test::debian_kernel().release +
-                       "\\\\kernel\nkernelModules=C:\\\\") != std::string::npos);
+    CHECK(snippet.find("[wsl2]\nkernel=C:\\\\Users\\\\<you>\\\\AppData\\\\Local\\\\wslmod\\\\" +
+                       test::debian_kernel().release + "\\\\kernel\nkernelModules=C:\\\\") !=
+          std::string::npos);
     CHECK(snippet.find("2.5.1") != std::string::npos);
     CHECK(snippet.find('@') == std::string::npos); // every placeholder filled
 
@@ -60,12 +63,14 @@ TEST_CASE("publish writes a Scoop manifest whose hash is the image's and a .wslc
     fs::copy_file(dir / "modules.vhdx", dir / "other.vhdx");
     std::ofstream(dir / "other.vhdx", std::ios::app) << '\0';
     auto before = test::read_text(dir / "publish/scoop.json");
-    auto refused = wslmod_in(dir, {"publish", "other.vhdx", "--url", "https://example.org/other.vhdx"});
+    auto refused =
+        wslmod_in(dir, {"publish", "other.vhdx", "--url", "https://example.org/other.vhdx"});
     INFO(refused.output);
     CHECK(refused.exit_code == 2);
     CHECK(refused.output.find("wslmod.lock describes the image") != std::string::npos);
     CHECK(test::read_text(dir / "publish/scoop.json") == before);
-    CHECK(wslmod_in(dir, {"publish", "modules.vhdx", "--url", "ftp://x/modules.vhdx"}).exit_code == 2);
+    CHECK(wslmod_in(dir, {"publish", "modules.vhdx", "--url", "ftp://x/modules.vhdx"}).exit_code ==
+          2);
 }
 
 TEST_CASE("the CI workflow template runs only wslmod commands and options that exist") {

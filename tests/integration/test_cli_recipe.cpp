@@ -19,17 +19,20 @@ TEST_CASE("recipe list and show find the shipped recipes, and a project's recipe
 
     auto dir = test::scratch_dir("cli-recipe");
     std::filesystem::create_directories(dir / "hello/src");
-    std::ofstream(dir / "hello/recipe.toml") << "name = \"hello\"\nversion = \"9.9\"\nsummary = \"mine\"\n"
-                                                "[source]\npath = \"src\"\n[build]\nmodules = [\"hello\"]\n";
+    std::ofstream(dir / "hello/recipe.toml")
+        << "name = \"hello\"\nversion = \"9.9\"\nsummary = \"mine\"\n"
+           "[source]\npath = \"src\"\n[build]\nmodules = [\"hello\"]\n";
     auto mine = test::run_wslmod({"recipe", "show", "hello", "--recipes", dir.string()});
     CHECK(mine.output.find("hello 9.9") != std::string::npos);
 
     std::filesystem::create_directories(dir / "broken");
-    std::ofstream(dir / "broken/recipe.toml") << "name = \"broken\"\nversion = \"1\"\nsummary = \"s\"\nflavour = 1\n";
+    std::ofstream(dir / "broken/recipe.toml")
+        << "name = \"broken\"\nversion = \"1\"\nsummary = \"s\"\nflavour = 1\n";
     auto bad = test::run_wslmod({"recipe", "list", "--recipes", dir.string()});
     CHECK(bad.exit_code == 2);
     CHECK(bad.output == "wslmod: error: " + (dir / "broken/recipe.toml").string() +
-                            ":4: unknown key 'flavour' (known keys here: name, version, summary, license, homepage, "
+                            ":4: unknown key 'flavour' (known keys here: name, version, summary, "
+                            "license, homepage, "
                             "depends, replaces, patches, source, kconfig, build, requires)\n");
     auto none = test::run_wslmod({"recipe", "show", "no-such-recipe"});
     CHECK(none.exit_code == 2);

@@ -19,22 +19,27 @@ TEST_CASE("recipe new scaffolds kbuild, dkms and in-tree recipes that build as t
     for (std::string kind : {"kbuild", "dkms", "in-tree"}) {
         auto name = "my-" + kind + "-driver";
         auto out = dir / "recipes" / name;
-        auto made = test::run_wslmod({"recipe", "new", name, "--template", kind, "-o", out.string()});
+        auto made =
+            test::run_wslmod({"recipe", "new", name, "--template", kind, "-o", out.string()});
         INFO(made.output);
         REQUIRE(made.exit_code == 0);
         REQUIRE(fs::exists(out / "recipe.toml"));
-        auto built = test::run_wslmod({"--json", "recipe", "build", name, "--recipes", (dir / "recipes").string(), "--kernel",
-                                       tree.string(), "--cache", (dir / "cache").string()});
+        auto built = test::run_wslmod({"--json", "recipe", "build", name, "--recipes",
+                                       (dir / "recipes").string(), "--kernel", tree.string(),
+                                       "--cache", (dir / "cache").string()});
         INFO(built.output);
         REQUIRE(built.exit_code == 0);
         auto doc = nlohmann::json::parse(built.output);
         REQUIRE(doc["builds"].size() == 1);
         for (const auto& m : doc["builds"][0]["modules"])
-            CHECK(test::run_ok({"modinfo", "-F", "vermagic", m["file"].get<std::string>()}).starts_with(k.release + " "));
-        if (kind != "in-tree") CHECK(doc["builds"][0]["modules"][0]["name"] == name); // @NAME@ was replaced
+            CHECK(test::run_ok({"modinfo", "-F", "vermagic", m["file"].get<std::string>()})
+                      .starts_with(k.release + " "));
+        if (kind != "in-tree")
+            CHECK(doc["builds"][0]["modules"][0]["name"] == name); // @NAME@ was replaced
 
         std::ofstream(out / "recipe.toml", std::ios::app) << "# edited\n";
-        auto again = test::run_wslmod({"recipe", "new", name, "--template", kind, "-o", out.string()});
+        auto again =
+            test::run_wslmod({"recipe", "new", name, "--template", kind, "-o", out.string()});
         CHECK(again.exit_code == 2);
         CHECK(again.output.find("exists already") != std::string::npos);
         std::ifstream in(out / "recipe.toml");
@@ -46,20 +51,23 @@ TEST_CASE("recipe new scaffolds kbuild, dkms and in-tree recipes that build as t
 TEST_CASE("recipe import-dkms names the folder after the recipe, or refuses a mismatched name") {
     auto dir = test::scratch_dir("recipe-import-name");
     auto src = test::dkms_source("v4l2loopback-dkms");
-    auto wrong = test::run_wslmod({"recipe", "import-dkms", src.string(), "-o", (dir / "v4l").string()});
+    auto wrong =
+        test::run_wslmod({"recipe", "import-dkms", src.string(), "-o", (dir / "v4l").string()});
     CHECK(wrong.exit_code == 2);
     CHECK(wrong.output.find("-o " + (dir / "v4l2loopback").string()) != std::string::npos);
     CHECK_FALSE(fs::exists(dir / "v4l"));
     // A --patch that is not a unified diff is refused before anything is written.
     std::ofstream(dir / "notes.txt") << "remember to fix the build\n";
-    auto not_patch = test::run_wslmod({"recipe", "import-dkms", src.string(), "-o", (dir / "v4l2loopback").string(),
-                                       "--patch", (dir / "notes.txt").string()});
+    auto not_patch = test::run_wslmod({"recipe", "import-dkms", src.string(), "-o",
+                                       (dir / "v4l2loopback").string(), "--patch",
+                                       (dir / "notes.txt").string()});
     INFO(not_patch.output);
     CHECK(not_patch.exit_code == 2);
     CHECK(not_patch.output.find("not a patch") != std::string::npos);
     CHECK_FALSE(fs::exists(dir / "v4l2loopback"));
     fs::create_directories(dir / "recipes");
-    auto into = test::run_wslmod({"recipe", "import-dkms", src.string(), "-o", (dir / "recipes").string()});
+    auto into =
+        test::run_wslmod({"recipe", "import-dkms", src.string(), "-o", (dir / "recipes").string()});
     INFO(into.output);
     CHECK(into.exit_code == 0);
     CHECK(fs::exists(dir / "recipes/v4l2loopback/recipe.toml"));

@@ -24,14 +24,16 @@ namespace {
 
 // An ext4 image of `tree` (mke2fs -d), `size` big.
 fs::path make_image(const fs::path& tree, const fs::path& img, const std::string& size = "8M") {
-    test::run_ok({"mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-d", tree.string(), img.string(), size});
+    test::run_ok({"mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-d", tree.string(),
+                  img.string(), size});
     return img;
 }
 
 // Opens `img` read-write with libext2fs, runs `edit`, and writes it back.
 template <class F> void edit_image(const fs::path& img, F edit) {
     ext2_filsys fs = nullptr;
-    REQUIRE(ext2fs_open(img.c_str(), EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0, unix_io_manager, &fs) == 0);
+    REQUIRE(ext2fs_open(img.c_str(), EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0, unix_io_manager, &fs) ==
+            0);
     REQUIRE(ext2fs_read_bitmaps(fs) == 0);
     edit(fs);
     REQUIRE(ext2fs_close_free(&fs) == 0);
@@ -54,8 +56,10 @@ void plant(ext2_filsys fs, ext2_ino_t dir, const std::string& name, ext2_ino_t i
 }
 
 // `wslmod image extract IMG DIR` under GNU time.
-test::Bounded extract(const fs::path& img, const fs::path& dir, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{test::wslmod_binary().string(), "image", "extract", img.string(), dir.string()};
+test::Bounded extract(const fs::path& img, const fs::path& dir,
+                      std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{test::wslmod_binary().string(), "image", "extract", img.string(),
+                                  dir.string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return test::run_bounded(argv);
 }
@@ -90,7 +94,8 @@ fs::path base_tree(const fs::path& scratch) {
 
 } // namespace
 
-TEST_CASE("image extract refuses names that are not one component, and writes nothing through a planted symlink") {
+TEST_CASE("image extract refuses names that are not one component, and writes nothing through a "
+          "planted symlink") {
     auto scratch = test::scratch_dir("hostile-names");
     auto tree = base_tree(scratch);
     for (std::string name : {"../../outside/ESC", "lnk/ESC", "..", "kernel/../../ESC"}) {
@@ -105,7 +110,8 @@ TEST_CASE("image extract refuses names that are not one component, and writes no
     CHECK(fs::is_empty(scratch / "outside"));
 }
 
-TEST_CASE("image extract refuses a folder linked into itself instead of walking the loop without end") {
+TEST_CASE(
+    "image extract refuses a folder linked into itself instead of walking the loop without end") {
     auto scratch = test::scratch_dir("hostile-loop");
     auto img = make_image(base_tree(scratch), scratch / "img.ext4");
     edit_image(img, [&](ext2_filsys fs) {
@@ -123,7 +129,8 @@ TEST_CASE("image extract bounds the work: a file linked a thousand times, and a 
     auto img = make_image(tree, scratch / "img.ext4");
     edit_image(img, [&](ext2_filsys fs) {
         auto big = lookup(fs, "big.ko");
-        for (int i = 0; i < 1000; ++i) plant(fs, EXT2_ROOT_INO, "copy" + std::to_string(i) + ".ko", big, EXT2_FT_REG_FILE);
+        for (int i = 0; i < 1000; ++i)
+            plant(fs, EXT2_ROOT_INO, "copy" + std::to_string(i) + ".ko", big, EXT2_FT_REG_FILE);
     });
     check_refused(scratch, img, "its own");
     fs::remove(img);
@@ -135,7 +142,8 @@ TEST_CASE("image extract bounds the work: a file linked a thousand times, and a 
     check_refused(scratch, img, "fifo");
 }
 
-TEST_CASE("image extract keeps a sparse file sparse, drops setuid bits unless asked, and leaves no partial output") {
+TEST_CASE("image extract keeps a sparse file sparse, drops setuid bits unless asked, and leaves no "
+          "partial output") {
     auto scratch = test::scratch_dir("hostile-sparse");
     auto tree = base_tree(scratch);
     fs::remove(tree / "lnk");
@@ -171,7 +179,8 @@ TEST_CASE("image extract keeps a sparse file sparse, drops setuid bits unless as
     auto kept = extract(img, scratch / "work/kept", {"--keep-modes"});
     INFO(kept.output);
     REQUIRE(kept.exit_code == 0);
-    CHECK((fs::status(scratch / "work/kept/tool").permissions() & fs::perms::set_uid) != fs::perms::none);
+    CHECK((fs::status(scratch / "work/kept/tool").permissions() & fs::perms::set_uid) !=
+          fs::perms::none);
 
     // Into a folder that is not empty: refused, and the folder is untouched.
     auto again = extract(img, out);

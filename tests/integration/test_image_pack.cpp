@@ -18,20 +18,24 @@ namespace {
 // name -> "type mode size target" for every entry below `root`, as the kernel sees files.
 std::map<std::string, std::string> describe_tree(const std::filesystem::path& root) {
     std::map<std::string, std::string> out;
-    for (auto it = std::filesystem::recursive_directory_iterator(root); it != std::filesystem::recursive_directory_iterator(); ++it) {
+    for (auto it = std::filesystem::recursive_directory_iterator(root);
+         it != std::filesystem::recursive_directory_iterator(); ++it) {
         auto rel = std::filesystem::relative(it->path(), root).string();
         if (rel == "lost+found" || rel.starts_with("lost+found/")) continue;
         struct stat st {};
         ::lstat(it->path().c_str(), &st);
         std::string desc = fmt::format("{:o}", st.st_mode);
         if (S_ISREG(st.st_mode)) desc += " " + util::to_hex(*util::sha256_file(it->path()));
-        if (S_ISLNK(st.st_mode)) desc += " -> " + std::filesystem::read_symlink(it->path()).string();
+        if (S_ISLNK(st.st_mode))
+            desc += " -> " + std::filesystem::read_symlink(it->path()).string();
         out[rel] = desc;
     }
     return out;
 }
 
-std::string sha_of(const std::filesystem::path& p) { return util::to_hex(*util::sha256_file(p)); }
+std::string sha_of(const std::filesystem::path& p) {
+    return util::to_hex(*util::sha256_file(p));
+}
 
 std::filesystem::path pack(const std::filesystem::path& tree, const std::filesystem::path& out,
                            std::vector<std::string> extra = {}) {
@@ -45,13 +49,16 @@ std::filesystem::path pack(const std::filesystem::path& tree, const std::filesys
 
 } // namespace
 
-TEST_CASE("a packed stock modules tree passes qemu-img check, compare, vhdiinfo and e2fsck, with the same tree") {
+TEST_CASE("a packed stock modules tree passes qemu-img check, compare, vhdiinfo and e2fsck, with "
+          "the same tree") {
     const auto& k = test::debian_kernel();
     auto dir = test::scratch_dir("pack-oracles");
     auto img = pack(k.modules, dir / "modules.vhdx");
     test::run_ok({"qemu-img", "check", "-f", "vhdx", img.string()});
-    test::run_ok({"qemu-img", "convert", "-f", "vhdx", "-O", "raw", img.string(), (dir / "modules.raw").string()});
-    auto compare = test::run_ok({"qemu-img", "compare", "-f", "vhdx", "-F", "raw", img.string(), (dir / "modules.raw").string()});
+    test::run_ok({"qemu-img", "convert", "-f", "vhdx", "-O", "raw", img.string(),
+                  (dir / "modules.raw").string()});
+    auto compare = test::run_ok({"qemu-img", "compare", "-f", "vhdx", "-F", "raw", img.string(),
+                                 (dir / "modules.raw").string()});
     CHECK(compare.find("Images are identical") != std::string::npos);
     auto info = test::run_ok({"vhdiinfo", img.string()});
     CHECK(info.find("Dynamic") != std::string::npos);
@@ -59,7 +66,8 @@ TEST_CASE("a packed stock modules tree passes qemu-img check, compare, vhdiinfo 
     INFO(fsck.output);
     CHECK(fsck.exit_code == 0);
     std::filesystem::create_directory(dir / "rdump");
-    test::run_ok({"debugfs", "-R", "rdump / " + (dir / "rdump").string(), (dir / "modules.raw").string()});
+    test::run_ok(
+        {"debugfs", "-R", "rdump / " + (dir / "rdump").string(), (dir / "modules.raw").string()});
     auto expected = describe_tree(k.modules);
     auto actual = describe_tree(dir / "rdump");
     CHECK(expected.size() > 4000);
@@ -99,7 +107,8 @@ TEST_CASE("the artifacts layout holds <release>/modules, seen through debugfs") 
     auto dir = test::scratch_dir("pack-artifacts");
     auto img = pack(k.modules, dir / "a.vhdx", {"--layout", "artifacts"});
     test::run_ok({"qemu-img", "convert", "-O", "raw", img.string(), (dir / "a.raw").string()});
-    auto ls = test::run_ok({"debugfs", "-R", "ls -p /" + k.release + "/modules", (dir / "a.raw").string()});
+    auto ls = test::run_ok(
+        {"debugfs", "-R", "ls -p /" + k.release + "/modules", (dir / "a.raw").string()});
     CHECK(ls.find("/modules.dep/") != std::string::npos);
     CHECK(ls.find("/kernel/") != std::string::npos);
     CHECK(test::run_tool({"e2fsck", "-fn", (dir / "a.raw").string()}).exit_code == 0);
@@ -115,13 +124,15 @@ TEST_CASE("symlinks, odd modes and empty files survive packing, seen through deb
     ::chmod((tree / "empty").c_str(), 0600);
     ::chmod((tree / "kernel/sub").c_str(), 0750);
     std::filesystem::create_symlink("sub/a.ko", tree / "kernel/short");
-    std::filesystem::create_symlink(std::string(200, 'l') + "/target", tree / "kernel/long"); // not inline
+    std::filesystem::create_symlink(std::string(200, 'l') + "/target",
+                                    tree / "kernel/long"); // not inline
     std::filesystem::create_symlink("/absolute/elsewhere", tree / "abs");
     auto img = pack(tree, dir / "m.vhdx");
     test::run_ok({"qemu-img", "convert", "-O", "raw", img.string(), (dir / "m.raw").string()});
     CHECK(test::run_tool({"e2fsck", "-fn", (dir / "m.raw").string()}).exit_code == 0);
     std::filesystem::create_directory(dir / "rdump");
-    test::run_ok({"debugfs", "-R", "rdump / " + (dir / "rdump").string(), (dir / "m.raw").string()});
+    test::run_ok(
+        {"debugfs", "-R", "rdump / " + (dir / "rdump").string(), (dir / "m.raw").string()});
     CHECK(describe_tree(dir / "rdump") == describe_tree(tree));
 }
 

@@ -18,7 +18,6 @@ namespace {
 
 constexpr uint64_t MiB = 1024 * 1024;
 
-
 // Fills [begin, end) of `disk` with bytes that differ per offset and per `seed`.
 void fill(std::vector<std::byte>& disk, uint64_t begin, uint64_t end, uint32_t seed) {
     for (uint64_t v = begin; v < end; ++v)
@@ -56,15 +55,15 @@ TEST_CASE("VhdReader reads qemu-img's fixed and dynamic VHD as qemu-img does") {
     auto vhd = (dir / "x.vhd").string();
     std::string options = "subformat=" + subformat + (force_size ? ",force_size=on" : "");
     auto made = test::run_tool({"qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o", options,
-                     (dir / "in.raw").string(), vhd});
+                                (dir / "in.raw").string(), vhd});
     INFO(made.output);
     if (force_size && made.exit_code != 0 && made.output.find("force_size") != std::string::npos) {
         WARN("this qemu-img has no force_size option; only the CHS-rounded size is tested");
         return;
     }
     REQUIRE(made.exit_code == 0);
-    auto oracle_run =
-        test::run_tool({"qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd, (dir / "oracle.raw").string()});
+    auto oracle_run = test::run_tool(
+        {"qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd, (dir / "oracle.raw").string()});
     INFO(oracle_run.output);
     REQUIRE(oracle_run.exit_code == 0);
     auto oracle = test::load_bytes(dir / "oracle.raw");

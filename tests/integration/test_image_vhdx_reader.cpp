@@ -18,7 +18,6 @@ using vhdx::MiB;
 
 namespace {
 
-
 // The first offset where `a` and `b` differ, or -1: Catch would print megabytes of bytes.
 int64_t first_difference(const std::vector<std::byte>& a, const std::vector<std::byte>& b) {
     if (a.size() != b.size()) return static_cast<int64_t>(std::min(a.size(), b.size()));
@@ -58,10 +57,10 @@ TEST_CASE("VhdxReader reads qemu-img's vhdx as qemu-img does, for 1, 8 and 32 Mi
     auto dir = test::scratch_dir("vhdx-reader-" + std::to_string(block_size) + "m");
     auto disk = sample_disk();
     test::save_bytes(dir / "in.raw", disk);
-    test::run_ok({"qemu-img", "convert", "-f", "raw", "-O", "vhdx", "-o", options, (dir / "in.raw").string(),
-         (dir / "x.vhdx").string()});
+    test::run_ok({"qemu-img", "convert", "-f", "raw", "-O", "vhdx", "-o", options,
+                  (dir / "in.raw").string(), (dir / "x.vhdx").string()});
     test::run_ok({"qemu-img", "convert", "-f", "vhdx", "-O", "raw", (dir / "x.vhdx").string(),
-         (dir / "oracle.raw").string()});
+                  (dir / "oracle.raw").string()});
     auto oracle = test::load_bytes(dir / "oracle.raw");
     REQUIRE(first_difference(oracle, disk) == -1);
 
@@ -81,15 +80,16 @@ TEST_CASE("VhdxReader reads a sparse 5 GiB qemu vhdx across the first sector-bit
     test::require_program("qemu-io");
     auto dir = test::scratch_dir("vhdx-reader-sparse");
     auto vhdx_path = (dir / "x.vhdx").string(), raw_path = (dir / "oracle.raw").string();
-    test::run_ok({"qemu-img", "create", "-q", "-f", "vhdx", "-o", "block_size=1M", vhdx_path, "5G"});
+    test::run_ok(
+        {"qemu-img", "create", "-q", "-f", "vhdx", "-o", "block_size=1M", vhdx_path, "5G"});
     // Offsets: the start; 64 KiB either side of 4 GiB, i.e. payload blocks 4095 and 4096 on
     // both sides of BAT[4096], the first sector-bitmap entry; above 4 GiB over two blocks at
     // odd sectors; the last sector of the disk.
     const uint64_t GiB = 1024 * MiB;
     test::run_ok({"qemu-io", "-f", "vhdx", "-c", "write -q -P 0xab 0 65536", "-c",
-         "write -q -P 0xcd " + std::to_string(4 * GiB - 65536) + " 131072", "-c",
-         "write -q -P 0xef " + std::to_string(4 * GiB + GiB / 2 + 1536) + " 1049088", "-c",
-         "write -q -P 0x17 " + std::to_string(5 * GiB - 512) + " 512", vhdx_path});
+                  "write -q -P 0xcd " + std::to_string(4 * GiB - 65536) + " 131072", "-c",
+                  "write -q -P 0xef " + std::to_string(4 * GiB + GiB / 2 + 1536) + " 1049088", "-c",
+                  "write -q -P 0x17 " + std::to_string(5 * GiB - 512) + " 512", vhdx_path});
     test::run_ok({"qemu-img", "convert", "-f", "vhdx", "-O", "raw", vhdx_path, raw_path});
 
     auto file = FileDevice::open_read(vhdx_path);

@@ -9,7 +9,8 @@
 
 using namespace wslmod;
 
-TEST_CASE("the prepared tree's kernelrelease is the stock release, with no fatal drift, and a second prepare hits the cache") {
+TEST_CASE("the prepared tree's kernelrelease is the stock release, with no fatal drift, and a "
+          "second prepare hits the cache") {
     const auto& k = test::debian_kernel();
     auto tree = test::prepared_tree(); // first or cached
     auto release = test::run_ok({"make", "-s", "-C", tree.string(), "kernelrelease"});
@@ -17,10 +18,11 @@ TEST_CASE("the prepared tree's kernelrelease is the stock release, with no fatal
     CHECK(std::filesystem::exists(tree / "Module.symvers"));
     CHECK(std::filesystem::exists(tree / "scripts/mod/modpost"));
     CHECK(std::filesystem::exists(tree / ".complete"));
-    auto again = test::run_wslmod({"--json", "kernel", "prepare", "--source", k.source.string(), "--config",
-                                   k.config.string(), "--stock-kernel", k.kernel.string(), "--stock-modules",
-                                   k.modules.string(), "--cache",
-                                   (std::filesystem::path(WSLMOD_BINARY_DIR) / "tests/cache").string()});
+    auto again =
+        test::run_wslmod({"--json", "kernel", "prepare", "--source", k.source.string(), "--config",
+                          k.config.string(), "--stock-kernel", k.kernel.string(), "--stock-modules",
+                          k.modules.string(), "--cache",
+                          (std::filesystem::path(WSLMOD_BINARY_DIR) / "tests/cache").string()});
     INFO(again.output);
     CHECK(again.exit_code == 0);
     CHECK(again.output.find("\"cache_hit\": true") != std::string::npos);
@@ -41,10 +43,11 @@ TEST_CASE("with pahole hidden from PATH the drift check fails, naming DEBUG_INFO
             std::filesystem::create_symlink(e.path(), bin / name);
         }
     util::SystemRunner r;
-    auto out = r.run(util::Command({test::wslmod_binary().string(), "kernel", "prepare", "--source", k.source.string(),
-                                    "--config", k.config.string(), "--stock-kernel", k.kernel.string(), "--cache",
-                                    (dir / "cache").string()})
-                         .with_env("PATH", bin.string()));
+    auto out =
+        r.run(util::Command({test::wslmod_binary().string(), "kernel", "prepare", "--source",
+                             k.source.string(), "--config", k.config.string(), "--stock-kernel",
+                             k.kernel.string(), "--cache", (dir / "cache").string()})
+                  .with_env("PATH", bin.string()));
     REQUIRE(out);
     INFO(out->output);
     CHECK(out->exit_code == 1);
@@ -63,27 +66,39 @@ TEST_CASE("a stock kernel that disagrees with the stock modules is refused with 
     // A module from "another release": the hello module with its vermagic overwritten in place
     // (same length, so the ELF stays intact).
     auto hello = test::build_playground_module("hello", test::prepared_tree(), dir / "hello");
-    test::run_ok({"sh", "-c", "sed 's/vermagic=6.12.117+deb12-amd64/vermagic=6.1.0-99-wslmodfake1/' '" + hello.string() +
-                                  "' > '" + (mods / "kernel/hello.ko").string() + "'"});
+    test::run_ok({"sh", "-c",
+                  "sed 's/vermagic=6.12.117+deb12-amd64/vermagic=6.1.0-99-wslmodfake1/' '" +
+                      hello.string() + "' > '" + (mods / "kernel/hello.ko").string() + "'"});
     std::ofstream(mods / "modules.dep") << "kernel/hello.ko:\n";
-    auto r = test::run_wslmod({"kernel", "prepare", "--source", k.source.string(), "--config", k.config.string(),
-                               "--stock-kernel", k.kernel.string(), "--stock-modules", mods.string(), "--cache",
-                               (dir / "cache").string()});
+    auto r =
+        test::run_wslmod({"kernel", "prepare", "--source", k.source.string(), "--config",
+                          k.config.string(), "--stock-kernel", k.kernel.string(), "--stock-modules",
+                          mods.string(), "--cache", (dir / "cache").string()});
     INFO(r.output);
     CHECK(r.exit_code == 2);
     CHECK(r.output.find("6.1.0-99-wslmodfake1") != std::string::npos);
     CHECK(r.output.find(k.release) != std::string::npos);
 }
 
-TEST_CASE("a killed prepare leaves no entry that looks valid, and its leftovers are cleared next time") {
+TEST_CASE(
+    "a killed prepare leaves no entry that looks valid, and its leftovers are cleared next time") {
     const auto& k = test::debian_kernel();
     auto dir = test::scratch_dir("prepare-killed");
     auto cache = dir / "cache";
-    std::vector<std::string> args{test::wslmod_binary().string(), "kernel", "prepare", "--source", k.source.string(),
-                                  "--config", k.config.string(), "--stock-kernel", k.kernel.string(), "--cache",
+    std::vector<std::string> args{test::wslmod_binary().string(),
+                                  "kernel",
+                                  "prepare",
+                                  "--source",
+                                  k.source.string(),
+                                  "--config",
+                                  k.config.string(),
+                                  "--stock-kernel",
+                                  k.kernel.string(),
+                                  "--cache",
                                   cache.string()};
     util::SystemRunner r;
-    auto first = r.run(util::Command(args).with_timeout(std::chrono::seconds(3))); // SIGKILL mid-extraction
+    auto first =
+        r.run(util::Command(args).with_timeout(std::chrono::seconds(3))); // SIGKILL mid-extraction
     REQUIRE(first);
     REQUIRE(first->timed_out);
     std::vector<std::filesystem::path> leftovers;
@@ -94,14 +109,16 @@ TEST_CASE("a killed prepare leaves no entry that looks valid, and its leftovers 
     CHECK_FALSE(leftovers.empty());
     auto second = r.run(util::Command(args).with_timeout(std::chrono::seconds(3)));
     REQUIRE(second);
-    for (const auto& p : leftovers) CHECK_FALSE(std::filesystem::exists(p)); // the dead run's folder is gone
+    for (const auto& p : leftovers)
+        CHECK_FALSE(std::filesystem::exists(p)); // the dead run's folder is gone
 }
 
 TEST_CASE("a source URL without its SHA-256 is refused before anything is downloaded") {
     const auto& k = test::debian_kernel();
     auto dir = test::scratch_dir("prepare-url");
-    auto r = test::run_wslmod({"kernel", "prepare", "--source", "file://" + k.source.string(), "--config",
-                               k.config.string(), "--stock-kernel", k.kernel.string(), "--cache", (dir / "cache").string()});
+    auto r = test::run_wslmod({"kernel", "prepare", "--source", "file://" + k.source.string(),
+                               "--config", k.config.string(), "--stock-kernel", k.kernel.string(),
+                               "--cache", (dir / "cache").string()});
     CHECK(r.exit_code == 2);
     CHECK(r.output.find("a source URL needs its SHA-256") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(dir / "cache/sources"));
@@ -111,11 +128,13 @@ namespace {
 // A stand-in source folder whose Makefile answers olddefconfig and kernelrelease the way Kbuild
 // does: the base, then localversion* files, then LOCALVERSION, then '+' when LOCALVERSION is unset
 // and `plus` is true (as setlocalversion does for a git tree with changes).
-std::filesystem::path fake_source(const std::filesystem::path& dir, const std::string& base, bool plus) {
+std::filesystem::path fake_source(const std::filesystem::path& dir, const std::string& base,
+                                  bool plus) {
     std::filesystem::create_directories(dir);
-    std::ofstream(dir / "Makefile") << "olddefconfig:\n\t@true\nkernelrelease:\n\t@echo \"" << base
-                                    << "$$(cat localversion* 2>/dev/null)$(LOCALVERSION)"
-                                    << (plus ? "$(if $(filter undefined,$(origin LOCALVERSION)),+)" : "") << "\"\n";
+    std::ofstream(dir / "Makefile")
+        << "olddefconfig:\n\t@true\nkernelrelease:\n\t@echo \"" << base
+        << "$$(cat localversion* 2>/dev/null)$(LOCALVERSION)"
+        << (plus ? "$(if $(filter undefined,$(origin LOCALVERSION)),+)" : "") << "\"\n";
     return dir;
 }
 } // namespace
@@ -123,18 +142,20 @@ std::filesystem::path fake_source(const std::filesystem::path& dir, const std::s
 TEST_CASE("a source whose release is not a prefix of the stock one, or that adds '+', is refused") {
     const auto& k = test::debian_kernel();
     auto dir = test::scratch_dir("prepare-fake-source");
-    auto wrong = test::run_wslmod({"kernel", "prepare", "--source", fake_source(dir / "old", "5.10.0", false).string(),
-                                   "--config", k.config.string(), "--stock-kernel", k.kernel.string(), "--cache",
-                                   (dir / "cache").string()});
+    auto wrong = test::run_wslmod({"kernel", "prepare", "--source",
+                                   fake_source(dir / "old", "5.10.0", false).string(), "--config",
+                                   k.config.string(), "--stock-kernel", k.kernel.string(),
+                                   "--cache", (dir / "cache").string()});
     INFO(wrong.output);
     CHECK(wrong.exit_code == 2);
     CHECK(wrong.output.find("'5.10.0'") != std::string::npos);
     CHECK(wrong.output.find("'" + k.release + "'") != std::string::npos);
 
     auto base = k.release.substr(0, k.release.find('+'));
-    auto dirty = test::run_wslmod({"kernel", "prepare", "--source", fake_source(dir / "dirty", base, true).string(),
-                                   "--config", k.config.string(), "--stock-kernel", k.kernel.string(), "--cache",
-                                   (dir / "cache").string()});
+    auto dirty = test::run_wslmod({"kernel", "prepare", "--source",
+                                   fake_source(dir / "dirty", base, true).string(), "--config",
+                                   k.config.string(), "--stock-kernel", k.kernel.string(),
+                                   "--cache", (dir / "cache").string()});
     INFO(dirty.output);
     CHECK(dirty.exit_code == 2);
     CHECK(dirty.output.find("trailing '+'") != std::string::npos);

@@ -13,11 +13,13 @@
 using namespace wslmod;
 
 namespace {
-std::set<std::string> lines_of(const std::filesystem::path& p, const std::string& only_module = {}) {
+std::set<std::string> lines_of(const std::filesystem::path& p,
+                               const std::string& only_module = {}) {
     std::ifstream in(p);
     std::set<std::string> out;
     for (std::string line; std::getline(in, line);) {
-        if (!only_module.empty() && line.find("\t" + only_module + "\t") == std::string::npos) continue;
+        if (!only_module.empty() && line.find("\t" + only_module + "\t") == std::string::npos)
+            continue;
         out.insert(line);
     }
     return out;
@@ -28,8 +30,8 @@ TEST_CASE("the Module.symvers recovered from the stock vmlinuz and modules equal
     const auto& k = test::debian_kernel();
     auto dir = test::scratch_dir("symvers");
     auto out = dir / "Module.symvers";
-    auto r = test::run_wslmod({"kernel", "symvers", "--stock-kernel", k.kernel.string(), "--stock-modules",
-                               k.modules.string(), "-o", out.string()});
+    auto r = test::run_wslmod({"kernel", "symvers", "--stock-kernel", k.kernel.string(),
+                               "--stock-modules", k.modules.string(), "-o", out.string()});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     // vmlinux: the same symbols, CRCs, export types and namespaces, trailing tab included.
@@ -44,14 +46,17 @@ TEST_CASE("the Module.symvers recovered from the stock vmlinuz and modules equal
     CHECK(recovered == debian);
 }
 
-TEST_CASE("symvers reads the stock modules straight from a modules VHDX, and refuses a non-kernel") {
+TEST_CASE(
+    "symvers reads the stock modules straight from a modules VHDX, and refuses a non-kernel") {
     const auto& k = test::debian_kernel();
     auto dir = test::scratch_dir("symvers-vhdx");
     auto img = dir / "modules.vhdx";
-    REQUIRE(test::run_wslmod({"image", "pack", k.modules.string(), "-o", img.string()}).exit_code == 0);
+    REQUIRE(test::run_wslmod({"image", "pack", k.modules.string(), "-o", img.string()}).exit_code ==
+            0);
     auto from_dir = dir / "dir.symvers", from_img = dir / "img.symvers";
-    REQUIRE(test::run_wslmod({"kernel", "symvers", "--stock-kernel", k.kernel.string(), "--stock-modules",
-                              k.modules.string(), "-o", from_dir.string()}).exit_code == 0);
+    REQUIRE(test::run_wslmod({"kernel", "symvers", "--stock-kernel", k.kernel.string(),
+                              "--stock-modules", k.modules.string(), "-o", from_dir.string()})
+                .exit_code == 0);
     auto r = test::run_wslmod({"--json", "kernel", "symvers", "--stock-kernel", k.kernel.string(),
                                "--stock-modules", img.string(), "-o", from_img.string()});
     INFO(r.output);
@@ -60,8 +65,8 @@ TEST_CASE("symvers reads the stock modules straight from a modules VHDX, and ref
     CHECK(r.output.find(fmt::format("\"module_symbols\": {}", module_lines)) != std::string::npos);
     CHECK(lines_of(from_dir) == lines_of(from_img));
 
-    auto bad = test::run_wslmod({"kernel", "symvers", "--stock-kernel", k.config.string(), "-o",
-                                 (dir / "x").string()});
+    auto bad = test::run_wslmod(
+        {"kernel", "symvers", "--stock-kernel", k.config.string(), "-o", (dir / "x").string()});
     CHECK(bad.exit_code == 2);
     CHECK(bad.output.find(k.config.string()) != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(dir / "x"));

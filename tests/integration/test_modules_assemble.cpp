@@ -22,8 +22,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path shared_cache() { return fs::path(WSLMOD_BINARY_DIR) / "tests/cache"; }
-fs::path fixture_recipes() { return fs::path(WSLMOD_SOURCE_DIR) / "tests/fixtures/recipes"; }
+fs::path shared_cache() {
+    return fs::path(WSLMOD_BINARY_DIR) / "tests/cache";
+}
+fs::path fixture_recipes() {
+    return fs::path(WSLMOD_SOURCE_DIR) / "tests/fixtures/recipes";
+}
 
 std::string sha_of(const fs::path& p) {
     auto d = util::sha256_file(p);
@@ -32,19 +36,22 @@ std::string sha_of(const fs::path& p) {
 }
 
 // `wslmod build` on the prepared Debian tree with the Debian stock modules folder.
-util::CommandOutput build(const std::vector<std::string>& names, const fs::path& out, bool json = false) {
+util::CommandOutput build(const std::vector<std::string>& names, const fs::path& out,
+                          bool json = false) {
     const auto& k = test::debian_kernel();
     std::vector<std::string> argv;
     if (json) argv.push_back("--json");
-    argv.insert(argv.end(), {"build", "--kernel", test::prepared_tree().string(), "--stock-modules", k.modules.string(),
-                             "--cache", shared_cache().string(), "--recipes", fixture_recipes().string(), "-o", out.string()});
+    argv.insert(argv.end(), {"build", "--kernel", test::prepared_tree().string(), "--stock-modules",
+                             k.modules.string(), "--cache", shared_cache().string(), "--recipes",
+                             fixture_recipes().string(), "-o", out.string()});
     argv.insert(argv.end(), names.begin(), names.end());
     return test::run_wslmod(argv);
 }
 
 } // namespace
 
-TEST_CASE("depmod on the stock tree's plain twins writes the very indexes Debian shipped, and libkmod verifies it") {
+TEST_CASE("depmod on the stock tree's plain twins writes the very indexes Debian shipped, and "
+          "libkmod verifies it") {
     test::require_program("depmod");
     const auto& k = test::debian_kernel();
     auto dir = test::scratch_dir("modules-assemble-stock");
@@ -88,7 +95,8 @@ TEST_CASE("depmod on the stock tree's plain twins writes the very indexes Debian
     CHECK(refused.error().message().find(stock->modules.front().path) != std::string::npos);
 }
 
-TEST_CASE("wslmod build: an unresolved symbol fails at depmod and a stock-name clash fails, leaving the image as it was") {
+TEST_CASE("wslmod build: an unresolved symbol fails at depmod and a stock-name clash fails, "
+          "leaving the image as it was") {
     auto dir = test::scratch_dir("modules-assemble-refusals");
     auto out = dir / "out/modules.vhdx";
     auto first = build({"hello"}, out, true);
@@ -126,7 +134,8 @@ TEST_CASE("wslmod build: an unresolved symbol fails at depmod and a stock-name c
     CHECK(files == 1);
 }
 
-TEST_CASE("wslmod build keeps the previous image as .prev, and inspect --diff names exactly the added modules") {
+TEST_CASE("wslmod build keeps the previous image as .prev, and inspect --diff names exactly the "
+          "added modules") {
     test::require_program("qemu-img");
     test::require_program("e2fsck");
     const auto& k = test::debian_kernel();

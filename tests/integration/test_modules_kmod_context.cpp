@@ -32,7 +32,8 @@ TEST_CASE("load_order on the Debian tree puts every dependency before its user")
     // Each module once, even when asked for twice or reached through two users.
     auto twice = ctx->load_order({"jbd2", "ext4", "jbd2"});
     REQUIRE(twice);
-    CHECK(std::count_if(twice->begin(), twice->end(), [](auto& m) { return m.name == "jbd2"; }) == 1);
+    CHECK(std::count_if(twice->begin(), twice->end(), [](auto& m) { return m.name == "jbd2"; }) ==
+          1);
 }
 
 TEST_CASE("load_order resolves aliases, and names an unknown module") {

@@ -26,13 +26,16 @@ TEST_CASE("fetch downloads a URL once into the cache by digest and refuses a wro
     // Content-addressed: another URL pinned to a digest already cached gets the cached file, so
     // the mismatch is checked against a fresh cache.
     std::ofstream(dir / "other.tar.gz") << "something else\n";
-    auto bad = util::fetch("file://" + (dir / "other.tar.gz").string(), sha, dir / "cache2", runner);
+    auto bad =
+        util::fetch("file://" + (dir / "other.tar.gz").string(), sha, dir / "cache2", runner);
     REQUIRE_FALSE(bad);
     CHECK(bad.error().what.find("SHA-256 mismatch: expected " + sha) != std::string::npos);
     CHECK(bad.error().code == util::ExitCode::usage);
-    CHECK(std::distance(std::filesystem::directory_iterator(dir / "cache2/sources"), {}) == 0); // nothing kept
+    CHECK(std::distance(std::filesystem::directory_iterator(dir / "cache2/sources"), {}) ==
+          0); // nothing kept
 
-    auto missing = util::fetch("file://" + (dir / "absent.tar.gz").string(), "", dir / "cache", runner);
+    auto missing =
+        util::fetch("file://" + (dir / "absent.tar.gz").string(), "", dir / "cache", runner);
     REQUIRE_FALSE(missing);
     CHECK(missing.error().where.find("absent.tar.gz") != std::string::npos);
     CHECK(util::fetch((dir / "other.tar.gz").string(), "", dir / "cache", runner)); // a plain path

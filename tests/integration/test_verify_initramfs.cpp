@@ -2,10 +2,10 @@
 // unpacked tree to prove that every shared library came along.
 #include <fstream>
 
-#include "verify/initramfs.h"
 #include "support/catch.h"
 #include "support/prereq.h"
 #include "util/process.h"
+#include "verify/initramfs.h"
 
 using namespace wslmod;
 
@@ -23,12 +23,15 @@ TEST_CASE("cpio unpacks the initramfs, and kmod runs from it with only its own l
     auto dir = test::scratch_dir("initramfs-unpack");
     {
         std::ofstream out(dir / "initramfs.cpio", std::ios::binary);
-        out.write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+        out.write(reinterpret_cast<const char*>(bytes->data()),
+                  static_cast<std::streamsize>(bytes->size()));
     }
     util::SystemRunner r;
     auto root = dir / "root";
     std::filesystem::create_directories(root);
-    auto unpack = r.run(util::Command({"cpio", "-idm", "--quiet", "-F", (dir / "initramfs.cpio").string()}).in(root));
+    auto unpack =
+        r.run(util::Command({"cpio", "-idm", "--quiet", "-F", (dir / "initramfs.cpio").string()})
+                  .in(root));
     REQUIRE(unpack);
     INFO(unpack->output);
     REQUIRE(unpack->exit_code == 0);
@@ -42,9 +45,9 @@ TEST_CASE("cpio unpacks the initramfs, and kmod runs from it with only its own l
     // Run the unpacked kmod through the unpacked dynamic loader, with only the unpacked libraries.
     auto loader = root / "lib64/ld-linux-x86-64.so.2";
     REQUIRE(std::filesystem::exists(loader));
-    auto kmod = r.run({{loader.string(), "--inhibit-cache", "--library-path",
-                        (root / "lib/x86_64-linux-gnu").string(), (root / "sbin/kmod").string(),
-                        "--version"}});
+    auto kmod = r.run(
+        {{loader.string(), "--inhibit-cache", "--library-path",
+          (root / "lib/x86_64-linux-gnu").string(), (root / "sbin/kmod").string(), "--version"}});
     REQUIRE(kmod);
     INFO(kmod->output);
     CHECK(kmod->exit_code == 0);

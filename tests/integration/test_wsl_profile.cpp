@@ -16,7 +16,9 @@
 using namespace wslmod;
 namespace fs = std::filesystem;
 
-TEST_CASE("profile wsl reads the release from WSL's tools kernel, installs, and status reports stale after a WSL update", "[wsl]") {
+TEST_CASE("profile wsl reads the release from WSL's tools kernel, installs, and status reports "
+          "stale after a WSL update",
+          "[wsl]") {
     test::prepared_tree(); // the shared cache then holds the tree this project's inputs key to
     const auto& k = test::debian_kernel();
     auto dir = test::scratch_dir("wsl-profile");
@@ -48,7 +50,8 @@ TEST_CASE("profile wsl reads the release from WSL's tools kernel, installs, and 
     auto inst = win.wslmod({"install", "--no-verify"}, project); // the boot check is e2e
     INFO(inst.output);
     REQUIRE(inst.exit_code == 0);
-    auto st = nlohmann::json::parse(win.wslmod({"--json", "status"}, project).output, nullptr, false);
+    auto st =
+        nlohmann::json::parse(win.wslmod({"--json", "status"}, project).output, nullptr, false);
     REQUIRE_FALSE(st.is_discarded());
     CHECK(st["state"] == "current");
     CHECK(st["installed"]["generation"] == 1);
@@ -67,7 +70,9 @@ TEST_CASE("profile wsl reads the release from WSL's tools kernel, installs, and 
     CHECK(all.find("changed since generation 1 was installed") != std::string::npos);
 }
 
-TEST_CASE("profile wsl names the linux-msft-wsl tag of the stock kernel's release, and refuses a kernel that is not WSL's without a source", "[wsl]") {
+TEST_CASE("profile wsl names the linux-msft-wsl tag of the stock kernel's release, and refuses a "
+          "kernel that is not WSL's without a source",
+          "[wsl]") {
     auto dir = test::scratch_dir("wsl-profile-tag");
     test::FakeWindows win(dir);
     auto project = dir / "project";
@@ -81,11 +86,13 @@ TEST_CASE("profile wsl names the linux-msft-wsl tag of the stock kernel's releas
     CHECK(r.output.find("source = ") != std::string::npos);
     // Another published release: the tag is known, but its stock kernel is not in tools\.
     auto text = test::read_text(project / "wslmod.toml");
-    text.replace(text.find("profile = \"wsl\"\n"), 16, "profile = \"wsl\"\nrelease = \"6.6.87.2-microsoft-standard-WSL2\"\n");
+    text.replace(text.find("profile = \"wsl\"\n"), 16,
+                 "profile = \"wsl\"\nrelease = \"6.6.87.2-microsoft-standard-WSL2\"\n");
     std::ofstream(project / "wslmod.toml") << text;
     auto other = win.wslmod({"build"}, project);
     INFO(other.output);
     CHECK(other.exit_code == 2);
-    CHECK(other.output.find("6.6.87.2-microsoft-standard-WSL2 is not the installed WSL kernel") != std::string::npos);
+    CHECK(other.output.find("6.6.87.2-microsoft-standard-WSL2 is not the installed WSL kernel") !=
+          std::string::npos);
     CHECK(other.output.find("stock-kernel and stock-modules") != std::string::npos);
 }

@@ -3,10 +3,10 @@
 
 #include <filesystem>
 
-#include "verify/boot.h"
 #include "support/catch.h"
 #include "support/prereq.h"
 #include "util/process.h"
+#include "verify/boot.h"
 
 namespace wslmod::test {
 
@@ -15,7 +15,8 @@ namespace wslmod::test {
 inline verify::BootSpec debian_boot_spec(const std::filesystem::path& workdir) {
     require_program("qemu-system-x86_64");
     require_program("kmod");
-    require(std::filesystem::exists("/bin/busybox"), "busybox-static is not installed (scripts/setup --deps)");
+    require(std::filesystem::exists("/bin/busybox"),
+            "busybox-static is not installed (scripts/setup --deps)");
     const auto& k = debian_kernel();
     verify::BootSpec spec;
     spec.kernel = k.kernel;

@@ -10,10 +10,20 @@ std::filesystem::path prepared_tree(const std::vector<std::string>& extra) {
     const auto& k = debian_kernel();
     require_program("make");
     require_program("gcc");
-    std::vector<std::string> args{"--json", "kernel", "prepare", "--source", k.source.string(), "--config",
-                                  k.config.string(), "--stock-kernel", k.kernel.string(), "--stock-modules",
-                                  k.modules.string(), "--cache",
-                                  (std::filesystem::path(WSLMOD_BINARY_DIR) / "tests/cache").string()};
+    std::vector<std::string> args{
+        "--json",
+        "kernel",
+        "prepare",
+        "--source",
+        k.source.string(),
+        "--config",
+        k.config.string(),
+        "--stock-kernel",
+        k.kernel.string(),
+        "--stock-modules",
+        k.modules.string(),
+        "--cache",
+        (std::filesystem::path(WSLMOD_BINARY_DIR) / "tests/cache").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     auto r = run_wslmod(args);
     INFO(r.output);
@@ -24,7 +34,8 @@ std::filesystem::path prepared_tree(const std::vector<std::string>& extra) {
     return r.output.substr(start, r.output.find('"', start) - start);
 }
 
-std::filesystem::path build_playground_module(const std::string& name, const std::filesystem::path& tree,
+std::filesystem::path build_playground_module(const std::string& name,
+                                              const std::filesystem::path& tree,
                                               const std::filesystem::path& dir) {
     // Test modules are the shipped recipes' own sources (module-recipes/<name>/files).
     auto src = std::filesystem::path(WSLMOD_SOURCE_DIR) / "module-recipes" / name / "files";
@@ -37,7 +48,8 @@ std::filesystem::path build_playground_module(const std::string& name, const std
     return ko;
 }
 
-std::filesystem::path image_with(const std::vector<std::filesystem::path>& extra, const std::filesystem::path& dir) {
+std::filesystem::path image_with(const std::vector<std::filesystem::path>& extra,
+                                 const std::filesystem::path& dir) {
     const auto& k = debian_kernel();
     auto root = dir / "root";
     auto mods = root / "lib/modules" / k.release;
@@ -45,7 +57,8 @@ std::filesystem::path image_with(const std::vector<std::filesystem::path>& extra
     std::filesystem::create_directories(mods.parent_path());
     run_ok({"cp", "-a", k.modules.string(), mods.string()});
     std::filesystem::create_directories(mods / "extra");
-    for (const auto& ko : extra) std::filesystem::copy_file(ko, mods / "extra" / ko.filename());
+    for (const auto& ko : extra)
+        std::filesystem::copy_file(ko, mods / "extra" / ko.filename());
     run_ok({"depmod", "-b", root.string(), k.release});
     auto img = dir / "modules.vhdx";
     auto r = run_wslmod({"image", "pack", mods.string(), "-o", img.string()});

@@ -13,10 +13,12 @@ namespace wslmod::test {
 std::filesystem::path prepared_tree(const std::vector<std::string>& extra = {});
 
 // Builds module-recipes/<name>/files against `tree` in `dir`; returns the .ko path.
-std::filesystem::path build_playground_module(const std::string& name, const std::filesystem::path& tree,
+std::filesystem::path build_playground_module(const std::string& name,
+                                              const std::filesystem::path& tree,
                                               const std::filesystem::path& dir);
 
 // A modules image: the stock tree plus `extra` modules under extra/, depmod run, packed by wslmod.
-std::filesystem::path image_with(const std::vector<std::filesystem::path>& extra, const std::filesystem::path& dir);
+std::filesystem::path image_with(const std::vector<std::filesystem::path>& extra,
+                                 const std::filesystem::path& dir);
 
 } // namespace wslmod::test

@@ -28,7 +28,9 @@ void put64(std::vector<std::byte>& v, uint64_t x);
 std::vector<std::byte> bytes_of(const std::string& s); // including embedded NULs
 
 // One Elf64_Sym and one Elf64_Rela, appended to a section's data.
-void add_symbol(std::vector<std::byte>& symtab, uint32_t name, uint8_t info, uint16_t shndx, uint64_t value);
-void add_rela(std::vector<std::byte>& rela, uint64_t offset, uint32_t sym, uint32_t type, int64_t addend);
+void add_symbol(std::vector<std::byte>& symtab, uint32_t name, uint8_t info, uint16_t shndx,
+                uint64_t value);
+void add_rela(std::vector<std::byte>& rela, uint64_t offset, uint32_t sym, uint32_t type,
+              int64_t addend);
 
 } // namespace wslmod::test

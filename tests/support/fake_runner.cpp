@@ -10,9 +10,10 @@ FakeRunner& FakeRunner::on(Match match, int exit_code, std::string output, Effec
     return *this;
 }
 
-FakeRunner& FakeRunner::on(const std::string& program, int exit_code, std::string output, Effect effect) {
-    return on([program](const util::Command& c) { return !c.argv.empty() && c.argv[0] == program; }, exit_code,
-              std::move(output), std::move(effect));
+FakeRunner& FakeRunner::on(const std::string& program, int exit_code, std::string output,
+                           Effect effect) {
+    return on([program](const util::Command& c) { return !c.argv.empty() && c.argv[0] == program; },
+              exit_code, std::move(output), std::move(effect));
 }
 
 util::Result<util::CommandOutput> FakeRunner::run(const util::Command& cmd) {
@@ -46,7 +47,8 @@ std::vector<util::Command> FakeRunner::calls() const {
 size_t FakeRunner::count(const Match& match) const {
     std::lock_guard lock(mu_);
     size_t n = 0;
-    for (const auto& c : calls_) n += match(c) ? 1 : 0;
+    for (const auto& c : calls_)
+        n += match(c) ? 1 : 0;
     return n;
 }
 

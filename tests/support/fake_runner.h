@@ -22,7 +22,8 @@ class FakeRunner final : public util::CommandRunner {
     // The rule added last wins; a command no rule matches exits 127 ("not scripted").
     FakeRunner& on(Match match, int exit_code, std::string output = {}, Effect effect = {});
     // Shorthand: commands whose argv[0] is `program`.
-    FakeRunner& on(const std::string& program, int exit_code, std::string output = {}, Effect effect = {});
+    FakeRunner& on(const std::string& program, int exit_code, std::string output = {},
+                   Effect effect = {});
 
     util::Result<util::CommandOutput> run(const util::Command& cmd) override;
 

@@ -24,7 +24,8 @@ FakeWindows::FakeWindows(const fs::path& dir) {
     profile = root / "Users/Ann Lee";
     local = profile / "AppData/Local";
     tools = root / "Program Files/WSL/tools";
-    for (const auto& d : {bin, local, tools}) fs::create_directories(d);
+    for (const auto& d : {bin, local, tools})
+        fs::create_directories(d);
     fs::copy_file(debian_kernel().kernel, tools / "kernel");
     // wslpath -u 'C:\a\b' -> <root>/a/b ; wslpath -w /x -> C:\... (only below the root).
     script(bin / "wslpath", "#!/bin/sh\nroot='" + root.string() + "'\n" + R"SH(case "$1" in
@@ -60,13 +61,20 @@ printf 'WSL version: %s\r\nKernel version: 6.6.87.2-1\r\nWSLg version: 1.0.66\r\
 
 std::vector<std::pair<std::string, std::string>> FakeWindows::env() const {
     const char* path = std::getenv("PATH");
-    return {{"PATH", bin.string() + ":" + (path ? path : "/usr/bin:/bin")}, {"FAKE_WSL_VERSION", wsl_version},
-            {"WSLMOD_WINDOWS_ROOT", ""}, {"WSLMOD_USERPROFILE", ""}, {"WSLMOD_LOCALAPPDATA", ""}, {"WSLMOD_INSTALL_DIR", ""},
-            {"WSLMOD_WSL_TOOLS", ""}, {"WSLMOD_WSL_EXE", ""}, {"WSLMOD_KILL_AT", ""}};
+    return {{"PATH", bin.string() + ":" + (path ? path : "/usr/bin:/bin")},
+            {"FAKE_WSL_VERSION", wsl_version},
+            {"WSLMOD_WINDOWS_ROOT", ""},
+            {"WSLMOD_USERPROFILE", ""},
+            {"WSLMOD_LOCALAPPDATA", ""},
+            {"WSLMOD_INSTALL_DIR", ""},
+            {"WSLMOD_WSL_TOOLS", ""},
+            {"WSLMOD_WSL_EXE", ""},
+            {"WSLMOD_KILL_AT", ""}};
 }
 
-util::CommandOutput FakeWindows::wslmod(std::vector<std::string> args, const fs::path& cwd,
-                                        std::vector<std::pair<std::string, std::string>> extra) const {
+util::CommandOutput
+FakeWindows::wslmod(std::vector<std::string> args, const fs::path& cwd,
+                    std::vector<std::pair<std::string, std::string>> extra) const {
     args.insert(args.begin(), wslmod_binary().string());
     util::Command cmd(args);
     cmd.in(cwd.empty() ? root.parent_path() : cwd);

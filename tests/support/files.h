@@ -14,7 +14,8 @@ namespace wslmod::test {
 
 inline void save_bytes(const std::filesystem::path& path, const std::vector<std::byte>& data) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    out.write(reinterpret_cast<const char*>(data.data()),
+              static_cast<std::streamsize>(data.size()));
     REQUIRE(out.good());
 }
 

@@ -27,7 +27,9 @@ void require_program(const std::string& program) {
 
 namespace {
 
-std::filesystem::path fixtures_base() { return kernel::debian_packages_root(); }
+std::filesystem::path fixtures_base() {
+    return kernel::debian_packages_root();
+}
 
 } // namespace
 
@@ -36,15 +38,17 @@ std::filesystem::path dkms_source(const std::string& package) {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(usr_src, ec))
         if (std::filesystem::exists(e.path() / "dkms.conf")) return e.path();
-    require(false, "no " + package + " source at " + usr_src.string() + " (run scripts/setup --deps)");
+    require(false,
+            "no " + package + " source at " + usr_src.string() + " (run scripts/setup --deps)");
     return {};
 }
 
 const DebianKernel& debian_kernel() {
     static const auto found = kernel::debian_profile("6.12"); // what the debian profile reads
     require(found.has_value(), found ? "" : found.error().message());
-    static const DebianKernel k{found->root, found->version, found->release, found->stock_kernel, found->config,
-                                found->stock_modules, found->symvers, found->source};
+    static const DebianKernel k{found->root,         found->version, found->release,
+                                found->stock_kernel, found->config,  found->stock_modules,
+                                found->symvers,      found->source};
     return k;
 }
 
@@ -62,6 +66,8 @@ std::filesystem::path scratch_dir(const std::string& name) {
     return dir;
 }
 
-std::filesystem::path wslmod_binary() { return std::filesystem::path(WSLMOD_BINARY_DIR) / "wslmod"; }
+std::filesystem::path wslmod_binary() {
+    return std::filesystem::path(WSLMOD_BINARY_DIR) / "wslmod";
+}
 
 } // namespace wslmod::test

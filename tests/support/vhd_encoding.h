@@ -10,7 +10,8 @@
 namespace wslmod::test {
 
 inline void put_be(std::vector<std::byte>& d, size_t off, uint64_t v, size_t width) {
-    for (size_t i = 0; i < width; ++i) d[off + i] = std::byte((v >> (8 * (width - 1 - i))) & 0xff);
+    for (size_t i = 0; i < width; ++i)
+        d[off + i] = std::byte((v >> (8 * (width - 1 - i))) & 0xff);
 }
 
 // Stores the checksum of d[start, start + length) (with its field at `field` taken as zero).
@@ -22,7 +23,8 @@ inline void put_vhd_checksum(std::vector<std::byte>& d, size_t start, size_t len
 }
 
 // A 512-byte footer: `type` 2 fixed, 3 dynamic; `data_offset` ~0 for fixed disks.
-inline std::vector<std::byte> vhd_footer(uint64_t size, uint32_t type, uint64_t data_offset, const char* creator = "") {
+inline std::vector<std::byte> vhd_footer(uint64_t size, uint32_t type, uint64_t data_offset,
+                                         const char* creator = "") {
     std::vector<std::byte> f(512);
     std::memcpy(f.data(), "conectix", 8);
     put_be(f, 8, 2, 4);

@@ -20,9 +20,12 @@ std::pair<std::string, bool> parse(std::vector<std::string> args) {
 } // namespace
 
 TEST_CASE("the global --json is accepted before the subcommand, after it, and after a nested one") {
-    CHECK(parse({"--json", "kernel", "info", "--config", "x"}) == std::pair<std::string, bool>{"info", true});
-    CHECK(parse({"kernel", "info", "--config", "x", "--json"}) == std::pair<std::string, bool>{"info", true});
-    CHECK(parse({"kernel", "info", "--json", "--config", "x"}) == std::pair<std::string, bool>{"info", true});
+    CHECK(parse({"--json", "kernel", "info", "--config", "x"}) ==
+          std::pair<std::string, bool>{"info", true});
+    CHECK(parse({"kernel", "info", "--config", "x", "--json"}) ==
+          std::pair<std::string, bool>{"info", true});
+    CHECK(parse({"kernel", "info", "--json", "--config", "x"}) ==
+          std::pair<std::string, bool>{"info", true});
     CHECK(parse({"recipe", "list", "--json"}) == std::pair<std::string, bool>{"list", true});
     CHECK(parse({"list", "--json"}) == std::pair<std::string, bool>{"list", true});
     CHECK(parse({"status"}) == std::pair<std::string, bool>{"status", false});

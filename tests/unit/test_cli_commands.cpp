@@ -26,6 +26,7 @@ TEST_CASE("the table's subcommands parse their options") {
     auto registered = register_subcommands(app);
     app.parse(std::vector<std::string>{"x.config", "--config", "info", "kernel"}); // reversed argv
     bool any = false;
-    for (auto& [sub, action] : registered) any = any || sub->parsed();
+    for (auto& [sub, action] : registered)
+        any = any || sub->parsed();
     CHECK(any);
 }

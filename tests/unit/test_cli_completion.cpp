@@ -13,6 +13,7 @@ TEST_CASE("the bash completion has a case for every command and group of the tab
         CHECK(script.find("    \"" + row.path + "\") echo \"") != std::string::npos);
     }
     CHECK(script.find("    \"kernel\") echo \"info prepare symvers\" ;;") != std::string::npos);
-    CHECK(script.find("    \"kernel info|--config\") return 0 ;;") != std::string::npos); // takes a value
-    CHECK(script.find("    \"|--json\") return 0 ;;") == std::string::npos);             // a flag does not
+    CHECK(script.find("    \"kernel info|--config\") return 0 ;;") !=
+          std::string::npos);                                                // takes a value
+    CHECK(script.find("    \"|--json\") return 0 ;;") == std::string::npos); // a flag does not
 }

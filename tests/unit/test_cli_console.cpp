@@ -7,7 +7,8 @@
 using wslmod::cli::Console;
 using wslmod::engine::BuildEvent;
 
-TEST_CASE("in a pipe the console draws no status line and no escape codes, and a built recipe is one line") {
+TEST_CASE("in a pipe the console draws no status line and no escape codes, and a built recipe is "
+          "one line") {
     std::ostringstream err;
     Console c(err, /*json=*/false, /*tty=*/false, /*color=*/true);
     c.step("prepare: fetching");

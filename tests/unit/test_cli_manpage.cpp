@@ -29,8 +29,8 @@ TEST_CASE("the man page documents every command of the table and each of its opt
     for (std::string line; std::getline(lines, line);) {
         INFO(line);
         if (line.starts_with(".") || line.starts_with("'"))
-            CHECK((line.starts_with(".TH ") || line.starts_with(".SH ") || line.starts_with(".SS ") || line == ".TP" ||
-                   line == ".PP" || line == ".br" || line.starts_with(".B ") || line.starts_with(".I ") ||
-                   line.starts_with(".BR ")));
+            CHECK((line.starts_with(".TH ") || line.starts_with(".SH ") ||
+                   line.starts_with(".SS ") || line == ".TP" || line == ".PP" || line == ".br" ||
+                   line.starts_with(".B ") || line.starts_with(".I ") || line.starts_with(".BR ")));
     }
 }

@@ -32,14 +32,17 @@ int tokens(int fd) {
     return n;
 }
 
-bool is_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
+bool is_open(int fd) {
+    return fcntl(fd, F_GETFD) != -1;
+}
 
 } // namespace
 
-TEST_CASE("makeflags_jobs reads -jN, a flag word holding j, and --jobs=N, and nothing after ' -- '") {
+TEST_CASE(
+    "makeflags_jobs reads -jN, a flag word holding j, and --jobs=N, and nothing after ' -- '") {
     CHECK(makeflags_jobs("-j4") == 4u);
     CHECK(makeflags_jobs(" -j4 --jobserver-auth=3,4") == 4u);
-    CHECK(makeflags_jobs("kj8") == 8u);             // make's own form: single-letter flags in one word
+    CHECK(makeflags_jobs("kj8") == 8u); // make's own form: single-letter flags in one word
     CHECK(makeflags_jobs("--jobs=3") == 3u);
     CHECK(makeflags_jobs(" -k -j12 --no-print-directory") == 12u);
     CHECK_FALSE(makeflags_jobs("").has_value());
@@ -65,9 +68,11 @@ TEST_CASE("Jobserver::create makes its own pipe of N tokens that acquire and rel
     CHECK(is_open(w));
 
     CHECK(tokens(r) == 3);
-    for (int i = 0; i < 3; ++i) js->acquire();
+    for (int i = 0; i < 3; ++i)
+        js->acquire();
     CHECK(tokens(r) == 0); // every slot taken: a fourth acquire() would block
-    for (int i = 0; i < 3; ++i) js->release();
+    for (int i = 0; i < 3; ++i)
+        js->release();
     CHECK(tokens(r) == 3);
     js->acquire();
     CHECK(tokens(r) == 2);
@@ -142,7 +147,8 @@ TEST_CASE("Jobserver::create makes its own pipe when the parent's descriptors ar
     CHECK(tokens(r) == 2);
 }
 
-TEST_CASE("Jobserver::makeflags carries variable overrides after ' -- ' with spaces escaped as make does") {
+TEST_CASE("Jobserver::makeflags carries variable overrides after ' -- ' with spaces escaped as "
+          "make does") {
     auto js = Jobserver::create(4, "");
     REQUIRE(js);
     auto overrides = launcher_overrides("ccache");

@@ -20,21 +20,23 @@ struct Recipes {
 
     explicit Recipes(const std::string& name) : dir(test::scratch_dir("plan-" + name)) {}
 
-    void write(const std::string& name, const std::vector<std::string>& depends, const std::vector<std::string>& modules,
-               const std::string& extra = "") const {
+    void write(const std::string& name, const std::vector<std::string>& depends,
+               const std::vector<std::string>& modules, const std::string& extra = "") const {
         auto d = dir / name;
         fs::create_directories(d / "files");
         std::ofstream(d / "files/Kbuild") << "obj-m := " << name << ".o\n";
         std::ofstream(d / "files" / (name + ".c")) << "/* " << name << " */\n";
         auto quoted = [](const std::vector<std::string>& v) {
             std::string out;
-            for (const auto& s : v) out += (out.empty() ? "\"" : ", \"") + s + "\"";
+            for (const auto& s : v)
+                out += (out.empty() ? "\"" : ", \"") + s + "\"";
             return "[" + out + "]";
         };
-        std::ofstream(d / "recipe.toml") << "name = \"" << name << "\"\nversion = \"1\"\nsummary = \"test\"\n"
-                                         << "depends = " << quoted(depends) << "\n"
-                                         << "[source]\npath = \"files\"\n[build]\nmodules = " << quoted(modules) << "\n"
-                                         << extra;
+        std::ofstream(d / "recipe.toml")
+            << "name = \"" << name << "\"\nversion = \"1\"\nsummary = \"test\"\n"
+            << "depends = " << quoted(depends) << "\n"
+            << "[source]\npath = \"files\"\n[build]\nmodules = " << quoted(modules) << "\n"
+            << extra;
     }
 
     recipe::Recipe load(const std::string& name) const {
@@ -46,13 +48,16 @@ struct Recipes {
 
     RecipeLookup lookup() const {
         return [this](const std::string& name) -> util::Result<recipe::Recipe> {
-            if (!fs::exists(dir / name / "recipe.toml")) return util::bad_input("no recipe named " + name);
+            if (!fs::exists(dir / name / "recipe.toml"))
+                return util::bad_input("no recipe named " + name);
             return recipe::load_recipe(dir / name);
         };
     }
 };
 
-TreeRef tree() { return {fs::path("/nonexistent/trees/0123456789abcdef"), "6.12.117+deb12-amd64"}; }
+TreeRef tree() {
+    return {fs::path("/nonexistent/trees/0123456789abcdef"), "6.12.117+deb12-amd64"};
+}
 
 Target target() {
     Target t;
@@ -66,14 +71,16 @@ Target target() {
 
 util::Result<Plan> plan(const Recipes& rs, const std::vector<std::string>& names) {
     std::vector<recipe::Recipe> requested;
-    for (const auto& n : names) requested.push_back(rs.load(n));
+    for (const auto& n : names)
+        requested.push_back(rs.load(n));
     util::SystemRunner runner; // runs nothing: no dkms sources here
     return plan_builds(requested, rs.lookup(), tree(), target(), "gcc (test) 12", runner);
 }
 
 std::vector<std::string> names(const Plan& p) {
     std::vector<std::string> out;
-    for (const auto& r : p.recipes) out.push_back(r.recipe.name);
+    for (const auto& r : p.recipes)
+        out.push_back(r.recipe.name);
     return out;
 }
 
@@ -86,7 +93,8 @@ size_t index_of(const Plan& p, const std::string& name) {
 
 std::map<std::string, std::string> keys(const Plan& p) {
     std::map<std::string, std::string> out;
-    for (const auto& r : p.recipes) out[r.recipe.name] = r.key;
+    for (const auto& r : p.recipes)
+        out[r.recipe.name] = r.key;
     return out;
 }
 
@@ -117,7 +125,8 @@ TEST_CASE("plan_builds puts dependencies first and pulls in the ones not asked f
     REQUIRE(p);
     CHECK(names(*p) == std::vector<std::string>{"base", "mid", "app"}); // unrelated stays out
     for (size_t i = 0; i < p->recipes.size(); ++i)
-        for (auto d : p->recipes[i].deps) CHECK(d < i);
+        for (auto d : p->recipes[i].deps)
+            CHECK(d < i);
     auto app = index_of(*p, "app"), mid = index_of(*p, "mid"), base = index_of(*p, "base");
     CHECK(p->recipes[app].deps == std::vector<size_t>{mid, base});
     CHECK(p->recipes[mid].deps == std::vector<size_t>{base});
@@ -125,7 +134,8 @@ TEST_CASE("plan_builds puts dependencies first and pulls in the ones not asked f
     CHECK(p->recipes[app].requested);
     CHECK_FALSE(p->recipes[mid].requested);
     CHECK_FALSE(p->recipes[base].requested);
-    for (const auto& r : p->recipes) CHECK(r.key.size() == 32);
+    for (const auto& r : p->recipes)
+        CHECK(r.key.size() == 32);
 }
 
 TEST_CASE("plan_builds marks a requested recipe that is also a dependency as requested, once") {
@@ -247,7 +257,8 @@ TEST_CASE("plan_builds keys change with the compiler and the tree") {
     util::SystemRunner runner;
     auto base = plan_builds(req, rs.lookup(), tree(), target(), "gcc 12", runner);
     auto other_cc = plan_builds(req, rs.lookup(), tree(), target(), "gcc 13", runner);
-    auto other_tree = plan_builds(req, rs.lookup(), TreeRef{"/nonexistent/trees/fedcba9876543210", tree().release},
+    auto other_tree = plan_builds(req, rs.lookup(),
+                                  TreeRef{"/nonexistent/trees/fedcba9876543210", tree().release},
                                   target(), "gcc 12", runner);
     REQUIRE(base);
     REQUIRE(other_cc);

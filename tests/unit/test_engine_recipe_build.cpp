@@ -113,7 +113,9 @@ std::vector<std::string> entries_in_builds(const Bench& b) {
 
 } // namespace
 
-TEST_CASE("build_recipe runs Kbuild's make in the staged build folder against the tree, with the jobserver", "[build]") {
+TEST_CASE("build_recipe runs Kbuild's make in the staged build folder against the tree, with the "
+          "jobserver",
+          "[build]") {
     Bench b("engine-recipe-build-make");
     auto js = engine::Jobserver::create(3, "");
     REQUIRE(js);
@@ -153,7 +155,9 @@ TEST_CASE("build_recipe runs Kbuild's make in the staged build folder against th
     CHECK(entries_in_builds(b) == std::vector<std::string>{b.key});
 }
 
-TEST_CASE("build_recipe collects each declared module from what make wrote into a complete cache entry", "[build]") {
+TEST_CASE(
+    "build_recipe collects each declared module from what make wrote into a complete cache entry",
+    "[build]") {
     Bench b("engine-recipe-build-collect");
     auto js = engine::Jobserver::create(1, "");
     REQUIRE(js);
@@ -192,7 +196,9 @@ TEST_CASE("build_recipe collects each declared module from what make wrote into 
     CHECK_FALSE(fs::exists(b.kept_log())); // kept only for failures
 }
 
-TEST_CASE("build_recipe fails naming a declared module that make did not produce, and keeps no entry", "[build]") {
+TEST_CASE(
+    "build_recipe fails naming a declared module that make did not produce, and keeps no entry",
+    "[build]") {
     Bench b("engine-recipe-build-missing");
     auto js = engine::Jobserver::create(1, "");
     REQUIRE(js);

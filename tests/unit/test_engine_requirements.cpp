@@ -52,11 +52,14 @@ util::Error refusal(const recipe::Recipe& r, const Target& t) {
     return ok.error();
 }
 
-bool has(const util::Error& e, const std::string& text) { return e.message().find(text) != std::string::npos; }
+bool has(const util::Error& e, const std::string& text) {
+    return e.message().find(text) != std::string::npos;
+}
 
 } // namespace
 
-TEST_CASE("check_requirements passes a recipe without conditions, and one whose conditions all hold") {
+TEST_CASE(
+    "check_requirements passes a recipe without conditions, and one whose conditions all hold") {
     auto t = target();
     CHECK(check_requirements(base(), t));
 
@@ -64,7 +67,8 @@ TEST_CASE("check_requirements passes a recipe without conditions, and one whose 
     r.kernel = {{">=", "6.1"}, {"<", "6.19"}};
     r.kernel_match = R"(^6\.12\.)";
     r.arch = {"x86_64", "aarch64"};
-    r.config = {{"USB", {"y", "m"}}, {"INPUT", {"y"}}, {"USB_SERIAL_XR", {"n"}}, {"NEVER_HEARD_OF", {"n"}}};
+    r.config = {
+        {"USB", {"y", "m"}}, {"INPUT", {"y"}}, {"USB_SERIAL_XR", {"n"}}, {"NEVER_HEARD_OF", {"n"}}};
     r.source = recipe::SourceKind::kernel_tree;
     r.kernel_tree = {"drivers/usb/serial"};
     r.kconfig = {{"USB_SERIAL_XR", "m"}, {"USB_SERIAL_ABSENT", "m"}}; // unset or absent: fine
@@ -78,7 +82,8 @@ TEST_CASE("check_requirements passes a recipe without conditions, and one whose 
     CHECK(check_requirements(r, t));
 }
 
-TEST_CASE("check_requirements refuses a kernel outside the release range, naming the range and the release") {
+TEST_CASE("check_requirements refuses a kernel outside the release range, naming the range and the "
+          "release") {
     auto r = base();
     r.kernel = {{"<", "5.0"}};
     auto e = refusal(r, target());
@@ -94,7 +99,8 @@ TEST_CASE("check_requirements refuses a kernel outside the release range, naming
     CHECK(has(e, ">6.12.117"));
 }
 
-TEST_CASE("check_requirements refuses a release that kernel-match does not match, naming the regex") {
+TEST_CASE(
+    "check_requirements refuses a release that kernel-match does not match, naming the regex") {
     auto r = base();
     r.kernel_match = R"(^5\.15\.)";
     auto e = refusal(r, target());
@@ -119,7 +125,8 @@ TEST_CASE("check_requirements refuses a config value the condition does not allo
     CHECK(has(e, "/cache/trees/abc/.config")); // the hint names the config file
 }
 
-TEST_CASE("check_requirements refuses a config symbol that is unset or absent when a value is required") {
+TEST_CASE(
+    "check_requirements refuses a config symbol that is unset or absent when a value is required") {
     auto r = base();
     r.config = {{"USB_SERIAL_XR", {"y", "m"}}}; // "# ... is not set"
     auto e = refusal(r, target());
@@ -151,7 +158,8 @@ TEST_CASE("check_requirements refuses a [kconfig] option the kernel has built in
     CHECK(check_requirements(r, target()));
 }
 
-TEST_CASE("check_requirements reports the first unmet condition in order: range, regex, arch, config, kconfig") {
+TEST_CASE("check_requirements reports the first unmet condition in order: range, regex, arch, "
+          "config, kconfig") {
     auto r = base();
     r.kernel = {{"<", "5.0"}};
     r.kernel_match = "^5";

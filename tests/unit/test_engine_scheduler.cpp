@@ -54,14 +54,16 @@ std::string recipe_of(const util::Command& c) {
     return fs::path(test::arg_value(c, "M=")).parent_path().parent_path().filename().string();
 }
 
-bool is_make(const util::Command& c) { return !c.argv.empty() && c.argv[0] == "make"; }
+bool is_make(const util::Command& c) {
+    return !c.argv.empty() && c.argv[0] == "make";
+}
 
 // What a successful make leaves: <recipe>.ko, a module of the test release.
 void write_module(const util::Command& c) {
     auto name = recipe_of(c);
     const char nul = '\0';
-    auto modinfo = test::bytes_of(std::string("license=GPL") + nul + "name=" + name + nul + "vermagic=" + release +
-                                  " SMP mod_unload " + nul);
+    auto modinfo = test::bytes_of(std::string("license=GPL") + nul + "name=" + name + nul +
+                                  "vermagic=" + release + " SMP mod_unload " + nul);
     auto elf = test::build_elf(1, {{".modinfo", 1, 0, modinfo}});
     std::ofstream(fs::path(test::arg_value(c, "M=")) / (name + ".ko"), std::ios::binary)
         .write(reinterpret_cast<const char*>(elf.data()), static_cast<std::streamsize>(elf.size()));
@@ -95,7 +97,9 @@ const engine::Outcome& outcome(const Run& r, const std::string& name) {
 
 } // namespace
 
-TEST_CASE("the scheduler builds dependencies first, and a second run is all cache hits with no make", "[build]") {
+TEST_CASE(
+    "the scheduler builds dependencies first, and a second run is all cache hits with no make",
+    "[build]") {
     Bench b("build-scheduler-order");
     b.add("base");
     b.add("top", {"base"});
@@ -105,7 +109,9 @@ TEST_CASE("the scheduler builds dependencies first, and a second run is all cach
     auto first = run(b, runner, 2, false);
     CHECK(first.result.failed == 0);
     REQUIRE(first.made.size() == 3);
-    auto at = [&](const std::string& n) { return std::find(first.made.begin(), first.made.end(), n) - first.made.begin(); };
+    auto at = [&](const std::string& n) {
+        return std::find(first.made.begin(), first.made.end(), n) - first.made.begin();
+    };
     CHECK(at("base") < at("top"));
     for (const char* n : {"base", "top", "other"}) {
         const auto& o = outcome(first, n);
@@ -119,24 +125,28 @@ TEST_CASE("the scheduler builds dependencies first, and a second run is all cach
     auto second = run(b, runner, 2, false);
     CHECK(second.result.failed == 0);
     CHECK(second.made.empty());
-    for (const char* n : {"base", "top", "other"}) CHECK(outcome(second, n).build->cached);
+    for (const char* n : {"base", "top", "other"})
+        CHECK(outcome(second, n).build->cached);
 }
 
-TEST_CASE("a failed recipe skips its dependants, and only --keep-going builds the rest", "[build]") {
+TEST_CASE("a failed recipe skips its dependants, and only --keep-going builds the rest",
+          "[build]") {
     Bench b("build-scheduler-failure");
     b.add("broken");
     b.add("needs-broken", {"broken"});
     b.add("fine");
     test::FakeRunner runner;
     runner.on(is_make, 0, "", write_module);
-    runner.on([](const util::Command& c) { return is_make(c) && recipe_of(c) == "broken"; }, 2, "error: broken.c:1: nope\n");
+    runner.on([](const util::Command& c) { return is_make(c) && recipe_of(c) == "broken"; }, 2,
+              "error: broken.c:1: nope\n");
 
     // One slot: "broken" builds first and fails, so nothing else starts.
     auto stopped = run(b, runner, 1, false);
     CHECK(stopped.made == std::vector<std::string>{"broken"});
     REQUIRE(outcome(stopped, "broken").error);
-    CHECK(outcome(stopped, "broken").error->message().find("recipe broken failed: its build step exited with 2") !=
-          std::string::npos);
+    CHECK(outcome(stopped, "broken")
+              .error->message()
+              .find("recipe broken failed: its build step exited with 2") != std::string::npos);
     CHECK_FALSE(outcome(stopped, "fine").build);
     CHECK_FALSE(fs::exists(b.dir / "cache/builds/key-broken"));
 
@@ -154,7 +164,8 @@ TEST_CASE("a failed recipe skips its dependants, and only --keep-going builds th
 
 TEST_CASE("independent recipes build at once, never more than the jobserver's slots", "[build]") {
     Bench b("build-scheduler-slots");
-    for (const char* n : {"m1", "m2", "m3", "m4", "m5"}) b.add(n);
+    for (const char* n : {"m1", "m2", "m3", "m4", "m5"})
+        b.add(n);
     test::FakeRunner runner;
     runner.on(is_make, 0, "", write_module);
     runner.expect_concurrency(2);
@@ -164,7 +175,8 @@ TEST_CASE("independent recipes build at once, never more than the jobserver's sl
     CHECK(runner.max_concurrent() == 2);
 
     Bench one_slot("build-scheduler-one-slot");
-    for (const char* n : {"m1", "m2"}) one_slot.add(n);
+    for (const char* n : {"m1", "m2"})
+        one_slot.add(n);
     test::FakeRunner serial;
     serial.on(is_make, 0, "", write_module);
     serial.expect_concurrency(2); // waits half a second per make, and never sees two

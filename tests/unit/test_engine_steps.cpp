@@ -78,27 +78,34 @@ TEST_CASE("build_steps of a path recipe is Kbuild's make -C <tree> M=<build> mod
     const auto& s = steps[0];
     CHECK(s.what == "build");
     CHECK(s.cmd.argv == std::vector<std::string>{"make", "-C", "/cache/trees/abc",
-                                                 "M=/cache/builds/.tmp-k-1/hello/1.0/build", "V=1", "EXTRA=yes",
-                                                 "modules"});
+                                                 "M=/cache/builds/.tmp-k-1/hello/1.0/build", "V=1",
+                                                 "EXTRA=yes", "modules"});
     check_common_env(s, ctx);
     CHECK(env(s, "FOO") == "bar"); // [build] env
     // The prefix maps first, the recipe's own flags after them.
-    CHECK(env(s, "KCFLAGS") == "-ffile-prefix-map=/cache/builds/.tmp-k-1/hello/1.0/build=/usr/src/hello-1.0 "
-                               "-ffile-prefix-map=/cache/trees/abc=/usr/src/linux-headers-" + ctx.release + " -g");
+    CHECK(env(s, "KCFLAGS") ==
+          "-ffile-prefix-map=/cache/builds/.tmp-k-1/hello/1.0/build=/usr/src/hello-1.0 "
+          "-ffile-prefix-map=/cache/trees/abc=/usr/src/linux-headers-" +
+              ctx.release + " -g");
     CHECK_FALSE(env(s, "KBUILD_EXTRA_SYMBOLS")); // no dependencies
-    CHECK(args_starting(s, "KCFLAGS=").empty());   // the kconfig header is for kernel-tree recipes only
+    CHECK(
+        args_starting(s, "KCFLAGS=").empty()); // the kconfig header is for kernel-tree recipes only
 }
 
-TEST_CASE("reproducible_cflags maps the build folder and the tree to paths that are the same on every machine") {
+TEST_CASE("reproducible_cflags maps the build folder and the tree to paths that are the same on "
+          "every machine") {
     auto r = path_recipe();
     auto a = context(), b = context();
     b.build_dir = "/home/someone/.cache/wslmod/builds/.tmp-k-999/hello/1.0/build";
     b.tree = "/home/someone/.cache/wslmod/trees/abc";
-    CHECK(reproducible_cflags(r, a) != reproducible_cflags(r, b)); // the maps name each machine's folders
+    CHECK(reproducible_cflags(r, a) !=
+          reproducible_cflags(r, b)); // the maps name each machine's folders
     for (const auto& ctx : {a, b}) {
         auto flags = reproducible_cflags(r, ctx);
-        CHECK(flags.find("-ffile-prefix-map=" + ctx.build_dir.string() + "=/usr/src/hello-1.0 ") == 0);
-        CHECK(flags.ends_with("-ffile-prefix-map=" + ctx.tree.string() + "=/usr/src/linux-headers-" + ctx.release));
+        CHECK(flags.find("-ffile-prefix-map=" + ctx.build_dir.string() + "=/usr/src/hello-1.0 ") ==
+              0);
+        CHECK(flags.ends_with("-ffile-prefix-map=" + ctx.tree.string() +
+                              "=/usr/src/linux-headers-" + ctx.release));
     }
 }
 
@@ -111,13 +118,15 @@ TEST_CASE("build_steps of a command recipe runs it with bash in the build folder
     auto steps = build_steps(r, ctx);
     REQUIRE(steps.size() == 1);
     CHECK(steps[0].what == "build");
-    CHECK(steps[0].cmd.argv == std::vector<std::string>{"bash", "-c", "make KERNEL_DIR=${kernel_source_dir} all"});
+    CHECK(steps[0].cmd.argv ==
+          std::vector<std::string>{"bash", "-c", "make KERNEL_DIR=${kernel_source_dir} all"});
     CHECK(steps[0].cmd.cwd == ctx.build_dir);
     CHECK(env(steps[0], "arch") == "aarch64");
     CHECK(env(steps[0], "kernel_source_dir") == "/cache/trees/abc");
 }
 
-TEST_CASE("build_steps runs pre-build, build, post-build in that order, each with the same environment") {
+TEST_CASE(
+    "build_steps runs pre-build, build, post-build in that order, each with the same environment") {
     auto r = path_recipe();
     r.pre_build = "./configure --kernel=$kernelver";
     r.post_build = "./post.sh";
@@ -127,7 +136,8 @@ TEST_CASE("build_steps runs pre-build, build, post-build in that order, each wit
     auto steps = build_steps(r, ctx);
     REQUIRE(steps.size() == 3);
     CHECK(steps[0].what == "pre-build");
-    CHECK(steps[0].cmd.argv == std::vector<std::string>{"bash", "-c", "./configure --kernel=$kernelver"});
+    CHECK(steps[0].cmd.argv ==
+          std::vector<std::string>{"bash", "-c", "./configure --kernel=$kernelver"});
     CHECK(steps[1].what == "build");
     CHECK(steps[1].cmd.argv.front() == "make");
     CHECK(steps[2].what == "post-build");
@@ -153,10 +163,12 @@ TEST_CASE("build_steps names every dependency's Module.symvers in KBUILD_EXTRA_S
     ctx.extra_symbols = {"/cache/builds/aaa/Module.symvers", "/cache/builds/bbb/Module.symvers"};
     auto steps = build_steps(r, ctx);
     REQUIRE(steps.size() == 1);
-    CHECK(env(steps[0], "KBUILD_EXTRA_SYMBOLS") == "/cache/builds/aaa/Module.symvers /cache/builds/bbb/Module.symvers");
+    CHECK(env(steps[0], "KBUILD_EXTRA_SYMBOLS") ==
+          "/cache/builds/aaa/Module.symvers /cache/builds/bbb/Module.symvers");
 }
 
-TEST_CASE("launcher_overrides puts the launcher in front of gcc and make receives it through MAKEFLAGS") {
+TEST_CASE(
+    "launcher_overrides puts the launcher in front of gcc and make receives it through MAKEFLAGS") {
     CHECK(launcher_overrides("").empty());
     CHECK(launcher_overrides("ccache") == std::vector<std::string>{"CC=ccache gcc"});
     CHECK(launcher_overrides("distcc") == std::vector<std::string>{"CC=distcc gcc"});
@@ -175,7 +187,8 @@ TEST_CASE("launcher_overrides puts the launcher in front of gcc and make receive
     CHECK(env(steps[0], "MAKEFLAGS") == flags);
 }
 
-TEST_CASE("build_steps of a kernel-tree recipe makes each folder with only its own [kconfig] options") {
+TEST_CASE(
+    "build_steps of a kernel-tree recipe makes each folder with only its own [kconfig] options") {
     recipe::Recipe r = path_recipe();
     r.name = "usb-extra";
     r.source = recipe::SourceKind::kernel_tree;
@@ -199,16 +212,19 @@ TEST_CASE("build_steps of a kernel-tree recipe makes each folder with only its o
                                 "obj-$(CONFIG_USB_HID)\t\t+= usbhid/\n";
     auto steps = build_steps(r, ctx);
     REQUIRE(steps.size() == 2);
-    auto header = "KCFLAGS=-include " + kconfig_header_path(ctx.build_dir).string() + " " + reproducible_cflags(r, ctx);
+    auto header = "KCFLAGS=-include " + kconfig_header_path(ctx.build_dir).string() + " " +
+                  reproducible_cflags(r, ctx);
 
     const auto& serial = steps[0];
     CHECK(serial.what == "build drivers/usb/serial");
-    CHECK(serial.cmd.argv == std::vector<std::string>{"make", "-C", "/cache/trees/abc",
-                                                      "M=/cache/builds/.tmp-k-1/hello/1.0/build/drivers/usb/serial",
-                                                      "CONFIG_USB_SERIAL_XR=m", "CONFIG_USB_SERIAL=",
-                                                      "CONFIG_USB_SERIAL_FTDI_SIO=", header, "W=1", "modules"});
+    CHECK(serial.cmd.argv ==
+          std::vector<std::string>{"make", "-C", "/cache/trees/abc",
+                                   "M=/cache/builds/.tmp-k-1/hello/1.0/build/drivers/usb/serial",
+                                   "CONFIG_USB_SERIAL_XR=m", "CONFIG_USB_SERIAL=",
+                                   "CONFIG_USB_SERIAL_FTDI_SIO=", header, "W=1", "modules"});
     CHECK_FALSE(has_arg(serial, "CONFIG_HID_SONY=m")); // another folder's option
-    CHECK_FALSE(has_arg(serial, "CONFIG_USB_SERIAL_CONSOLE=")); // usbserial-$(...) selects no module
+    CHECK_FALSE(
+        has_arg(serial, "CONFIG_USB_SERIAL_CONSOLE=")); // usbserial-$(...) selects no module
     check_common_env(serial, ctx);
 
     const auto& hid = steps[1];
@@ -216,14 +232,15 @@ TEST_CASE("build_steps of a kernel-tree recipe makes each folder with only its o
     CHECK(hid.cmd.argv[3] == "M=/cache/builds/.tmp-k-1/hello/1.0/build/drivers/hid");
     auto on = args_starting(hid, "CONFIG_");
     std::sort(on.begin(), on.end());
-    CHECK(on == std::vector<std::string>{"CONFIG_HID=", "CONFIG_HID_APPLE=", "CONFIG_HID_SONY=m", "CONFIG_HID_STEAM=m",
-                                         "CONFIG_USB_HID="});
+    CHECK(on == std::vector<std::string>{"CONFIG_HID=", "CONFIG_HID_APPLE=", "CONFIG_HID_SONY=m",
+                                         "CONFIG_HID_STEAM=m", "CONFIG_USB_HID="});
     CHECK(has_arg(hid, header));
     CHECK(hid.cmd.argv.back() == "modules");
     check_common_env(hid, ctx);
 }
 
-TEST_CASE("build_steps of a kernel-tree recipe adds the recipe's own KCFLAGS after the kconfig header") {
+TEST_CASE(
+    "build_steps of a kernel-tree recipe adds the recipe's own KCFLAGS after the kconfig header") {
     recipe::Recipe r = path_recipe();
     r.source = recipe::SourceKind::kernel_tree;
     r.kernel_tree = {"drivers/usb/serial"};
@@ -282,7 +299,8 @@ TEST_CASE("kconfig_header defines CONFIG_X_MODULE for each option and nothing el
     CHECK(h.find("#define CONFIG_HID_SONY_MODULE 1\n") != std::string::npos);
     CHECK(h.find("#define CONFIG_USB_SERIAL_XR 1") == std::string::npos); // =m is not =y
     size_t defines = 0;
-    for (size_t at = h.find("#define"); at != std::string::npos; at = h.find("#define", at + 1)) ++defines;
+    for (size_t at = h.find("#define"); at != std::string::npos; at = h.find("#define", at + 1))
+        ++defines;
     CHECK(defines == 2);
     auto empty = kconfig_header({});
     CHECK(empty.find("#define") == std::string::npos);

@@ -22,7 +22,8 @@ std::filesystem::path sample_tree(const std::string& name, int extra_files = 0) 
     std::filesystem::create_symlink("kernel/drivers/usb/a.ko", root / "short-link");
     std::filesystem::create_symlink(std::string(100, 'x'), root / "long-link");
     std::filesystem::create_directory_symlink("/usr/src/linux-headers", root / "build");
-    for (int i = 0; i < extra_files; ++i) std::ofstream(root / "kernel" / ("f" + std::to_string(i))) << i;
+    for (int i = 0; i < extra_files; ++i)
+        std::ofstream(root / "kernel" / ("f" + std::to_string(i))) << i;
     return root;
 }
 
@@ -56,8 +57,10 @@ TEST_CASE("write_ext4 keeps names, modes, contents and symlinks with owners 0:0 
     auto root = (*fs)->list("");
     REQUIRE(root);
     std::vector<std::string> names;
-    for (const auto& e : *root) names.push_back(e.name);
-    CHECK(names == std::vector<std::string>{"empty", "kernel", "long-link", "lost+found", "modules.dep", "short-link"});
+    for (const auto& e : *root)
+        names.push_back(e.name);
+    CHECK(names == std::vector<std::string>{"empty", "kernel", "long-link", "lost+found",
+                                            "modules.dep", "short-link"});
     for (const auto& e : *root) {
         CHECK(e.uid == 0);
         CHECK(e.gid == 0);
@@ -80,7 +83,8 @@ TEST_CASE("write_ext4 is reproducible and its UUID follows the content") {
     auto a = write(*tree, {});
     auto b = write(*tree, {});
     CHECK(a.device.bytes() == b.device.bytes());
-    std::ofstream(test::scratch_dir("ext4-repro-x").parent_path() / "ext4-repro" / "modules.dep") << "kernel/drivers/usb/b.ko:\n";
+    std::ofstream(test::scratch_dir("ext4-repro-x").parent_path() / "ext4-repro" / "modules.dep")
+        << "kernel/drivers/usb/b.ko:\n";
     auto changed = scan_tree(test::scratch_dir("ext4-repro").parent_path() / "ext4-repro");
     REQUIRE(changed);
     auto c = write(*changed, {});
@@ -100,7 +104,8 @@ TEST_CASE("the artifacts layout puts the tree under <release>/modules") {
     auto w = write(*tree, o);
     auto fs = Ext4Reader::open(w.device, "mem");
     REQUIRE(fs);
-    CHECK(*(*fs)->read_file("6.6.87.2-microsoft-standard-WSL2/modules/modules.dep") == "kernel/drivers/usb/a.ko:\n");
+    CHECK(*(*fs)->read_file("6.6.87.2-microsoft-standard-WSL2/modules/modules.dep") ==
+          "kernel/drivers/usb/a.ko:\n");
     REQUIRE((*fs)->check());
 }
 
@@ -137,9 +142,11 @@ TEST_CASE("SOURCE_DATE_EPOCH sets the epoch and a malformed value is an input er
     CHECK(*source_date_epoch() == Ext4Options{}.epoch);
 }
 
-TEST_CASE("scan_tree with canonical modes gives the same listing whatever the umask that wrote the files") {
+TEST_CASE("scan_tree with canonical modes gives the same listing whatever the umask that wrote the "
+          "files") {
     namespace fs = std::filesystem;
-    auto make = [](const std::string& name, fs::perms dir_mode, fs::perms file_mode, fs::perms exec_mode) {
+    auto make = [](const std::string& name, fs::perms dir_mode, fs::perms file_mode,
+                   fs::perms exec_mode) {
         auto root = test::scratch_dir(name);
         fs::create_directories(root / "kernel/drivers");
         std::ofstream(root / "kernel/drivers/a.ko") << "a";
@@ -147,7 +154,8 @@ TEST_CASE("scan_tree with canonical modes gives the same listing whatever the um
         fs::create_symlink("drivers/a.ko", root / "kernel/link.ko");
         fs::permissions(root / "kernel/drivers/a.ko", file_mode);
         fs::permissions(root / "kernel/run.sh", exec_mode);
-        for (const auto& d : {root / "kernel/drivers", root / "kernel", root}) fs::permissions(d, dir_mode);
+        for (const auto& d : {root / "kernel/drivers", root / "kernel", root})
+            fs::permissions(d, dir_mode);
         return root;
     };
     using P = fs::perms;
@@ -159,8 +167,10 @@ TEST_CASE("scan_tree with canonical modes gives the same listing whatever the um
     CHECK(a->listing_digest == b->listing_digest);
     for (const auto& e : b->entries) {
         INFO(e.path);
-        auto want = e.type == TreeEntry::Type::directory ? 0755u : e.type == TreeEntry::Type::symlink ? 0777u
-                  : e.path == "kernel/run.sh" ? 0755u : 0644u;
+        auto want = e.type == TreeEntry::Type::directory ? 0755u
+                    : e.type == TreeEntry::Type::symlink ? 0777u
+                    : e.path == "kernel/run.sh"          ? 0755u
+                                                         : 0644u;
         CHECK(e.mode == want);
     }
     // As on disk, they differ: the default keeps what `image pack` is given.
@@ -168,5 +178,6 @@ TEST_CASE("scan_tree with canonical modes gives the same listing whatever the um
     REQUIRE(c);
     REQUIRE(d);
     CHECK(c->listing_digest != d->listing_digest);
-    for (const auto& p : {tight / "kernel/drivers", tight / "kernel", tight}) fs::permissions(p, P(0755)); // scratch cleanup
+    for (const auto& p : {tight / "kernel/drivers", tight / "kernel", tight})
+        fs::permissions(p, P(0755)); // scratch cleanup
 }

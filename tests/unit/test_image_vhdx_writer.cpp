@@ -12,7 +12,8 @@ namespace {
 
 std::vector<std::byte> pattern(size_t n, uint8_t seed) {
     std::vector<std::byte> v(n);
-    for (size_t i = 0; i < n; ++i) v[i] = std::byte(static_cast<uint8_t>(seed + i * 7 + 1));
+    for (size_t i = 0; i < n; ++i)
+        v[i] = std::byte(static_cast<uint8_t>(seed + i * 7 + 1));
     return v;
 }
 
@@ -45,7 +46,9 @@ TEST_CASE("VhdxWriter output reads back byte for byte, with zero blocks never st
     std::vector<std::byte> disk(12 * MiB);
     REQUIRE((*r)->pread(0, disk));
     std::vector<std::byte> expect(12 * MiB);
-    auto put = [&](size_t at, const std::vector<std::byte>& v) { std::copy(v.begin(), v.end(), expect.begin() + static_cast<ptrdiff_t>(at)); };
+    auto put = [&](size_t at, const std::vector<std::byte>& v) {
+        std::copy(v.begin(), v.end(), expect.begin() + static_cast<ptrdiff_t>(at));
+    };
     put(100, pattern(5000, 1));
     put(4 * MiB - 2048, pattern(4096, 2));
     put(12 * MiB - 512, pattern(512, 3));
@@ -57,7 +60,8 @@ TEST_CASE("VhdxWriter output reads back byte for byte, with zero blocks never st
     for (uint64_t b = 0; b < 12; ++b) {
         auto e = bat[(*r)->geometry().bat_index(b)];
         bool stored = b == 0 || b == 3 || b == 4 || b == 11;
-        CHECK(vhdx::bat_state(e) == (stored ? vhdx::BatState::fully_present : vhdx::BatState::zero));
+        CHECK(vhdx::bat_state(e) ==
+              (stored ? vhdx::BatState::fully_present : vhdx::BatState::zero));
         CHECK(vhdx::bat_offset(e) % MiB == 0);
         if (!stored) CHECK(vhdx::bat_offset(e) == 0);
         present += stored;
@@ -68,7 +72,8 @@ TEST_CASE("VhdxWriter output reads back byte for byte, with zero blocks never st
     CHECK(vhdx::is_zero((*r)->header().log));
 }
 
-TEST_CASE("VhdxWriter is deterministic: same writes and digest, same bytes and GUIDs follow the digest") {
+TEST_CASE(
+    "VhdxWriter is deterministic: same writes and digest, same bytes and GUIDs follow the digest") {
     CHECK(write_sample().bytes() == write_sample().bytes());
     MemoryDevice other({}, true);
     auto w = VhdxWriter::create(other, {12 * MiB, MiB, 4096, "test"});

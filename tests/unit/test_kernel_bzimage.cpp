@@ -8,7 +8,8 @@ using namespace wslmod::kernel;
 
 namespace {
 void put(std::vector<std::byte>& d, size_t off, uint64_t v, size_t width) {
-    for (size_t i = 0; i < width; ++i) d[off + i] = std::byte((v >> (8 * i)) & 0xff);
+    for (size_t i = 0; i < width; ++i)
+        d[off + i] = std::byte((v >> (8 * i)) & 0xff);
 }
 // A minimal bzImage: boot header, version string at 0x400, payload after 5 setup sectors.
 std::vector<std::byte> fake_bzimage(const char* banner, uint16_t protocol = 0x020f) {

@@ -20,9 +20,11 @@ using test::write_tar;
 
 TEST_CASE("extract_source strips the top folder of a well-formed source archive") {
     auto dir = test::scratch_dir("source-ok");
-    auto tar = write_tar(dir / "linux.tar.gz", {{"linux-6.12/", AE_IFDIR}, {"linux-6.12/Makefile", AE_IFREG, "VERSION = 6\n"},
-                                                {"linux-6.12/scripts/", AE_IFDIR},
-                                                {"linux-6.12/scripts/link", AE_IFLNK, "../Makefile"}});
+    auto tar =
+        write_tar(dir / "linux.tar.gz", {{"linux-6.12/", AE_IFDIR},
+                                         {"linux-6.12/Makefile", AE_IFREG, "VERSION = 6\n"},
+                                         {"linux-6.12/scripts/", AE_IFDIR},
+                                         {"linux-6.12/scripts/link", AE_IFLNK, "../Makefile"}});
     auto stats = kernel::extract_source(tar, dir / "tree");
     INFO((stats ? "" : stats.error().message()));
     REQUIRE(stats);
@@ -41,7 +43,10 @@ TEST_CASE("hostile source archives are refused and write nothing outside the des
         {"absolute", {{"linux/", AE_IFDIR}, {"/tmp/wslmod-escaped-absolute", AE_IFREG, "x"}}},
         {"symlink-escape", {{"linux/", AE_IFDIR}, {"linux/out", AE_IFLNK, "../../.."}}},
         {"symlink-absolute", {{"linux/", AE_IFDIR}, {"linux/etc", AE_IFLNK, "/etc"}}},
-        {"through-symlink", {{"linux/", AE_IFDIR}, {"linux/sub", AE_IFLNK, "."}, {"linux/sub/../../escaped", AE_IFREG, "x"}}},
+        {"through-symlink",
+         {{"linux/", AE_IFDIR},
+          {"linux/sub", AE_IFLNK, "."},
+          {"linux/sub/../../escaped", AE_IFREG, "x"}}},
         {"device", {{"linux/", AE_IFDIR}, {"linux/console", AE_IFCHR}}},
         {"fifo", {{"linux/", AE_IFDIR}, {"linux/pipe", AE_IFIFO}}},
         {"hardlink-out", {{"linux/", AE_IFDIR}, {"linux/pw", AE_IFREG, "/etc/passwd", true}}},

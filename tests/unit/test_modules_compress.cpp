@@ -12,15 +12,20 @@ using namespace wslmod;
 namespace {
 std::vector<std::byte> sample() {
     std::vector<std::byte> v(200000);
-    for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::byte>((i * 2654435761u) >> (i % 7 == 0 ? 3 : 24));
-    std::memcpy(v.data(), "\x7f" "ELF", 4);
+    for (size_t i = 0; i < v.size(); ++i)
+        v[i] = static_cast<std::byte>((i * 2654435761u) >> (i % 7 == 0 ? 3 : 24));
+    std::memcpy(v.data(),
+                "\x7f"
+                "ELF",
+                4);
     return v;
 }
 } // namespace
 
 TEST_CASE("every compression round-trips through util::decompress and is deterministic") {
     auto in = sample();
-    for (auto c : {modules::Compression::gzip, modules::Compression::xz, modules::Compression::zstd}) {
+    for (auto c :
+         {modules::Compression::gzip, modules::Compression::xz, modules::Compression::zstd}) {
         INFO(modules::to_string(c));
         auto a = modules::compress(in, c);
         REQUIRE(a);
@@ -51,8 +56,9 @@ TEST_CASE("xz uses the CRC32 check and gzip leaves the mtime field zero") {
     REQUIRE(gz->size() > 10);
     CHECK(std::to_integer<int>((*gz)[0]) == 0x1f);
     CHECK(std::to_integer<int>((*gz)[1]) == 0x8b);
-    for (int i = 4; i < 8; ++i) CHECK(std::to_integer<int>((*gz)[i]) == 0); // MTIME
-    CHECK((std::to_integer<int>((*gz)[3]) & 0x08) == 0);                     // no FNAME
+    for (int i = 4; i < 8; ++i)
+        CHECK(std::to_integer<int>((*gz)[i]) == 0);      // MTIME
+    CHECK((std::to_integer<int>((*gz)[3]) & 0x08) == 0); // no FNAME
 }
 
 TEST_CASE("compression names and suffixes follow the kernel config spelling") {

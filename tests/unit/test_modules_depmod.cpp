@@ -6,12 +6,15 @@ using namespace wslmod;
 
 TEST_CASE("depmod output is parsed into unknown symbols, CRC disagreements and other warnings") {
     std::string root = "/c/staging/plain/lib/modules/6.12.0";
-    std::string out = "depmod: WARNING: /c/staging/plain/lib/modules/6.12.0/extra/b/wslmod_broken.ko.xz needs unknown symbol "
-                      "wslmod_nobody_exports_this\n"
-                      "depmod: WARNING: /c/staging/plain/lib/modules/6.12.0/extra/x/x.ko disagrees about version of symbol "
-                      "printk\r\n"
-                      "depmod: WARNING: found 2 modules in dependency cycles!\n"
-                      "\n";
+    std::string out =
+        "depmod: WARNING: /c/staging/plain/lib/modules/6.12.0/extra/b/wslmod_broken.ko.xz needs "
+        "unknown symbol "
+        "wslmod_nobody_exports_this\n"
+        "depmod: WARNING: /c/staging/plain/lib/modules/6.12.0/extra/x/x.ko disagrees about version "
+        "of symbol "
+        "printk\r\n"
+        "depmod: WARNING: found 2 modules in dependency cycles!\n"
+        "\n";
     auto issues = modules::parse_depmod_output(out, root);
     REQUIRE(issues.size() == 3);
     CHECK(issues[0].kind == modules::DepmodIssue::Kind::unknown_symbol);

@@ -6,10 +6,16 @@
 using namespace wslmod;
 
 TEST_CASE("diff lists added, removed and changed modules by name") {
-    modules::Inventory from{"6.12", {{"a", "kernel/a.ko.xz", "11", ""}, {"b", "kernel/b.ko.xz", "22", ""},
-                                     {"c", "kernel/c.ko.xz", "33", ""}, {"d", "kernel/d.ko.xz", "44", ""}}};
-    modules::Inventory to{"6.12", {{"a", "kernel/a.ko.xz", "11", ""}, {"b", "kernel/b.ko.xz", "99", ""},
-                                   {"d", "extra/x/d.ko.xz", "44", ""}, {"e", "extra/x/e.ko.xz", "55", ""}}};
+    modules::Inventory from{"6.12",
+                            {{"a", "kernel/a.ko.xz", "11", ""},
+                             {"b", "kernel/b.ko.xz", "22", ""},
+                             {"c", "kernel/c.ko.xz", "33", ""},
+                             {"d", "kernel/d.ko.xz", "44", ""}}};
+    modules::Inventory to{"6.12",
+                          {{"a", "kernel/a.ko.xz", "11", ""},
+                           {"b", "kernel/b.ko.xz", "99", ""},
+                           {"d", "extra/x/d.ko.xz", "44", ""},
+                           {"e", "extra/x/e.ko.xz", "55", ""}}};
     auto d = modules::diff(from, to);
     REQUIRE(d.added.size() == 1);
     CHECK(d.added[0].name == "e");

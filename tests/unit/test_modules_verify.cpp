@@ -7,8 +7,9 @@
 using namespace wslmod;
 
 TEST_CASE("alias_instance gives a string its own pattern matches") {
-    for (std::string p : {"usb:v13FDp3940d0[0-2]*dc*dsc*dp*ic*isc*ip*in*", "pci:v00008086d*sv*sd*bc0Csc03i30*", "fs-ext4",
-                          "acpi*:PNP0C0[ABC]:*", "of:N*T*Cx[!y]z", "a\\*b", "char-major-10-237"}) {
+    for (std::string p :
+         {"usb:v13FDp3940d0[0-2]*dc*dsc*dp*ic*isc*ip*in*", "pci:v00008086d*sv*sd*bc0Csc03i30*",
+          "fs-ext4", "acpi*:PNP0C0[ABC]:*", "of:N*T*Cx[!y]z", "a\\*b", "char-major-10-237"}) {
         INFO(p);
         auto s = modules::alias_instance(p);
         CHECK(s.find('[') == std::string::npos);

@@ -32,7 +32,8 @@ TEST_CASE("a build without a kernel or stock modules is refused naming the flag 
     CHECK(e.hint.find("--no-stock-modules") != std::string::npos);
 }
 
-TEST_CASE("a build with --verify but no stock kernel, or --locked but no project or lock, is refused") {
+TEST_CASE(
+    "a build with --verify but no stock kernel, or --locked but no project or lock, is refused") {
     project::BuildInputs in;
     in.tree = "/nonexistent/tree";
     in.no_stock = true;
@@ -43,7 +44,8 @@ TEST_CASE("a build with --verify but no stock kernel, or --locked but no project
     in.locked = true;
     CHECK(refusal(in).where == "--locked");
 
-    in.lock_file = std::filesystem::temp_directory_path() / "wslmod-no-such-project" / "wslmod.lock";
+    in.lock_file =
+        std::filesystem::temp_directory_path() / "wslmod-no-such-project" / "wslmod.lock";
     auto e = refusal(in);
     CHECK(e.where == in.lock_file.string());
     CHECK(e.message().find("no lock") != std::string::npos);

@@ -21,7 +21,8 @@ std::filesystem::path fixture(const std::string& shape) {
 }
 
 // A kernel whose kernel_source_dir is a scratch folder holding only `config` as .config.
-DkmsKernel fake_kernel(const std::string& name, const std::string& rel = release, const std::string& config = "") {
+DkmsKernel fake_kernel(const std::string& name, const std::string& rel = release,
+                       const std::string& config = "") {
     auto dir = test::scratch_dir("dkms-" + name);
     std::filesystem::create_directories(dir / "kernel");
     std::ofstream(dir / "kernel/.config") << config;
@@ -40,7 +41,9 @@ Recipe imported(const std::string& shape, const DkmsKernel& k) {
     return *r;
 }
 
-BashVar var(std::initializer_list<std::pair<long, std::string>> items) { return BashVar(items); }
+BashVar var(std::initializer_list<std::pair<long, std::string>> items) {
+    return BashVar(items);
+}
 
 } // namespace
 
@@ -59,7 +62,8 @@ TEST_CASE("parse_declare_p reads scalars with bash's quoting") {
     CHECK(vars->at("A") == var({{0, "x\"y\\z$w`q"}}));
     CHECK(vars->at("B") == var({{0, "exported"}}));
     CHECK(vars->at("C") == var({{0, "3"}}));
-    CHECK(vars->at("D") == var({{0, "line1\nline2\t\001\x1b" "AA\xc3\xa9'end"}}));
+    CHECK(vars->at("D") == var({{0, "line1\nline2\t\001\x1b"
+                                    "AA\xc3\xa9'end"}}));
     CHECK(vars->at("E") == var({{0, "old bash\nkept the newline"}}));
     CHECK(vars->at("F") == var({{0, ""}}));
     CHECK(vars->count("G") == 0); // declared, never set
@@ -68,11 +72,12 @@ TEST_CASE("parse_declare_p reads scalars with bash's quoting") {
 }
 
 TEST_CASE("parse_declare_p reads indexed arrays, sparse and quoted") {
-    auto vars = parse_declare_p("declare -a M=([0]=\"make -C \\$PWD\" [3]=$'two\\nlines' [10]=\"a b)\")\n"
-                                "declare -ax N=([2]=\"x\")\n"
-                                "declare -a O=()\n"
-                                "declare -a P\n"
-                                "declare -a Q='([0]=\"bash 4.3\" [1]=\"it'\\''s\")'\n");
+    auto vars =
+        parse_declare_p("declare -a M=([0]=\"make -C \\$PWD\" [3]=$'two\\nlines' [10]=\"a b)\")\n"
+                        "declare -ax N=([2]=\"x\")\n"
+                        "declare -a O=()\n"
+                        "declare -a P\n"
+                        "declare -a Q='([0]=\"bash 4.3\" [1]=\"it'\\''s\")'\n");
     INFO((vars ? "" : vars.error().message()));
     REQUIRE(vars);
     CHECK(vars->at("M") == var({{0, "make -C $PWD"}, {3, "two\nlines"}, {10, "a b)"}}));
@@ -84,7 +89,8 @@ TEST_CASE("parse_declare_p reads indexed arrays, sparse and quoted") {
 
 TEST_CASE("parse_declare_p refuses what it cannot represent") {
     for (const char* text : {"declare -A K=([k]=\"v\" )\n", "declare -n L=\"A\"\n", "typeset X=1\n",
-                             "declare -- X=\"unterminated\n", "declare -a M=([x]=\"1\")\n", "declare -a M=([0]=\"1\"\n"}) {
+                             "declare -- X=\"unterminated\n", "declare -a M=([x]=\"1\")\n",
+                             "declare -a M=([0]=\"1\"\n"}) {
         INFO(text);
         auto vars = parse_declare_p(text);
         REQUIRE_FALSE(vars);
@@ -111,15 +117,18 @@ TEST_CASE("dkms: several modules with their own build and install folders") {
     CHECK(r.modules[2].location == "");
     CHECK(r.modules[2].dest == "extra");
     auto build = (k.dkms_tree / "multi/2.1/build").string();
-    CHECK(r.command == "make KERNELRELEASE=" + release + " -C " + k.source_dir.string() + " M=" + build + " modules");
-    CHECK(to_placeholders(r.command, k) == "make KERNELRELEASE=${kernelver} -C ${kernel_source_dir} M=${build_dir} modules");
+    CHECK(r.command == "make KERNELRELEASE=" + release + " -C " + k.source_dir.string() +
+                           " M=" + build + " modules");
+    CHECK(to_placeholders(r.command, k) ==
+          "make KERNELRELEASE=${kernelver} -C ${kernel_source_dir} M=${build_dir} modules");
     CHECK(r.patches.empty());
     CHECK(r.pre_build.empty());
     CHECK(r.kernel.empty());
 
     // Without a kernel the same command comes out portable.
     auto portable = imported("multi-module", placeholder_kernel());
-    CHECK(portable.command == "make KERNELRELEASE=${kernelver} -C ${kernel_source_dir} M=${dkms_tree}/multi/2.1/build modules");
+    CHECK(portable.command == "make KERNELRELEASE=${kernelver} -C ${kernel_source_dir} "
+                              "M=${dkms_tree}/multi/2.1/build modules");
     CHECK(to_placeholders(portable.command, placeholder_kernel()) ==
           "make KERNELRELEASE=${kernelver} -C ${kernel_source_dir} M=${build_dir} modules");
 }
@@ -133,7 +142,8 @@ TEST_CASE("dkms: MAKE without an index, and the module named after the package")
     util::SystemRunner runner;
     auto conf = evaluate_dkms(fixture("make-no-index"), fake_kernel("plain"), runner);
     REQUIRE(conf);
-    CHECK(ignored_dkms_variables(*conf) == std::vector<std::string>{"STRIP: stripping does not change what the module does"});
+    CHECK(ignored_dkms_variables(*conf) ==
+          std::vector<std::string>{"STRIP: stripping does not change what the module does"});
 }
 
 TEST_CASE("dkms: a chained make gets KERNELRELEASE on its leading make only") {
@@ -142,7 +152,8 @@ TEST_CASE("dkms: a chained make gets KERNELRELEASE on its leading make only") {
     CHECK(r.command == "make KERNELRELEASE=" + release + " -C " + k.source_dir.string() +
                            " M=$PWD/driver modules && make -C tools KVER=" + release);
     CHECK(to_placeholders(r.command, k) ==
-          "make KERNELRELEASE=${kernelver} -C ${kernel_source_dir} M=$PWD/driver modules && make -C tools KVER=${kernelver}");
+          "make KERNELRELEASE=${kernelver} -C ${kernel_source_dir} M=$PWD/driver modules && make "
+          "-C tools KVER=${kernelver}");
     REQUIRE(r.modules.size() == 1);
     CHECK(r.modules[0].location == "driver");
 }
@@ -150,16 +161,21 @@ TEST_CASE("dkms: a chained make gets KERNELRELEASE on its leading make only") {
 TEST_CASE("dkms: PRE_BUILD and POST_BUILD scripts, patches, BUILD_DEPENDS") {
     auto k = fake_kernel("configured");
     auto r = imported("pre-build", k);
-    CHECK(r.pre_build == "./configure --kernel=" + release + " --with-kernel=" + k.source_dir.string());
-    CHECK(to_placeholders(r.pre_build, k) == "./configure --kernel=${kernelver} --with-kernel=${kernel_source_dir}");
+    CHECK(r.pre_build ==
+          "./configure --kernel=" + release + " --with-kernel=" + k.source_dir.string());
+    CHECK(to_placeholders(r.pre_build, k) ==
+          "./configure --kernel=${kernelver} --with-kernel=${kernel_source_dir}");
     CHECK(r.post_build == "./post-build.sh");
     CHECK(r.command.empty()); // no MAKE: Kbuild's default
-    CHECK(r.patches == std::vector<std::filesystem::path>{fixture("pre-build") / "patches/01-fix-build.patch",
-                                                          fixture("pre-build") / "patches/02-new-kernels.patch"});
+    CHECK(r.patches == std::vector<std::filesystem::path>{
+                           fixture("pre-build") / "patches/01-fix-build.patch",
+                           fixture("pre-build") / "patches/02-new-kernels.patch"});
     CHECK(r.depends == std::vector<std::string>{"base-driver"});
     // PATCH_MATCH[1] = ^6\. leaves the second patch out for a 5.x kernel.
-    auto old = imported("pre-build", fake_kernel("configured-old", "5.15.167.4-microsoft-standard-WSL2"));
-    CHECK(old.patches == std::vector<std::filesystem::path>{fixture("pre-build") / "patches/01-fix-build.patch"});
+    auto old =
+        imported("pre-build", fake_kernel("configured-old", "5.15.167.4-microsoft-standard-WSL2"));
+    CHECK(old.patches ==
+          std::vector<std::filesystem::path>{fixture("pre-build") / "patches/01-fix-build.patch"});
 }
 
 TEST_CASE("dkms: BUILD_EXCLUSIVE_* and OBSOLETE_BY become requirements") {
@@ -184,7 +200,8 @@ TEST_CASE("dkms: bash conditionals on $kernelver, $arch and the kernel's .config
     const std::string config = "CONFIG_VIDEO_DEV=m\nCONFIG_USB_SERIAL=m\n";
     auto k = fake_kernel("cond-new", release, config);
     auto r = imported("conditional", k);
-    CHECK(r.command == "make KERNELRELEASE=" + release + " KERNEL_DIR=" + k.source_dir.string() + " NEW_API=1 all");
+    CHECK(r.command == "make KERNELRELEASE=" + release + " KERNEL_DIR=" + k.source_dir.string() +
+                           " NEW_API=1 all");
     CHECK(r.kernel_match.empty());
     REQUIRE(r.modules.size() == 3);
     CHECK(r.modules[0].name == "cond");
@@ -198,11 +215,13 @@ TEST_CASE("dkms: bash conditionals on $kernelver, $arch and the kernel's .config
     CHECK(bare.modules.size() == 2);
 
     // Before 5.18 the other branch, and MAKE_MATCH[1] picks MAKE[1] for 5.10.
-    auto old = imported("conditional", fake_kernel("cond-old", "5.10.102.1-microsoft-standard-WSL2", config));
+    auto old = imported("conditional",
+                        fake_kernel("cond-old", "5.10.102.1-microsoft-standard-WSL2", config));
     CHECK(old.command == "make KERNELRELEASE=5.10.102.1-microsoft-standard-WSL2 LEGACY=1 all");
     auto mid_kernel = fake_kernel("cond-mid", "5.15.167.4-microsoft-standard-WSL2", config);
     auto mid = imported("conditional", mid_kernel);
-    CHECK(mid.command == "make KERNELRELEASE=5.15.167.4-microsoft-standard-WSL2 KERNEL_DIR=" + mid_kernel.source_dir.string() + " all");
+    CHECK(mid.command == "make KERNELRELEASE=5.15.167.4-microsoft-standard-WSL2 KERNEL_DIR=" +
+                             mid_kernel.source_dir.string() + " all");
     auto arm = fake_kernel("cond-arm", release, config);
     arm.arch = "aarch64";
     CHECK(imported("conditional", arm).modules.size() == 2);
@@ -213,12 +232,14 @@ TEST_CASE("dkms: without a kernel, MAKE_MATCH becomes a bash test at build time"
     REQUIRE(r.command.find("if [[ $kernelver =~ $wslmod_match_0 ]]") != std::string::npos);
     // Run the command with make stubbed out, as wslmod runs it: bash with kernelver exported.
     util::SystemRunner runner;
-    for (auto [rel, expect] : {std::pair{"5.10.102.1", "make KERNELRELEASE=5.10.102.1 LEGACY=1 all"},
-                               {"6.6.87.2", "make KERNELRELEASE=6.6.87.2 -C /k M=/b"}}) {
-        auto out = runner.run(util::Command({"bash", "-c", "make() { echo \"make $*\"; }\n" + r.command})
-                                  .with_env("kernelver", rel)
-                                  .with_env("kernel_source_dir", "/k")
-                                  .with_env("build_dir", "/b"));
+    for (auto [rel, expect] :
+         {std::pair{"5.10.102.1", "make KERNELRELEASE=5.10.102.1 LEGACY=1 all"},
+          {"6.6.87.2", "make KERNELRELEASE=6.6.87.2 -C /k M=/b"}}) {
+        auto out =
+            runner.run(util::Command({"bash", "-c", "make() { echo \"make $*\"; }\n" + r.command})
+                           .with_env("kernelver", rel)
+                           .with_env("kernel_source_dir", "/k")
+                           .with_env("build_dir", "/b"));
         REQUIRE(out);
         INFO(r.command);
         CHECK(out->output == std::string(expect) + "\n");
@@ -273,7 +294,9 @@ TEST_CASE("dkms: the mapping refuses what it cannot import") {
     auto base = [] {
         DkmsConf c;
         c.file = fixture("pre-build") / "dkms.conf";
-        c.vars = {{"PACKAGE_NAME", {{0, "p"}}}, {"PACKAGE_VERSION", {{0, "1"}}}, {"BUILT_MODULE_NAME", {{0, "p"}}}};
+        c.vars = {{"PACKAGE_NAME", {{0, "p"}}},
+                  {"PACKAGE_VERSION", {{0, "1"}}},
+                  {"BUILT_MODULE_NAME", {{0, "p"}}}};
         return c;
     };
     struct Case {
@@ -284,7 +307,9 @@ TEST_CASE("dkms: the mapping refuses what it cannot import") {
     };
     std::vector<Case> cases = {
         {"PACKAGE_VERSION", {{0, ""}}, "sets no PACKAGE_VERSION"},
-        {"DKMS_DIRECTIVE_CC", {{0, "CC=clang"}}, "DKMS_DIRECTIVE_CC sets a build environment variable"},
+        {"DKMS_DIRECTIVE_CC",
+         {{0, "CC=clang"}},
+         "DKMS_DIRECTIVE_CC sets a build environment variable"},
         {"build_exclude", {{0, "yes"}}, "sets build_exclude"},
         {"BUILT_MODULE_NAME", {{0, "p.ko"}}, "is not a module name"},
         {"BUILT_MODULE_LOCATION", {{0, "../elsewhere"}}, "leaves its folder"},

@@ -17,9 +17,15 @@ recipe::Lock sample() {
     l.release = "6.12.117+deb12-amd64";
     l.compiler = "gcc (Debian 12.2.0-14) 12.2.0";
     l.toolchain = "gcc|make|pahole";
-    l.kernel = {{"source", "aa"}, {"config", "bb"}, {"stock-kernel", "cc"}, {"stock-modules", "dd"}, {"symvers", "-"}};
+    l.kernel = {{"source", "aa"},
+                {"config", "bb"},
+                {"stock-kernel", "cc"},
+                {"stock-modules", "dd"},
+                {"symvers", "-"}};
     l.recipes["hello"] = {"1.0", "", {{"recipe.toml", "11"}, {"hello.c", "22"}}, {"extra/hello"}};
-    l.recipes["v4l2loopback"] = {"0.12.7", "ee", {{"recipe.toml", "33"}, {"patches/strscpy.patch", "44"}},
+    l.recipes["v4l2loopback"] = {"0.12.7",
+                                 "ee",
+                                 {{"recipe.toml", "33"}, {"patches/strscpy.patch", "44"}},
                                  {"extra/v4l2loopback"}};
     l.image = "ff";
     return l;
@@ -27,7 +33,8 @@ recipe::Lock sample() {
 
 std::string joined(const std::vector<std::string>& v) {
     std::string out;
-    for (const auto& s : v) out += s + "\n";
+    for (const auto& s : v)
+        out += s + "\n";
     return out;
 }
 
@@ -48,10 +55,11 @@ TEST_CASE("a lock's text parses back to the same lock and is written the same wa
 }
 
 TEST_CASE("a damaged lock is refused with the file and the fix") {
-    for (std::string text : {"", "[]", "{\"format\": \"other\"}", "{\"format\": \"wslmod-lock-1\", \"kernel\": []}",
-                             "{\"format\": \"wslmod-lock-1\", \"recipes\": {\"a\": {\"files\": {\"x\": 1}}}}",
-                             "{\"format\": \"wslmod-lock-1\", \"recipes\": {\"a\": {\"modules\": \"x\"}}}",
-                             "{\"format\": \"wslmod-lock-1\", \"release\": 5}"}) {
+    for (std::string text :
+         {"", "[]", "{\"format\": \"other\"}", "{\"format\": \"wslmod-lock-1\", \"kernel\": []}",
+          "{\"format\": \"wslmod-lock-1\", \"recipes\": {\"a\": {\"files\": {\"x\": 1}}}}",
+          "{\"format\": \"wslmod-lock-1\", \"recipes\": {\"a\": {\"modules\": \"x\"}}}",
+          "{\"format\": \"wslmod-lock-1\", \"release\": 5}"}) {
         INFO(text);
         auto l = recipe::parse_lock(text, "/p/wslmod.lock");
         REQUIRE_FALSE(l);
@@ -66,17 +74,21 @@ TEST_CASE("kernel_differences names the input, the release and the compiler that
     now.kernel["config"] = "b2";
     now.release = "6.12.118+deb12-amd64";
     auto d = joined(recipe::kernel_differences(sample(), now));
-    CHECK(d == "kernel release 6.12.117+deb12-amd64 -> 6.12.118+deb12-amd64\nkernel input config bb -> b2\n");
+    CHECK(d == "kernel release 6.12.117+deb12-amd64 -> 6.12.118+deb12-amd64\nkernel input config "
+               "bb -> b2\n");
     now = sample();
     now.compiler = "gcc 13";
     now.toolchain = "other";
-    CHECK(joined(recipe::kernel_differences(sample(), now)) == "compiler 'gcc (Debian 12.2.0-14) 12.2.0' -> 'gcc 13'\n");
+    CHECK(joined(recipe::kernel_differences(sample(), now)) ==
+          "compiler 'gcc (Debian 12.2.0-14) 12.2.0' -> 'gcc 13'\n");
     now = sample();
     now.kernel["symvers"] = "0123456789abcdef";
-    CHECK(joined(recipe::kernel_differences(sample(), now)) == "kernel input symvers - -> 0123456789ab\n");
+    CHECK(joined(recipe::kernel_differences(sample(), now)) ==
+          "kernel input symvers - -> 0123456789ab\n");
 }
 
-TEST_CASE("recipe_differences names each file added, removed or changed, and recipes in one lock only") {
+TEST_CASE(
+    "recipe_differences names each file added, removed or changed, and recipes in one lock only") {
     auto now = sample();
     now.recipes["v4l2loopback"].files["patches/strscpy.patch"] = "45";
     now.recipes["v4l2loopback"].files["patches/new.patch"] = "46";
@@ -93,7 +105,8 @@ TEST_CASE("recipe_differences names each file added, removed or changed, and rec
     now.recipes["usbip-extra"] = {"1.0", "", {}, {}};
     CHECK(joined(recipe::recipe_differences(sample(), now)) ==
           "recipe usbip-extra is not in the lock\nrecipe v4l2loopback: source archive ee -> e2\n"
-          "recipe v4l2loopback: patches/new.patch added\nrecipe v4l2loopback: patches/strscpy.patch changed\n");
+          "recipe v4l2loopback: patches/new.patch added\nrecipe v4l2loopback: "
+          "patches/strscpy.patch changed\n");
 }
 
 TEST_CASE("recipe_differences for one recipe compares it with its lock entry directly") {
@@ -107,13 +120,16 @@ TEST_CASE("recipe_differences for one recipe compares it with its lock entry dir
     now.files.erase("recipe.toml");
     now.modules = {"extra/other"}; // modules are not compared
     CHECK(joined(recipe::recipe_differences("v4l2loopback", locked, now)) ==
-          "recipe v4l2loopback: version 0.12.7 -> 0.12.8\nrecipe v4l2loopback: source archive ee -> e2\n"
-          "recipe v4l2loopback: patches/new.patch added\nrecipe v4l2loopback: patches/strscpy.patch changed\n"
+          "recipe v4l2loopback: version 0.12.7 -> 0.12.8\nrecipe v4l2loopback: source archive ee "
+          "-> e2\n"
+          "recipe v4l2loopback: patches/new.patch added\nrecipe v4l2loopback: "
+          "patches/strscpy.patch changed\n"
           "recipe v4l2loopback: recipe.toml removed\n");
     // The same phrases as the whole-lock comparison gives for that recipe.
     auto whole = sample();
     whole.recipes["v4l2loopback"] = now;
-    CHECK(recipe::recipe_differences(sample(), whole) == recipe::recipe_differences("v4l2loopback", locked, now));
+    CHECK(recipe::recipe_differences(sample(), whole) ==
+          recipe::recipe_differences("v4l2loopback", locked, now));
 }
 
 TEST_CASE("lock_recipe digests every file of the recipe folder by content, and links by target") {
@@ -135,7 +151,8 @@ TEST_CASE("lock_recipe digests every file of the recipe folder by content, and l
     REQUIRE(l->files.size() == 3);
     CHECK(l->files.at("link") == "link:recipe.toml");
     // SHA-256 of "--- a\n"
-    CHECK(l->files.at("patches/a.patch") == "ce37ca72790a51ea83c172b0ad80082d7507efea0a1c818536a2a89f8fd96e96");
+    CHECK(l->files.at("patches/a.patch") ==
+          "ce37ca72790a51ea83c172b0ad80082d7507efea0a1c818536a2a89f8fd96e96");
     std::ofstream(dir / "patches/a.patch") << "--- b\n";
     auto again = recipe::lock_recipe(r);
     REQUIRE(again);

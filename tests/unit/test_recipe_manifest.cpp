@@ -17,11 +17,13 @@ std::string error_of(const std::string& text) {
 } // namespace
 
 TEST_CASE("a manifest parses with paths relative to its folder and recipes in file order") {
-    auto m = recipe::parse_manifest("[kernel]\nprofile = \"custom\"\nsource = \"src/linux.tar.xz\"\nconfig = \"https://x/config\"\n"
-                                    "stock-modules = \"../wsl/modules.vhd\"\nallow-drift = [\"DEBUG_INFO_BTF\"]\n"
-                                    "[recipes]\nzeta = \"*\"\nalpha = \"1.0\"\n\"odd.name\" = \"*\"\n"
-                                    "[output]\npath = \"out/m.vhdx\"\nlayout = \"artifacts\"\n",
-                                    file);
+    auto m = recipe::parse_manifest(
+        "[kernel]\nprofile = \"custom\"\nsource = \"src/linux.tar.xz\"\nconfig = "
+        "\"https://x/config\"\n"
+        "stock-modules = \"../wsl/modules.vhd\"\nallow-drift = [\"DEBUG_INFO_BTF\"]\n"
+        "[recipes]\nzeta = \"*\"\nalpha = \"1.0\"\n\"odd.name\" = \"*\"\n"
+        "[output]\npath = \"out/m.vhdx\"\nlayout = \"artifacts\"\n",
+        file);
     REQUIRE(m);
     CHECK(m->profile == "custom");
     CHECK(m->source == "/proj/src/linux.tar.xz");
@@ -50,23 +52,34 @@ TEST_CASE("a manifest parses with paths relative to its folder and recipes in fi
 }
 
 TEST_CASE("manifest errors name the file, the line and the fix") {
-    CHECK(error_of("[kernel]\nprofile = \"debian\"\nsereis = \"6.12\"\n").starts_with("/proj/wslmod.toml:3: unknown key 'sereis' in [kernel]"));
-    CHECK(error_of("[kernel]\nprofile = \"fedora\"\n").find(":2: unknown profile 'fedora'") != std::string::npos);
-    CHECK(error_of("[kernel]\nseries = \"six\"\n").find(":2: series 'six' is not a kernel series") != std::string::npos);
-    CHECK(error_of("[recipes]\nhello = 1\n").find(":2: recipe 'hello' must be set to a version string") != std::string::npos);
-    CHECK(error_of("[output]\nlayout = \"round\"\n").find(":2: unknown layout 'round'") != std::string::npos);
-    CHECK(error_of("[kernel]\nprofile = \"custom\"\n").find("needs source, config and stock-kernel") != std::string::npos);
-    CHECK(error_of("recipes = [\"hello\"]\n").find("[recipes] must be a table") != std::string::npos);
+    CHECK(error_of("[kernel]\nprofile = \"debian\"\nsereis = \"6.12\"\n")
+              .starts_with("/proj/wslmod.toml:3: unknown key 'sereis' in [kernel]"));
+    CHECK(error_of("[kernel]\nprofile = \"fedora\"\n").find(":2: unknown profile 'fedora'") !=
+          std::string::npos);
+    CHECK(
+        error_of("[kernel]\nseries = \"six\"\n").find(":2: series 'six' is not a kernel series") !=
+        std::string::npos);
+    CHECK(error_of("[recipes]\nhello = 1\n")
+              .find(":2: recipe 'hello' must be set to a version string") != std::string::npos);
+    CHECK(error_of("[output]\nlayout = \"round\"\n").find(":2: unknown layout 'round'") !=
+          std::string::npos);
+    CHECK(error_of("[kernel]\nprofile = \"custom\"\n")
+              .find("needs source, config and stock-kernel") != std::string::npos);
+    CHECK(error_of("recipes = [\"hello\"]\n").find("[recipes] must be a table") !=
+          std::string::npos);
     CHECK(error_of("[kernel\n").find("/proj/wslmod.toml:1:") != std::string::npos);
     CHECK(error_of("[extra]\n").find("unknown key 'extra'") != std::string::npos);
 }
 
 TEST_CASE("add and remove change only the recipe lines") {
-    std::string text = "# top comment\r\n[kernel]\r\nprofile = \"debian\"   # odd  spacing\r\n\r\n[recipes]\r\n"
-                       "# mine\r\nhello = \"*\"\r\n\r\n[output]\r\npath = \"m.vhdx\"\r\n";
+    std::string text =
+        "# top comment\r\n[kernel]\r\nprofile = \"debian\"   # odd  spacing\r\n\r\n[recipes]\r\n"
+        "# mine\r\nhello = \"*\"\r\n\r\n[output]\r\npath = \"m.vhdx\"\r\n";
     auto added = recipe::add_recipes(text, {"usbip-extra", "hello", "usbip-extra", "odd.name"});
-    CHECK(added == "# top comment\r\n[kernel]\r\nprofile = \"debian\"   # odd  spacing\r\n\r\n[recipes]\r\n"
-                   "# mine\r\nhello = \"*\"\r\nusbip-extra = \"*\"\n\"odd.name\" = \"*\"\n\r\n[output]\r\npath = \"m.vhdx\"\r\n");
+    CHECK(added ==
+          "# top comment\r\n[kernel]\r\nprofile = \"debian\"   # odd  spacing\r\n\r\n[recipes]\r\n"
+          "# mine\r\nhello = \"*\"\r\nusbip-extra = \"*\"\n\"odd.name\" = "
+          "\"*\"\n\r\n[output]\r\npath = \"m.vhdx\"\r\n");
     auto parsed = recipe::parse_manifest(added, file);
     REQUIRE(parsed);
     REQUIRE(parsed->recipes.size() == 3);
@@ -78,7 +91,8 @@ TEST_CASE("add and remove change only the recipe lines") {
     CHECK(*removed == text);
     auto missing = recipe::remove_recipes(text, file, {"nope"});
     REQUIRE_FALSE(missing);
-    CHECK(missing.error().message().find("recipe nope is not in the manifest") != std::string::npos);
+    CHECK(missing.error().message().find("recipe nope is not in the manifest") !=
+          std::string::npos);
 
     // No [recipes] table yet, and no final newline.
     CHECK(recipe::add_recipes("[kernel]\nprofile = \"debian\"", {"hello"}) ==

@@ -71,8 +71,8 @@ config = ["CONFIG_USB_SERIAL=y|m", "CONFIG_USB=m"]
 }
 
 TEST_CASE("parse_recipe reads url and dkms sources") {
-    auto url = parse(head + "[source]\nurl = \"https://example.org/x.tar.gz\"\nsha256 = \"" + std::string(64, 'a') +
-                     "\"\n[build]\nmodules = [\"x\"]\n");
+    auto url = parse(head + "[source]\nurl = \"https://example.org/x.tar.gz\"\nsha256 = \"" +
+                     std::string(64, 'a') + "\"\n[build]\nmodules = [\"x\"]\n");
     REQUIRE(url);
     CHECK(url->source == SourceKind::url);
     auto dkms = parse(head + "[source]\ndkms = \"dkms-src\"\n[build]\nmodules = [\"x\"]\n");
@@ -89,26 +89,43 @@ TEST_CASE("bad recipes are refused with the file, the line and a fix") {
     };
     std::vector<Case> cases = {
         {"unknown-top-key", head + "colour = \"red\"\n" + src + build, "unknown key 'colour'", 4},
-        {"unknown-source-key", head + "[source]\npath = \"files\"\nbranch = \"main\"\n" + build, "unknown key 'branch' in [source]", 6},
-        {"unknown-build-key", head + src + "[build]\nmodules = [\"m\"]\njobs = 4\n", "unknown key 'jobs' in [build]", 8},
-        {"name-wrong-type", "name = 3\nversion = \"1\"\nsummary = \"s\"\n" + src + build, "'name' must be a string", 1},
+        {"unknown-source-key", head + "[source]\npath = \"files\"\nbranch = \"main\"\n" + build,
+         "unknown key 'branch' in [source]", 6},
+        {"unknown-build-key", head + src + "[build]\nmodules = [\"m\"]\njobs = 4\n",
+         "unknown key 'jobs' in [build]", 8},
+        {"name-wrong-type", "name = 3\nversion = \"1\"\nsummary = \"s\"\n" + src + build,
+         "'name' must be a string", 1},
         {"modules-wrong-type", head + src + "[build]\nmodules = \"m\"\n", "non-empty 'modules'", 7},
         {"missing-source", head + build, "[source] is missing", 1},
-        {"two-sources", head + "[source]\npath = \"files\"\nkernel-tree = \"drivers/usb\"\n" + build, "exactly one", 4},
+        {"two-sources",
+         head + "[source]\npath = \"files\"\nkernel-tree = \"drivers/usb\"\n" + build,
+         "exactly one", 4},
         {"missing-path", head + "[source]\npath = \"nowhere\"\n" + build, "does not exist", 5},
-        {"path-escapes", head + "[source]\npath = \"../../etc\"\n" + build, "leaves the recipe folder", 5},
-        {"absolute-path", head + "[source]\npath = \"/etc\"\n" + build, "leaves the recipe folder", 5},
-        {"url-without-sha", head + "[source]\nurl = \"https://x/y.tgz\"\n" + build, "needs its sha256", 5},
-        {"bad-sha", head + "[source]\nurl = \"https://x/y.tgz\"\nsha256 = \"abc\"\n" + build, "64 lower-case hex", 6},
-        {"kconfig-without-tree", head + src + "[kconfig]\nUSB = \"m\"\n" + build, "only to a kernel-tree", 6},
-        {"kconfig-y", head + "[source]\nkernel-tree = \"drivers/usb\"\n[kconfig]\nUSB_X = \"y\"\n" + build, "built as modules", 7},
+        {"path-escapes", head + "[source]\npath = \"../../etc\"\n" + build,
+         "leaves the recipe folder", 5},
+        {"absolute-path", head + "[source]\npath = \"/etc\"\n" + build, "leaves the recipe folder",
+         5},
+        {"url-without-sha", head + "[source]\nurl = \"https://x/y.tgz\"\n" + build,
+         "needs its sha256", 5},
+        {"bad-sha", head + "[source]\nurl = \"https://x/y.tgz\"\nsha256 = \"abc\"\n" + build,
+         "64 lower-case hex", 6},
+        {"kconfig-without-tree", head + src + "[kconfig]\nUSB = \"m\"\n" + build,
+         "only to a kernel-tree", 6},
+        {"kconfig-y",
+         head + "[source]\nkernel-tree = \"drivers/usb\"\n[kconfig]\nUSB_X = \"y\"\n" + build,
+         "built as modules", 7},
         {"bad-module-name", head + src + "[build]\nmodules = [\"a/b\"]\n", "not a module name", 7},
-        {"dest-escapes", head + src + "[build]\nmodules = [{ name = \"m\", dest = \"../../x\" }]\n", "leaves lib/modules", 7},
-        {"bad-range", head + src + build + "[requires]\nkernel = \"newest\"\n", "not a release bound", 9},
-        {"bad-condition", head + src + build + "[requires]\nconfig = [\"USB=y\"]\n", "not a config condition", 9},
-        {"missing-patch", head + "patches = [\"patches/none.patch\"]\n" + src + build, "does not exist", 4},
+        {"dest-escapes", head + src + "[build]\nmodules = [{ name = \"m\", dest = \"../../x\" }]\n",
+         "leaves lib/modules", 7},
+        {"bad-range", head + src + build + "[requires]\nkernel = \"newest\"\n",
+         "not a release bound", 9},
+        {"bad-condition", head + src + build + "[requires]\nconfig = [\"USB=y\"]\n",
+         "not a config condition", 9},
+        {"missing-patch", head + "patches = [\"patches/none.patch\"]\n" + src + build,
+         "does not exist", 4},
         {"syntax", head + "[source\n", "", 4},
-        {"bad-name", "name = \"Hello World\"\nversion = \"1\"\nsummary = \"s\"\n" + src + build, "not a recipe name", 1},
+        {"bad-name", "name = \"Hello World\"\nversion = \"1\"\nsummary = \"s\"\n" + src + build,
+         "not a recipe name", 1},
     };
     REQUIRE(cases.size() >= 15);
     for (const auto& c : cases) {
@@ -132,7 +149,8 @@ TEST_CASE("compare_versions orders releases numerically") {
 
 TEST_CASE("an empty recipe.toml says that it is empty") {
     namespace fs = std::filesystem;
-    auto dir = fs::temp_directory_path() / ("wslmod-unit-empty-recipe-" + std::to_string(::getpid())) / "empty";
+    auto dir = fs::temp_directory_path() /
+               ("wslmod-unit-empty-recipe-" + std::to_string(::getpid())) / "empty";
     fs::create_directories(dir);
     std::ofstream(dir / "recipe.toml").flush();
     auto r = recipe::load_recipe(dir);

@@ -96,7 +96,8 @@ TEST_CASE("to_toml writes a full path recipe that parse_recipe reads back equal"
     r.patches = {r.dir / "patches/01-fix.patch", r.dir / "patches/02 with space.patch"};
     r.make_args = {"V=1", "EXTRA_CFLAGS=-DX=\"y\""};
     r.make_env = {{"KCFLAGS", "-g"}, {"odd.key", "tab\there"}};
-    r.command = "make KERNELRELEASE=${kernelver} -C ${kernel_source_dir} M=${build_dir} \\\n  modules";
+    r.command =
+        "make KERNELRELEASE=${kernelver} -C ${kernel_source_dir} M=${build_dir} \\\n  modules";
     r.pre_build = "./configure --kernel=${kernelver}\nif [ -x x ]; then echo \"é\"; fi";
     r.post_build = "printf \x1b[0m; echo done";
     r.modules = {{"plain", "extra/full", ""},

@@ -41,7 +41,8 @@ TEST_CASE("an AtomicDir appears whole with its marker, or leaves nothing", "[uti
         CHECK_FALSE(clash->commit());
     }
     std::vector<std::string> left;
-    for (const auto& e : fs::directory_iterator(dir)) left.push_back(e.path().filename().string());
+    for (const auto& e : fs::directory_iterator(dir))
+        left.push_back(e.path().filename().string());
     std::sort(left.begin(), left.end());
     CHECK(left == std::vector<std::string>{"entry"}); // no temporaries, no "other"
 }

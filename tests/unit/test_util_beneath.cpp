@@ -10,7 +10,8 @@ namespace fs = std::filesystem;
 
 namespace {
 fs::path fresh(const std::string& name) {
-    auto dir = fs::temp_directory_path() / ("wslmod-unit-beneath-" + name + "-" + std::to_string(::getpid()));
+    auto dir = fs::temp_directory_path() /
+               ("wslmod-unit-beneath-" + name + "-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     return dir;
@@ -18,8 +19,10 @@ fs::path fresh(const std::string& name) {
 } // namespace
 
 TEST_CASE("a name is one path component: not empty, not . or .., no slash and no NUL") {
-    for (std::string ok : {"a", "hello.ko", "...", ".hidden", "a b", "x..y"}) CHECK(util::is_component(ok));
-    for (const std::string& bad : std::vector<std::string>{"", ".", "..", "a/b", "/", "../x", std::string("a\0b", 3)}) {
+    for (std::string ok : {"a", "hello.ko", "...", ".hidden", "a b", "x..y"})
+        CHECK(util::is_component(ok));
+    for (const std::string& bad :
+         std::vector<std::string>{"", ".", "..", "a/b", "/", "../x", std::string("a\0b", 3)}) {
         INFO(bad);
         CHECK_FALSE(util::is_component(bad));
         CHECK_FALSE(util::check_component(bad, "img:/x"));
@@ -70,7 +73,8 @@ TEST_CASE("Beneath writes below its folder only, and never through a symlink alr
     fs::remove_all(outside);
 }
 
-TEST_CASE("make_dirs opens or makes each folder of a path and refuses a symlink on the way", "[util]") {
+TEST_CASE("make_dirs opens or makes each folder of a path and refuses a symlink on the way",
+          "[util]") {
     auto root = fresh("make-dirs");
     auto outside = fresh("make-dirs-outside");
     auto top = util::Beneath::open(root);
@@ -78,7 +82,8 @@ TEST_CASE("make_dirs opens or makes each folder of a path and refuses a symlink 
     auto deep = top->make_dirs("a/b/c");
     REQUIRE(deep);
     CHECK(fs::is_directory(root / "a/b/c"));
-    CHECK((fs::status(root / "a/b").permissions() & fs::perms::others_exec) != fs::perms::none); // 0755
+    CHECK((fs::status(root / "a/b").permissions() & fs::perms::others_exec) !=
+          fs::perms::none); // 0755
     auto again = top->make_dirs("a/b");
     REQUIRE(again);
     auto f = again->create_file("f");

@@ -8,7 +8,9 @@ Result<int> parse_positive(int v) {
     if (v <= 0) return bad_input("must be positive", std::to_string(v), "pass a number > 0");
     return v;
 }
-Result<int> doubled(int v) { return 2 * WSLMOD_TRY(parse_positive(v)); }
+Result<int> doubled(int v) {
+    return 2 * WSLMOD_TRY(parse_positive(v));
+}
 Result<void> check(int v) {
     WSLMOD_CHECK(parse_positive(v));
     return {};

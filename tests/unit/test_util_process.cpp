@@ -19,7 +19,8 @@ TEST_CASE("SystemRunner captures stdout and stderr and the exit code") {
 
 TEST_CASE("SystemRunner passes environment and working directory") {
     SystemRunner r;
-    auto out = r.run(Command({"sh", "-c", "echo $WSLMOD_T; pwd"}).with_env("WSLMOD_T", "v1").in("/tmp"));
+    auto out =
+        r.run(Command({"sh", "-c", "echo $WSLMOD_T; pwd"}).with_env("WSLMOD_T", "v1").in("/tmp"));
     REQUIRE(out);
     CHECK(out->output == "v1\n/tmp\n");
 }
@@ -27,7 +28,8 @@ TEST_CASE("SystemRunner passes environment and working directory") {
 TEST_CASE("SystemRunner kills the whole process group at the timeout") {
     SystemRunner r;
     auto start = std::chrono::steady_clock::now();
-    auto out = r.run(Command({"sh", "-c", "echo started; sleep 30 & sleep 30"}).with_timeout(300ms));
+    auto out =
+        r.run(Command({"sh", "-c", "echo started; sleep 30 & sleep 30"}).with_timeout(300ms));
     REQUIRE(out);
     CHECK(out->timed_out);
     CHECK(out->output == "started\n");

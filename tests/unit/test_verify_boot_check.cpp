@@ -11,9 +11,10 @@ using namespace wslmod;
 
 TEST_CASE("the wslmod.added record gives the modules to load, in its order", "[verify]") {
     auto dir = test::scratch_dir("verify-record");
-    std::ofstream(dir / "wslmod.added") << "# wslmod: the modules this image adds to the stock ones: name, path, recipe\n"
-                                           "hello extra/hello/hello.ko.xz hello\n"
-                                           "xr_serial extra/usbip-extra/xr_serial.ko.xz usbip-extra\n";
+    std::ofstream(dir / "wslmod.added")
+        << "# wslmod: the modules this image adds to the stock ones: name, path, recipe\n"
+           "hello extra/hello/hello.ko.xz hello\n"
+           "xr_serial extra/usbip-extra/xr_serial.ko.xz usbip-extra\n";
     auto src = image::open_file_source(dir);
     REQUIRE(src);
     auto names = verify::recorded_added(**src);
@@ -36,6 +37,7 @@ TEST_CASE("verify refuses a module name that is not one before booting anything"
     spec.modules = {"hello; reboot"};
     auto r = verify::check_boot(spec, runner);
     REQUIRE_FALSE(r);
-    CHECK(r.error().message() == "hello; reboot: not a module name (module names are letters, digits, '_' and '-')");
+    CHECK(r.error().message() ==
+          "hello; reboot: not a module name (module names are letters, digits, '_' and '-')");
     CHECK(r.error().code == util::ExitCode::usage);
 }

@@ -1,20 +1,21 @@
-#include "verify/console.h"
 #include "support/catch.h"
+#include "verify/console.h"
 
 using namespace wslmod::verify;
 
 TEST_CASE("parse_console collects setup, each command and dmesg between nonce markers") {
-    std::string console = "[    0.000000] Linux version ...\r\n"
-                          "@@WSLMOD-n1-SETUP-BEGIN\r\n"
-                          "\r\n@@WSLMOD-n1-SETUP-END 0\r\n"
-                          "@@WSLMOD-n1-BEGIN 0\r\n"
-                          "line a\r\nline b\r\n"
-                          "\r\n@@WSLMOD-n1-END 0 0\r\n"
-                          "@@WSLMOD-n1-BEGIN 1\r\n"
-                          "no newline at end"
-                          "\r\n@@WSLMOD-n1-END 1 1\r\n"
-                          "@@WSLMOD-n1-DMESG-BEGIN\r\nkernel says hi\r\n\r\n@@WSLMOD-n1-DMESG-END 0\r\n"
-                          "@@WSLMOD-n1-DONE\r\n";
+    std::string console =
+        "[    0.000000] Linux version ...\r\n"
+        "@@WSLMOD-n1-SETUP-BEGIN\r\n"
+        "\r\n@@WSLMOD-n1-SETUP-END 0\r\n"
+        "@@WSLMOD-n1-BEGIN 0\r\n"
+        "line a\r\nline b\r\n"
+        "\r\n@@WSLMOD-n1-END 0 0\r\n"
+        "@@WSLMOD-n1-BEGIN 1\r\n"
+        "no newline at end"
+        "\r\n@@WSLMOD-n1-END 1 1\r\n"
+        "@@WSLMOD-n1-DMESG-BEGIN\r\nkernel says hi\r\n\r\n@@WSLMOD-n1-DMESG-END 0\r\n"
+        "@@WSLMOD-n1-DONE\r\n";
     auto r = parse_console(console, "n1");
     CHECK(r.done);
     REQUIRE(r.setup);

@@ -1,11 +1,11 @@
 #include <fstream>
 #include <string>
 
-#include "verify/boot.h"
-#include "verify/initramfs.h"
 #include "support/catch.h"
 #include "support/fake_runner.h"
 #include "support/prereq.h"
+#include "verify/boot.h"
+#include "verify/initramfs.h"
 
 using namespace wslmod::verify;
 
@@ -45,15 +45,17 @@ TEST_CASE("init_script mounts the disk the way WSL does and prints every marker"
     CHECK(init_script(0, "abc", false).find("while [ ! -b /dev/sda ]") == std::string::npos);
 }
 
-TEST_CASE("add_dynamic_binary adds every library ldd names, at ldd's paths, and skips the vDSO", "[verify]") {
+TEST_CASE("add_dynamic_binary adds every library ldd names, at ldd's paths, and skips the vDSO",
+          "[verify]") {
     namespace fs = std::filesystem;
     auto dir = wslmod::test::scratch_dir("initramfs-ldd");
-    for (const char* f : {"kmod", "libzstd.so.1", "ld-linux-x86-64.so.2"}) std::ofstream(dir / f) << "bytes of " << f;
+    for (const char* f : {"kmod", "libzstd.so.1", "ld-linux-x86-64.so.2"})
+        std::ofstream(dir / f) << "bytes of " << f;
     auto lib = (dir / "libzstd.so.1").string(), loader = (dir / "ld-linux-x86-64.so.2").string();
     wslmod::test::FakeRunner runner;
     runner.on("ldd", 0,
-              "\tlinux-vdso.so.1 (0x00007ffc8a5f2000)\n\tlibzstd.so.1 => " + lib + " (0x00007f2c1a000000)\n\t" + loader +
-                  " (0x00007f2c1a200000)\n");
+              "\tlinux-vdso.so.1 (0x00007ffc8a5f2000)\n\tlibzstd.so.1 => " + lib +
+                  " (0x00007f2c1a000000)\n\t" + loader + " (0x00007f2c1a200000)\n");
     Initramfs ramfs;
     REQUIRE(ramfs.add_dynamic_binary("/sbin/kmod", dir / "kmod", runner));
     auto calls = runner.calls();

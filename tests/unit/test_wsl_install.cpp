@@ -31,7 +31,8 @@ struct Side {
         auto root = dir / "c";
         target.windows_path = [root](const fs::path& p) -> util::Result<std::string> {
             auto rel = p.lexically_relative(root).string();
-            for (auto& c : rel) c = c == '/' ? '\\' : c;
+            for (auto& c : rel)
+                c = c == '/' ? '\\' : c;
             return "C:\\" + rel;
         };
     }
@@ -47,7 +48,9 @@ const std::string original = "[wsl2]\nkernel=C:\\\\old\\\\bzImage\nmemory=4GB\n"
 
 } // namespace
 
-TEST_CASE("rollback after the user edited .wslconfig puts back only wslmod's keys and keeps the edit", "[wsl]") {
+TEST_CASE(
+    "rollback after the user edited .wslconfig puts back only wslmod's keys and keeps the edit",
+    "[wsl]") {
     Side s("wsl-install-edited");
     std::ofstream(s.target.wslconfig) << original;
     // The original names a kernel of the user's own: replaced only with force.
@@ -93,9 +96,11 @@ TEST_CASE("rollback after the user edited .wslconfig puts back only wslmod's key
     CHECK_FALSE(fs::exists(s.target.root));
 }
 
-TEST_CASE("a third install keeps two generations, and the same image twice is no new generation", "[wsl]") {
+TEST_CASE("a third install keeps two generations, and the same image twice is no new generation",
+          "[wsl]") {
     Side s("wsl-install-prune");
-    for (const char* img : {"one", "two", "three"}) REQUIRE(wsl::install(s.target, s.request(img)));
+    for (const char* img : {"one", "two", "three"})
+        REQUIRE(wsl::install(s.target, s.request(img)));
     auto state = wsl::read_state(s.target);
     REQUIRE(state);
     REQUIRE(state->generations.size() == 2);
@@ -115,7 +120,8 @@ TEST_CASE("a third install keeps two generations, and the same image twice is no
     auto kept = test::read_text(s.target.wslconfig);
     auto none = wsl::rollback(s.target);
     REQUIRE_FALSE(none);
-    CHECK(none.error().message().find("the generation before this one is no longer kept") != std::string::npos);
+    CHECK(none.error().message().find("the generation before this one is no longer kept") !=
+          std::string::npos);
     CHECK(none.error().message().find("wslmod uninstall") != std::string::npos);
     CHECK(test::read_text(s.target.wslconfig) == kept);
 }
@@ -138,13 +144,15 @@ TEST_CASE("rolling back the first install returns to no .wslconfig when there wa
 // uninstall give back the very bytes.
 TEST_CASE(".wslconfig in every encoding and line-end form round-trips byte for byte", "[wsl]") {
     const std::vector<wsl::TextForm> forms = {
-        {wsl::Encoding::utf8, false},   {wsl::Encoding::utf8, true},     {wsl::Encoding::utf16le, true},
-        {wsl::Encoding::utf16be, true}, {wsl::Encoding::utf16le, false}, {wsl::Encoding::utf16be, false}};
+        {wsl::Encoding::utf8, false},    {wsl::Encoding::utf8, true},
+        {wsl::Encoding::utf16le, true},  {wsl::Encoding::utf16be, true},
+        {wsl::Encoding::utf16le, false}, {wsl::Encoding::utf16be, false}};
     for (const auto& form : forms) {
         for (std::string eol : {"\n", "\r\n", "\r"}) {
             CAPTURE(wsl::describe(form), eol.size(), eol[0] == '\r');
             Side s("wsl-install-forms");
-            auto text = "[wsl2]" + eol + "memory=4GB" + eol + eol + "[experimental]" + eol + "sparseVhd=true" + eol;
+            auto text = "[wsl2]" + eol + "memory=4GB" + eol + eol + "[experimental]" + eol +
+                        "sparseVhd=true" + eol;
             auto original = wsl::encode_text(text, form);
             std::ofstream(s.target.wslconfig, std::ios::binary) << original;
 
@@ -158,7 +166,8 @@ TEST_CASE(".wslconfig in every encoding and line-end form round-trips byte for b
             CHECK(wsl::get_value(after->text, "wsl2", "memory") == "4GB");
             // Only the file's own line end is used: no other one appears.
             auto others = after->text;
-            for (size_t at; (at = others.find(eol)) != std::string::npos;) others.erase(at, eol.size());
+            for (size_t at; (at = others.find(eol)) != std::string::npos;)
+                others.erase(at, eol.size());
             CHECK(others.find_first_of("\r\n") == std::string::npos);
 
             REQUIRE(wsl::rollback(s.target));
@@ -173,14 +182,16 @@ TEST_CASE(".wslconfig in every encoding and line-end form round-trips byte for b
     }
 }
 
-TEST_CASE("a CR-only .wslconfig whose comment hides the rest is refused with nothing written", "[wsl]") {
+TEST_CASE("a CR-only .wslconfig whose comment hides the rest is refused with nothing written",
+          "[wsl]") {
     Side s("wsl-install-cr-comment");
     const std::string original = "# mine\r[wsl2]\rmemory=4GB\r";
     std::ofstream(s.target.wslconfig, std::ios::binary) << original;
     auto r = wsl::install(s.target, s.request("one"));
     REQUIRE_FALSE(r);
-    CHECK(r.error().message().find("cannot change .wslconfig without changing what WSL reads: WSL would not read "
-                                   "wsl2.kernel") != std::string::npos);
+    CHECK(r.error().message().find(
+              "cannot change .wslconfig without changing what WSL reads: WSL would not read "
+              "wsl2.kernel") != std::string::npos);
     CHECK(r.error().hint.find("save it with CRLF line ends") != std::string::npos);
     CHECK(test::read_text(s.target.wslconfig) == original);
     CHECK_FALSE(fs::exists(s.target.root));
@@ -196,14 +207,17 @@ TEST_CASE("a symlinked .wslconfig is edited where it points, and stays a link", 
     REQUIRE(g);
     CHECK(fs::is_symlink(fs::symlink_status(s.target.wslconfig)));
     CHECK(fs::read_symlink(s.target.wslconfig) == "../../../dotfiles/wslconfig");
-    CHECK(wsl::get_value(test::read_text(s.dir / "dotfiles/wslconfig"), "wsl2", "kernelModules") == g->generation.modules);
+    CHECK(wsl::get_value(test::read_text(s.dir / "dotfiles/wslconfig"), "wsl2", "kernelModules") ==
+          g->generation.modules);
     auto listing = [](const fs::path& dir) {
         std::vector<std::string> names;
-        for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+        for (const auto& e : fs::directory_iterator(dir))
+            names.push_back(e.path().filename().string());
         std::sort(names.begin(), names.end());
         return names;
     };
-    CHECK(listing(s.dir / "dotfiles") == std::vector<std::string>{"wslconfig"}); // no temporary left
+    CHECK(listing(s.dir / "dotfiles") ==
+          std::vector<std::string>{"wslconfig"}); // no temporary left
     CHECK(listing(s.target.wslconfig.parent_path()) == std::vector<std::string>{".wslconfig"});
     REQUIRE(wsl::uninstall(s.target));
     CHECK(fs::is_symlink(fs::symlink_status(s.target.wslconfig)));
@@ -218,7 +232,9 @@ TEST_CASE("a symlinked .wslconfig is edited where it points, and stays a link", 
     CHECK(fs::is_symlink(fs::symlink_status(s.target.wslconfig)));
 }
 
-TEST_CASE("a .wslconfig that is a folder, a link loop or unreadable is an error with nothing created", "[wsl]") {
+TEST_CASE(
+    "a .wslconfig that is a folder, a link loop or unreadable is an error with nothing created",
+    "[wsl]") {
     Side s("wsl-install-unreadable");
     auto refused = [&](const std::string& what) {
         auto r = wsl::install(s.target, s.request("one"));
@@ -235,7 +251,8 @@ TEST_CASE("a .wslconfig that is a folder, a link loop or unreadable is an error 
     fs::remove(s.target.wslconfig);
     std::ofstream(s.target.wslconfig) << "[wsl2]\n";
     fs::permissions(s.target.wslconfig, fs::perms::none);
-    if (::geteuid() != 0) refused("cannot read .wslconfig: Permission denied"); // root reads it anyway
+    if (::geteuid() != 0)
+        refused("cannot read .wslconfig: Permission denied"); // root reads it anyway
     fs::permissions(s.target.wslconfig, fs::perms::owner_read | fs::perms::owner_write);
 
     // After an install, a .wslconfig turned into a folder stops rollback and uninstall, which
@@ -255,15 +272,20 @@ TEST_CASE("a .wslconfig that is a folder, a link loop or unreadable is an error 
     REQUIRE(wsl::uninstall(s.target));
 }
 
-TEST_CASE("a live lock of another distro stops an install, and a lock over an hour old is taken over", "[wsl]") {
+TEST_CASE(
+    "a live lock of another distro stops an install, and a lock over an hour old is taken over",
+    "[wsl]") {
     Side s("wsl-install-lock");
     fs::create_directories(s.target.root);
-    std::ofstream(s.target.root / ".lock") << "Ubuntu-24.04 0d1e-boot 4242 " << std::time(nullptr) << "\n";
+    std::ofstream(s.target.root / ".lock")
+        << "Ubuntu-24.04 0d1e-boot 4242 " << std::time(nullptr) << "\n";
     auto r = wsl::install(s.target, s.request("one"));
     REQUIRE_FALSE(r);
-    CHECK(r.error().message().find("another wslmod is installing (Ubuntu-24.04 0d1e-boot 4242") != std::string::npos);
+    CHECK(r.error().message().find("another wslmod is installing (Ubuntu-24.04 0d1e-boot 4242") !=
+          std::string::npos);
     CHECK_FALSE(fs::exists(s.target.wslconfig));
-    std::ofstream(s.target.root / ".lock") << "Ubuntu-24.04 0d1e-boot 4242 " << std::time(nullptr) - 7200 << "\n";
+    std::ofstream(s.target.root / ".lock")
+        << "Ubuntu-24.04 0d1e-boot 4242 " << std::time(nullptr) - 7200 << "\n";
     REQUIRE(wsl::install(s.target, s.request("one")));
     CHECK_FALSE(fs::exists(s.target.root / ".lock")); // released
 }

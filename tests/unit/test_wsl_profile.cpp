@@ -9,13 +9,14 @@ TEST_CASE("a WSL release names its linux-msft-wsl tag archive", "[wsl]") {
     auto v = wsl::wsl_version_of("6.6.87.2-microsoft-standard-WSL2");
     REQUIRE(v);
     CHECK(*v == "6.6.87.2");
-    CHECK(wsl::source_url(*v) ==
-          "https://github.com/microsoft/WSL2-Linux-Kernel/archive/refs/tags/linux-msft-wsl-6.6.87.2.tar.gz");
+    CHECK(wsl::source_url(*v) == "https://github.com/microsoft/WSL2-Linux-Kernel/archive/refs/tags/"
+                                 "linux-msft-wsl-6.6.87.2.tar.gz");
     CHECK(*wsl::wsl_version_of("6.18.35.2-microsoft-standard-WSL2") == "6.18.35.2");
 }
 
 TEST_CASE("a release that is not WSL's has no tag, and says what a WSL one looks like", "[wsl]") {
-    for (const char* r : {"6.12.117+deb12-amd64", "-microsoft-standard-WSL2", "6.6.87.2-microsoft-standard-WSL2+"}) {
+    for (const char* r : {"6.12.117+deb12-amd64", "-microsoft-standard-WSL2",
+                          "6.6.87.2-microsoft-standard-WSL2+"}) {
         auto v = wsl::wsl_version_of(r);
         REQUIRE_FALSE(v);
         CHECK(v.error().where == r);

@@ -49,23 +49,29 @@ TEST_CASE("decode_text tells the six forms apart and gives their bytes back", "[
     CHECK(wsl::describe({wsl::Encoding::utf16be, false}) == "UTF-16BE without BOM");
 }
 
-TEST_CASE("UTF-16 with non-ASCII text, pairs and unpaired surrogates round-trips exactly", "[wsl]") {
+TEST_CASE("UTF-16 with non-ASCII text, pairs and unpaired surrogates round-trips exactly",
+          "[wsl]") {
     // "é" U+00E9, "€" U+20AC, U+1F600 as a pair, a lone high and a lone low surrogate, then "\n".
-    const std::string le("\xFF\xFE\xE9\x00\xAC\x20\x3D\xD8\x00\xDE\x00\xD8\x61\x00\x00\xDC\x0A\x00", 18);
+    const std::string le("\xFF\xFE\xE9\x00\xAC\x20\x3D\xD8\x00\xDE\x00\xD8\x61\x00\x00\xDC\x0A\x00",
+                         18);
     auto d = wsl::decode_text(le, "x");
     REQUIRE(d);
     CHECK(d->form == wsl::TextForm{wsl::Encoding::utf16le, true});
-    CHECK(d->text == "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xED\xA0\x80" "a\xED\xB0\x80\n");
+    CHECK(d->text == "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xED\xA0\x80"
+                     "a\xED\xB0\x80\n");
     CHECK(wsl::encode_text(d->text, d->form) == le);
     CHECK(wsl::encode_text(d->text, {wsl::Encoding::utf16be, false}) ==
           std::string("\x00\xE9\x20\xAC\xD8\x3D\xDE\x00\xD8\x00\x00\x61\xDC\x00\x00\x0A", 16));
 }
 
-TEST_CASE("an odd-sized UTF-16 file is an error naming the file, and other bytes stay UTF-8 as they are", "[wsl]") {
+TEST_CASE(
+    "an odd-sized UTF-16 file is an error naming the file, and other bytes stay UTF-8 as they are",
+    "[wsl]") {
     auto odd = wsl::decode_text(std::string("\xFF\xFE[\0w", 5), "/c/Users/u/.wslconfig");
     REQUIRE_FALSE(odd);
-    CHECK(odd.error().message().find("/c/Users/u/.wslconfig: the file starts like UTF-16LE with BOM but has an odd number "
-                                     "of bytes (5)") == 0);
+    CHECK(odd.error().message().find(
+              "/c/Users/u/.wslconfig: the file starts like UTF-16LE with BOM but has an odd number "
+              "of bytes (5)") == 0);
     // Windows-1252 bytes, a NUL here and there, and an empty file: UTF-8 form, bytes untouched.
     for (std::string b : {std::string("caf\xE9\n"), std::string("a\0b=\0\n", 6), std::string()}) {
         auto d = wsl::decode_text(b, "x");

@@ -12,10 +12,14 @@ using namespace wslmod;
 namespace {
 
 // What an install writes, raw and as it appears in the file (backslashes doubled).
-const std::string K = R"(C:\Users\Ann Lee\AppData\Local\wslmod\6.6.87.2-microsoft-standard-WSL2\g1\kernel)";
-const std::string M = R"(C:\Users\Ann Lee\AppData\Local\wslmod\6.6.87.2-microsoft-standard-WSL2\g1\modules.vhdx)";
-const std::string KE = R"(C:\\Users\\Ann Lee\\AppData\\Local\\wslmod\\6.6.87.2-microsoft-standard-WSL2\\g1\\kernel)";
-const std::string ME = R"(C:\\Users\\Ann Lee\\AppData\\Local\\wslmod\\6.6.87.2-microsoft-standard-WSL2\\g1\\modules.vhdx)";
+const std::string K =
+    R"(C:\Users\Ann Lee\AppData\Local\wslmod\6.6.87.2-microsoft-standard-WSL2\g1\kernel)";
+const std::string M =
+    R"(C:\Users\Ann Lee\AppData\Local\wslmod\6.6.87.2-microsoft-standard-WSL2\g1\modules.vhdx)";
+const std::string KE =
+    R"(C:\\Users\\Ann Lee\\AppData\\Local\\wslmod\\6.6.87.2-microsoft-standard-WSL2\\g1\\kernel)";
+const std::string ME =
+    R"(C:\\Users\\Ann Lee\\AppData\\Local\\wslmod\\6.6.87.2-microsoft-standard-WSL2\\g1\\modules.vhdx)";
 const std::string BOM = "\xEF\xBB\xBF";
 
 std::string install(std::string_view text) {
@@ -23,7 +27,8 @@ std::string install(std::string_view text) {
 }
 
 std::string uninstall(std::string_view text, bool modules_first) {
-    if (modules_first) return wsl::remove_key(wsl::remove_key(text, "wsl2", "kernelModules"), "wsl2", "kernel");
+    if (modules_first)
+        return wsl::remove_key(wsl::remove_key(text, "wsl2", "kernelModules"), "wsl2", "kernel");
     return wsl::remove_key(wsl::remove_key(text, "wsl2", "kernel"), "wsl2", "kernelModules");
 }
 
@@ -35,7 +40,8 @@ std::string lines_without_kernel(const std::string& text) {
         auto e = nl == std::string::npos ? text.size() : nl + 1;
         auto line = text.substr(b, e - b);
         std::string lower;
-        for (char c : line) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (char c : line)
+            lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         if (lower.find("kernel") == std::string::npos) out += line;
         b = e;
     }
@@ -50,42 +56,60 @@ struct Case {
 
 const std::vector<Case> corpus = {
     {"no file", "", "[wsl2]\nkernel=" + KE + "\nkernelModules=" + ME + "\n", true},
-    {"an empty file Notepad saved as UTF-8 (a BOM only)", BOM, BOM + "[wsl2]\nkernel=" + KE + "\nkernelModules=" + ME + "\n",
-     true},
-    {"a blank CRLF line", "\r\n", "\r\n\r\n[wsl2]\r\nkernel=" + KE + "\r\nkernelModules=" + ME + "\r\n", true},
+    {"an empty file Notepad saved as UTF-8 (a BOM only)", BOM,
+     BOM + "[wsl2]\nkernel=" + KE + "\nkernelModules=" + ME + "\n", true},
+    {"a blank CRLF line", "\r\n",
+     "\r\n\r\n[wsl2]\r\nkernel=" + KE + "\r\nkernelModules=" + ME + "\r\n", true},
     {"no [wsl2] section", "# WSL settings\n[experimental]\nautoMemoryReclaim=gradual\n",
-     "# WSL settings\n[experimental]\nautoMemoryReclaim=gradual\n\n[wsl2]\nkernel=" + KE + "\nkernelModules=" + ME + "\n", true},
-    {"[wsl2] not the first section", "[experimental]\nsparseVhd=true\n\n[wsl2]\nmemory=8GB\nprocessors=4\n\n# end\n",
-     "[experimental]\nsparseVhd=true\n\n[wsl2]\nmemory=8GB\nprocessors=4\nkernel=" + KE + "\nkernelModules=" + ME + "\n\n# end\n",
+     "# WSL settings\n[experimental]\nautoMemoryReclaim=gradual\n\n[wsl2]\nkernel=" + KE +
+         "\nkernelModules=" + ME + "\n",
+     true},
+    {"[wsl2] not the first section",
+     "[experimental]\nsparseVhd=true\n\n[wsl2]\nmemory=8GB\nprocessors=4\n\n# end\n",
+     "[experimental]\nsparseVhd=true\n\n[wsl2]\nmemory=8GB\nprocessors=4\nkernel=" + KE +
+         "\nkernelModules=" + ME + "\n\n# end\n",
      true},
     {"duplicate keys", "[wsl2]\nkernel=C:\\\\old\\\\a\nmemory=4GB\nkernel = C:\\\\old\\\\b\n",
-     "[wsl2]\nkernel=" + KE + "\nmemory=4GB\nkernel = " + KE + "\nkernelModules=" + ME + "\n", false},
-    {"duplicate [wsl2] sections", "[wsl2]\nmemory=4GB\n\n[experimental]\nsparseVhd=true\n\n[wsl2]\nkernel=C:\\\\old\n",
-     "[wsl2]\nmemory=4GB\nkernelModules=" + ME + "\n\n[experimental]\nsparseVhd=true\n\n[wsl2]\nkernel=" + KE + "\n", false},
+     "[wsl2]\nkernel=" + KE + "\nmemory=4GB\nkernel = " + KE + "\nkernelModules=" + ME + "\n",
+     false},
+    {"duplicate [wsl2] sections",
+     "[wsl2]\nmemory=4GB\n\n[experimental]\nsparseVhd=true\n\n[wsl2]\nkernel=C:\\\\old\n",
+     "[wsl2]\nmemory=4GB\nkernelModules=" + ME +
+         "\n\n[experimental]\nsparseVhd=true\n\n[wsl2]\nkernel=" + KE + "\n",
+     false},
     {"comments with # and ;",
-     "# .wslconfig of Ann\n; WSL does not take this for a comment: an invalid line, skipped\n[wsl2] # the VM\n"
+     "# .wslconfig of Ann\n; WSL does not take this for a comment: an invalid line, "
+     "skipped\n[wsl2] # the VM\n"
      "# kernel=C:\\\\commented\\\\out\nmemory=4GB # four\n;kernel=C:\\\\not\\\\a\\\\key\n",
-     "# .wslconfig of Ann\n; WSL does not take this for a comment: an invalid line, skipped\n[wsl2] # the VM\n"
-     "# kernel=C:\\\\commented\\\\out\nmemory=4GB # four\nkernel=" + KE + "\nkernelModules=" + ME + "\n;kernel=C:\\\\not\\\\a\\\\key\n",
+     "# .wslconfig of Ann\n; WSL does not take this for a comment: an invalid line, "
+     "skipped\n[wsl2] # the VM\n"
+     "# kernel=C:\\\\commented\\\\out\nmemory=4GB # four\nkernel=" +
+         KE + "\nkernelModules=" + ME + "\n;kernel=C:\\\\not\\\\a\\\\key\n",
      true},
     {"CRLF", "[wsl2]\r\nmemory=4GB\r\nkernel=\"C:\\\\old kernel\"\r\n",
      "[wsl2]\r\nmemory=4GB\r\nkernel=\"" + KE + "\"\r\nkernelModules=" + ME + "\r\n", false},
-    {"a UTF-8 BOM", BOM + "[wsl2]\nswap=0\n", BOM + "[wsl2]\nswap=0\nkernel=" + KE + "\nkernelModules=" + ME + "\n", true},
-    {"odd spacing", "[wsl2]\n  kernel   =   C:\\\\old   \n\tkernelModules\t=\tC:\\\\old.vhdx\t# tab\n",
+    {"a UTF-8 BOM", BOM + "[wsl2]\nswap=0\n",
+     BOM + "[wsl2]\nswap=0\nkernel=" + KE + "\nkernelModules=" + ME + "\n", true},
+    {"odd spacing",
+     "[wsl2]\n  kernel   =   C:\\\\old   \n\tkernelModules\t=\tC:\\\\old.vhdx\t# tab\n",
      "[wsl2]\n  kernel   =   " + KE + "   \n\tkernelModules\t=\t" + ME + "\t# tab\n", false},
     {"the same key names in other sections",
-     "[experimental]\nkernel=C:\\\\exp\n\n[wsl2]\nmemory=2GB\n\n[other]\nkernelModules=C:\\\\other.vhdx\n",
-     "[experimental]\nkernel=C:\\\\exp\n\n[wsl2]\nmemory=2GB\nkernel=" + KE + "\nkernelModules=" + ME +
-         "\n\n[other]\nkernelModules=C:\\\\other.vhdx\n",
+     "[experimental]\nkernel=C:\\\\exp\n\n[wsl2]\nmemory=2GB\n\n[other]\nkernelModules=C:\\\\other."
+     "vhdx\n",
+     "[experimental]\nkernel=C:\\\\exp\n\n[wsl2]\nmemory=2GB\nkernel=" + KE +
+         "\nkernelModules=" + ME + "\n\n[other]\nkernelModules=C:\\\\other.vhdx\n",
      true},
-    {"existing values with and without quotes", "[wsl2]\nkernel=\"C:\\\\old kernel\"\nkernelModules=C:\\\\old.vhdx\n",
+    {"existing values with and without quotes",
+     "[wsl2]\nkernel=\"C:\\\\old kernel\"\nkernelModules=C:\\\\old.vhdx\n",
      "[wsl2]\nkernel=\"" + KE + "\"\nkernelModules=" + ME + "\n", false},
-    {"no final newline", "[wsl2]\nmemory=4GB", "[wsl2]\nmemory=4GB\nkernel=" + KE + "\nkernelModules=" + ME, true},
+    {"no final newline", "[wsl2]\nmemory=4GB",
+     "[wsl2]\nmemory=4GB\nkernel=" + KE + "\nkernelModules=" + ME, true},
     {"no final newline and no [wsl2]", "[experimental]\nsparseVhd=true",
      "[experimental]\nsparseVhd=true\n[wsl2]\nkernel=" + KE + "\nkernelModules=" + ME + "\n", true},
     {"upper case section and key (WSL compares with strcasecmp)", "[WSL2]\nKERNEL=C:\\\\old\n",
      "[WSL2]\nKERNEL=" + KE + "\nkernelModules=" + ME + "\n", false},
-    {"trailing comments", "[wsl2]\nkernel=C:\\\\old # mine\nkernelModules = \"C:\\\\old.vhdx\"  # also mine\n",
+    {"trailing comments",
+     "[wsl2]\nkernel=C:\\\\old # mine\nkernelModules = \"C:\\\\old.vhdx\"  # also mine\n",
      "[wsl2]\nkernel=" + KE + " # mine\nkernelModules = \"" + ME + "\"  # also mine\n", false},
     {"single backslashes (WSL skips the line)", "[wsl2]\nkernel=C:\\Users\\ann\\kernel\n",
      "[wsl2]\nkernel=" + KE + "\nkernelModules=" + ME + "\n", false},
@@ -155,29 +179,40 @@ TEST_CASE("get_value reads a value the way WSL's ParseConfigFile does", "[wsl]")
 }
 
 TEST_CASE("set_value escapes, quotes and keeps what is around the value", "[wsl]") {
-    for (std::string raw : {K, std::string("a b"), std::string(" lead"), std::string("trail "), std::string("x#y"),
-                            std::string("q\"uote"), std::string("tab\there"), std::string("new\nline"), std::string("end\\")}) {
+    for (std::string raw : {K, std::string("a b"), std::string(" lead"), std::string("trail "),
+                            std::string("x#y"), std::string("q\"uote"), std::string("tab\there"),
+                            std::string("new\nline"), std::string("end\\")}) {
         INFO(raw);
         CHECK(wsl::get_value(wsl::set_value("", "wsl2", "kernel", raw), "wsl2", "kernel") == raw);
-        CHECK(wsl::get_value(wsl::set_value("[wsl2]\nkernel=\"old\" # c\n", "wsl2", "kernel", raw), "wsl2", "kernel") == raw);
-        CHECK(wsl::get_value(wsl::set_value("[wsl2]\nkernel=old # c\n", "wsl2", "kernel", raw), "wsl2", "kernel") == raw);
+        CHECK(wsl::get_value(wsl::set_value("[wsl2]\nkernel=\"old\" # c\n", "wsl2", "kernel", raw),
+                             "wsl2", "kernel") == raw);
+        CHECK(wsl::get_value(wsl::set_value("[wsl2]\nkernel=old # c\n", "wsl2", "kernel", raw),
+                             "wsl2", "kernel") == raw);
     }
-    CHECK(wsl::set_value("[wsl2]\n", "wsl2", "kernel", "C:\\a#b") == "[wsl2]\nkernel=\"C:\\\\a#b\"\n");
-    CHECK(wsl::set_value("[wsl2]\nkernel=   # c\n", "wsl2", "kernel", "x") == "[wsl2]\nkernel=   x # c\n");
+    CHECK(wsl::set_value("[wsl2]\n", "wsl2", "kernel", "C:\\a#b") ==
+          "[wsl2]\nkernel=\"C:\\\\a#b\"\n");
+    CHECK(wsl::set_value("[wsl2]\nkernel=   # c\n", "wsl2", "kernel", "x") ==
+          "[wsl2]\nkernel=   x # c\n");
     CHECK(wsl::set_value("[wsl2]\nkernel=", "wsl2", "kernel", "x") == "[wsl2]\nkernel=x");
     CHECK(wsl::set_value("[wsl2]", "wsl2", "kernel", "x") == "[wsl2]\nkernel=x");
     // The matching line of a section reopened after an invalid header is edited in place.
-    CHECK(wsl::set_value("[abcd]\n[wsl2 ]\nkernel=a\n", "wsl2", "kernel", "x") == "[abcd]\n[wsl2 ]\nkernel=x\n");
+    CHECK(wsl::set_value("[abcd]\n[wsl2 ]\nkernel=a\n", "wsl2", "kernel", "x") ==
+          "[abcd]\n[wsl2 ]\nkernel=x\n");
     // A key under a header WSL does not take goes into a real [wsl2] block, not after it.
-    CHECK(wsl::set_value("[wsl2]\nswap=0\n[foo bar]\nk=v\n", "wsl2", "kernel", "x") == "[wsl2]\nswap=0\nkernel=x\n[foo bar]\nk=v\n");
+    CHECK(wsl::set_value("[wsl2]\nswap=0\n[foo bar]\nk=v\n", "wsl2", "kernel", "x") ==
+          "[wsl2]\nswap=0\nkernel=x\n[foo bar]\nk=v\n");
 }
 
 TEST_CASE("remove_key drops every occurrence and nothing else", "[wsl]") {
-    CHECK(wsl::remove_key("[wsl2]\nkernel=a\\\nb\nmemory=1\n[experimental]\nkernel=keep\n[wsl2]\nKernel = c # x\nswap=0", "wsl2",
-                          "kernel") == "[wsl2]\nmemory=1\n[experimental]\nkernel=keep\n[wsl2]\nswap=0");
+    CHECK(wsl::remove_key("[wsl2]\nkernel=a\\\nb\nmemory=1\n[experimental]\nkernel=keep\n[wsl2]"
+                          "\nKernel = c # x\nswap=0",
+                          "wsl2", "kernel") ==
+          "[wsl2]\nmemory=1\n[experimental]\nkernel=keep\n[wsl2]\nswap=0");
     CHECK(wsl::remove_key("[wsl2]\nmemory=1\nkernel=a", "wsl2", "kernel") == "[wsl2]\nmemory=1");
-    CHECK(wsl::remove_key("[wsl2]\r\nkernel=a\r\nswap=0\r\n", "wsl2", "kernel") == "[wsl2]\r\nswap=0\r\n");
-    CHECK(wsl::remove_key("[wsl2]\nkernel=C:\\bad\n;kernel=x\n# kernel=y\n", "wsl2", "kernel") == "[wsl2]\n;kernel=x\n# kernel=y\n");
+    CHECK(wsl::remove_key("[wsl2]\r\nkernel=a\r\nswap=0\r\n", "wsl2", "kernel") ==
+          "[wsl2]\r\nswap=0\r\n");
+    CHECK(wsl::remove_key("[wsl2]\nkernel=C:\\bad\n;kernel=x\n# kernel=y\n", "wsl2", "kernel") ==
+          "[wsl2]\n;kernel=x\n# kernel=y\n");
     std::string absent = "# none\n[wsl2]\nswap=0\n";
     CHECK(wsl::remove_key(absent, "wsl2", "kernel") == absent);
     CHECK(wsl::remove_key("", "wsl2", "kernel").empty());
@@ -215,15 +250,18 @@ TEST_CASE("a CR-only file reads and edits the way WSL's parser treats a CR alone
     CHECK(wsl::get_value(set, "wsl2", "kernel") == K);
     CHECK(wsl::remove_key(set, "wsl2", "kernel") == cr);
     CHECK(wsl::set_value("", "wsl2", "kernel", "a") == "[wsl2]\nkernel=a\n");
-    CHECK(wsl::set_value("# x\r", "wsl2", "kernel", "a") == "# x\r\r[wsl2]\rkernel=a\r"); // ends where WSL cannot read it
-    CHECK(wsl::misread("# x\r", "# x\r\r[wsl2]\rkernel=a\r", {{"wsl2.kernel", "a"}}) == "WSL would not read wsl2.kernel");
+    CHECK(wsl::set_value("# x\r", "wsl2", "kernel", "a") ==
+          "# x\r\r[wsl2]\rkernel=a\r"); // ends where WSL cannot read it
+    CHECK(wsl::misread("# x\r", "# x\r\r[wsl2]\rkernel=a\r", {{"wsl2.kernel", "a"}}) ==
+          "WSL would not read wsl2.kernel");
 
     // A comment runs over CR-only line ends: the keys after it are comment to WSL.
     const std::string hidden = "[wsl2]\r# mine\rswap=0\n[wsl2]\rmemory=1\r";
     CHECK_FALSE(wsl::get_value(hidden, "wsl2", "swap"));
     CHECK(wsl::get_value(hidden, "wsl2", "memory") == "1");
     // A key goes past that comment, to where WSL reads it.
-    auto past = wsl::set_value("[wsl2]\rmemory=1 # note\rswap=0\n[x]\ry=1\r", "wsl2", "kernel", "a");
+    auto past =
+        wsl::set_value("[wsl2]\rmemory=1 # note\rswap=0\n[x]\ry=1\r", "wsl2", "kernel", "a");
     CHECK(past == "[wsl2]\rmemory=1 # note\rswap=0\nkernel=a\r[x]\ry=1\r");
     CHECK(wsl::get_value(past, "wsl2", "kernel") == "a");
     CHECK_FALSE(wsl::get_value(past, "wsl2", "swap"));
@@ -236,8 +274,11 @@ TEST_CASE("a CR-only file reads and edits the way WSL's parser treats a CR alone
     const std::string tail = "[wsl2]\rkernel=a # c\rswap=0\r";
     auto removed = wsl::remove_key(tail, "wsl2", "kernel");
     CHECK(removed == "[wsl2]\rswap=0\r");
-    CHECK(wsl::misread(tail, removed, {{"wsl2.kernel", std::nullopt}}) == "WSL would read a setting it did not read before: wsl2.swap");
+    CHECK(wsl::misread(tail, removed, {{"wsl2.kernel", std::nullopt}}) ==
+          "WSL would read a setting it did not read before: wsl2.swap");
     CHECK_FALSE(wsl::misread(cr, set, {{"wsl2.kernel", K}}));
-    CHECK(wsl::misread(cr, set, {}) == "WSL would read a setting it did not read before: wsl2.kernel");
-    CHECK(wsl::settings("[WSL2]\nKernel=a\nkernel=b\nx=1\n") == std::map<std::string, std::string>{{"wsl2.kernel", "a"}, {"wsl2.x", "1"}});
+    CHECK(wsl::misread(cr, set, {}) ==
+          "WSL would read a setting it did not read before: wsl2.kernel");
+    CHECK(wsl::settings("[WSL2]\nKernel=a\nkernel=b\nx=1\n") ==
+          std::map<std::string, std::string>{{"wsl2.kernel", "a"}, {"wsl2.x", "1"}});
 }
