@@ -112,6 +112,7 @@ util::Result<void> copy_atomically(const fs::path& from, const fs::path& to, con
                 util::fault_point(half);
             }
         }
+        out.close(); // the last buffered bytes are written here, so the check comes after
         if (!out || copied != size)
             return util::fail("copy failed", to.string(),
                               "check free disk space on the Windows drive");
