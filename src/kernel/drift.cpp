@@ -1,5 +1,7 @@
 #include "kernel/drift.h"
 
+#include "kernel/facts.h"
+
 #include <algorithm>
 #include <map>
 
@@ -38,7 +40,7 @@ std::string fix_for(const std::string& sym) {
     if (starts(sym, "DEBUG_INFO_BTF") || starts(sym, "PAHOLE"))
         return "install pahole (Debian/Ubuntu package: dwarves), then prepare again";
     if (starts(sym, "GCC_PLUGIN"))
-        return "install the gcc plugin headers for the compiler in CONFIG_CC_VERSION_TEXT "
+        return "install the gcc plugin headers for the compiler that builds the modules "
                "(Debian/Ubuntu: gcc-N-plugin-dev), then prepare again";
     if (starts(sym, "RUST"))
         return "install rustc, bindgen and the Rust standard library sources at the versions the "
@@ -50,6 +52,23 @@ std::string fix_for(const std::string& sym) {
     return "the local compiler or tools could not satisfy it: use the compiler named in "
            "CONFIG_CC_VERSION_TEXT, or accept it with --allow-drift " +
            sym;
+}
+
+// The plugin headers for the compiler that ran olddefconfig (the one that builds the modules).
+std::string plugin_fix(const KernelConfig& actual) {
+    auto major = gcc_major(actual.string_value("CC_VERSION_TEXT"));
+    return fmt::format("install the gcc plugin headers for the compiler that builds the modules "
+                       "(Debian/Ubuntu: gcc-{}-plugin-dev), then prepare again",
+                       major.empty() ? "N" : major);
+}
+
+// The plugin options a published config enables.  GCC_PLUGINS only lets them be chosen: with
+// none on, scripts/Makefile.gcc-plugins adds no -fplugin flag, so no module code changes.
+std::vector<std::string> enabled_plugins(const KernelConfig& published) {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : published.values)
+        if (starts(k, "GCC_PLUGIN_") && v == "y") out.push_back(k);
+    return out;
 }
 
 std::string show(const std::optional<std::string>& v) {
@@ -144,6 +163,18 @@ DriftReport check_drift(const KernelConfig& published, const KernelConfig& actua
         auto before = published.get(sym), after = actual.get(sym);
         if (before == after) continue;
         auto [kind, note] = classify(sym);
+        if (starts(sym, "GCC_PLUGIN")) {
+            auto plugins = enabled_plugins(published);
+            if (sym == "GCC_PLUGINS" && plugins.empty()) {
+                kind = DriftClass::abi_neutral;
+                note = "no gcc plugin option is enabled, so it adds no compiler flag";
+            } else {
+                note = plugin_fix(actual);
+                if (sym == "GCC_PLUGINS")
+                    note = fmt::format("{} {} enabled: {}", fmt::join(plugins, ", "),
+                                       plugins.size() == 1 ? "is" : "are", note);
+            }
+        }
         if (kind == DriftClass::fatal && allowed.count(sym)) {
             kind = DriftClass::allowed;
             note = "accepted with --allow-drift";

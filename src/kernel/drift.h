@@ -6,7 +6,8 @@
 //   toolchain    symbols Kconfig derives from the local tools (CC_VERSION_TEXT, *_VERSION,
 //                CC_HAS_*, AS_HAS_*, LD_*, RUSTC_*, PAHOLE_HAS_* ...): a note;
 //   abi_neutral  symbols that never change what a module is built against (signing keys,
-//                BUILD_SALT ...), from one reviewed list with a reason each: a note;
+//                BUILD_SALT ...), from one reviewed list with a reason each, and GCC_PLUGINS
+//                when no GCC_PLUGIN_* option is enabled (as in WSL's configs): a note;
 //   fatal        anything else, with the likely fix, unless accepted with --allow-drift.
 #pragma once
 

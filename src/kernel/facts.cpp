@@ -1,6 +1,7 @@
 #include "kernel/facts.h"
 
 #include <filesystem>
+#include <regex>
 
 #include <nlohmann/json.hpp>
 
@@ -58,6 +59,12 @@ util::Result<KernelInfo> kernel_info(const std::string& config, const std::strin
         info.banner = header.version_string;
     }
     return info;
+}
+
+std::string gcc_major(const std::string& text) {
+    std::smatch m;
+    static const std::regex version(R"((\d+)\.\d+\.\d+)");
+    return std::regex_search(text, m, version) ? m[1].str() : "";
 }
 
 } // namespace wslmod::kernel

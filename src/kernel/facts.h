@@ -39,4 +39,7 @@ struct KernelInfo {
 };
 util::Result<KernelInfo> kernel_info(const std::string& config, const std::string& stock_kernel);
 
+// The major version in a compiler's version text ("gcc (GCC) 13.2.0" -> "13"); empty if none.
+std::string gcc_major(const std::string& version_text);
+
 } // namespace wslmod::kernel

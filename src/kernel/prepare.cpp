@@ -67,12 +67,6 @@ util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
 
 } // namespace
 
-std::string gcc_major(const std::string& text) {
-    std::smatch m;
-    static const std::regex version(R"((\d+)\.\d+\.\d+)");
-    return std::regex_search(text, m, version) ? m[1].str() : "";
-}
-
 util::Result<std::string> input_digest(const std::filesystem::path& p) {
     std::error_code ec;
     if (std::filesystem::is_directory(p, ec))

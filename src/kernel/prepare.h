@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "kernel/drift.h"
+#include "kernel/facts.h"
 #include "util/process.h"
 
 namespace wslmod::kernel {
@@ -69,9 +70,6 @@ struct PreparedTree {
 
 // A file's SHA-256 or a folder's listing digest, in hex, as InputDigests has them.
 util::Result<std::string> input_digest(const std::filesystem::path& p);
-
-// The major version in a compiler's version text ("gcc (GCC) 13.2.0" -> "13"); empty if none.
-std::string gcc_major(const std::string& version_text);
 
 // Progress messages ("extracting linux-6.12 ..."), for a TTY.
 using Progress = std::function<void(const std::string&)>;

@@ -52,3 +52,37 @@ TEST_CASE("classify names the fix for plugin and layout-changing options") {
     CHECK(classify("MODULE_SIG_KEY").first == DriftClass::abi_neutral);
     CHECK(classify("USB_SERIAL").first == DriftClass::fatal);
 }
+
+TEST_CASE("GCC_PLUGINS dropped with no plugin option on is abi-neutral, as in WSL's configs") {
+    // WSL's 6.6 and 6.18 configs: GCC_PLUGINS=y, every GCC_PLUGIN_* option "is not set".
+    auto published = cfg("CONFIG_CC_VERSION_TEXT=\"gcc (GCC) 11.2.0\"\nCONFIG_HAVE_GCC_PLUGINS=y\n"
+                         "CONFIG_GCC_PLUGINS=y\n# CONFIG_GCC_PLUGIN_LATENT_ENTROPY is not set\n"
+                         "# CONFIG_GCC_PLUGIN_STACKLEAK is not set\nCONFIG_RANDSTRUCT_NONE=y\n");
+    auto no_headers = cfg("CONFIG_CC_VERSION_TEXT=\"gcc (Debian 12.2.0-14) 12.2.0\"\n"
+                          "CONFIG_HAVE_GCC_PLUGINS=y\nCONFIG_RANDSTRUCT_NONE=y\n");
+    auto r = check_drift(published, no_headers);
+    CHECK_FALSE(r.fatal());
+    bool seen = false;
+    for (const auto& i : r.items)
+        if (i.symbol == "GCC_PLUGINS") {
+            seen = true;
+            CHECK(i.kind == DriftClass::abi_neutral);
+            CHECK(i.note.find("no gcc plugin option") != std::string::npos);
+        }
+    CHECK(seen);
+}
+
+TEST_CASE("an enabled plugin makes the drop fatal, naming the plugin-dev of the building gcc") {
+    auto published = cfg("CONFIG_CC_VERSION_TEXT=\"gcc (GCC) 13.2.0\"\nCONFIG_GCC_PLUGINS=y\n"
+                         "CONFIG_GCC_PLUGIN_LATENT_ENTROPY=y\n");
+    auto dropped = cfg("CONFIG_CC_VERSION_TEXT=\"gcc (Ubuntu 13.3.0-6ubuntu2) 13.3.0\"\n");
+    auto r = check_drift(published, dropped);
+    REQUIRE(r.fatal());
+    auto summary = r.fatal_summary();
+    INFO(summary);
+    CHECK(summary.find("CONFIG_GCC_PLUGINS: published y, now unset (GCC_PLUGIN_LATENT_ENTROPY is "
+                       "enabled") != std::string::npos);
+    CHECK(summary.find("gcc-13-plugin-dev") != std::string::npos);
+    CHECK(summary.find("CONFIG_GCC_PLUGIN_LATENT_ENTROPY: published y") != std::string::npos);
+    CHECK(summary.find("gcc-N-") == std::string::npos);
+}
