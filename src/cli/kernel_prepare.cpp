@@ -26,6 +26,9 @@ CLI::Option* add_kernel_spec_options(CLI::App& app, kernel::PrepareSpec& s,
     app.add_option("--release", s.release, "Expected release (must equal the stock kernel's)");
     app.add_option("--allow-drift", allow,
                    "Accept a config symbol that olddefconfig changed (repeatable)");
+    app.add_option("--cc", s.cc,
+                   "The compiler (default: gcc-N matching the stock kernel's, when installed, "
+                   "else gcc)");
     return source;
 }
 

@@ -26,7 +26,7 @@ void add_recipe_options(CLI::App& app, project::RecipeOptions& o) {
 Action setup_recipe_build(CLI::App& app) {
     struct Options {
         project::RecipeOptions run;
-        std::string tree;
+        std::string tree, cc;
     };
     auto opt = std::make_shared<Options>();
     app.add_option("NAME", opt->run.names,
@@ -35,11 +35,14 @@ Action setup_recipe_build(CLI::App& app) {
     app.add_option("--kernel", opt->tree,
                    "Prepared kernel tree (the folder `wslmod kernel prepare` prints)")
         ->required();
+    app.add_option("--cc", opt->cc, "The compiler (default: the one the tree was prepared with)");
     add_recipe_options(app, opt->run);
     return [opt](const Context& ctx) -> util::Result<int> {
         auto prepared =
             WSLMOD_TRY(kernel::open_prepared_tree(fs::absolute(opt->tree).lexically_normal()));
-        engine::TreeRef tree{prepared.dir, prepared.release};
+        engine::TreeRef tree{prepared.dir, prepared.release, prepared.cc};
+        if (!opt->cc.empty())
+            tree.cc = WSLMOD_TRY(kernel::choose_compiler("", opt->cc, *ctx.runner)).program;
         auto ro = opt->run;
         ro.cache = ro.resolved_cache();
         auto run = WSLMOD_TRY(project::run_recipes(ro, tree, *ctx.runner, ctx.reporter()));

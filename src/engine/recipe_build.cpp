@@ -11,6 +11,7 @@
 #include "engine/stage.h"
 #include "engine/steps.h"
 #include "image/tree.h"
+#include "kernel/compiler.h"
 #include "kernel/modinfo.h"
 #include "modules/module_info.h"
 #include "recipe/recipe_toml.h"
@@ -107,9 +108,8 @@ std::string read_kbuild(const fs::path& folder) {
 
 } // namespace
 
-std::string compiler_identity(util::CommandRunner& runner) {
-    auto out = runner.run(util::Command({"gcc", "--version"}));
-    return out && out->exit_code == 0 ? out->output.substr(0, out->output.find('\n')) : "no gcc";
+std::string compiler_identity(util::CommandRunner& runner, const std::string& cc) {
+    return kernel::compiler_version(cc, runner);
 }
 
 util::Result<std::string> recipe_key(const recipe::Recipe& r, const TreeRef& tree,
@@ -190,7 +190,7 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
     ctx.tree = tree.dir;
     ctx.build_dir = build_dir;
     ctx.release = tree.release;
-    ctx.makeflags = opt.jobserver->makeflags(launcher_overrides(opt.cc_launcher));
+    ctx.makeflags = opt.jobserver->makeflags(launcher_overrides(opt.cc_launcher, tree.cc));
     for (const auto& d : deps)
         ctx.extra_symbols.push_back(d.symvers);
     for (const auto& folder : r.kernel_tree)

@@ -29,6 +29,7 @@ class Jobserver;
 struct TreeRef {
     std::filesystem::path dir; // a prepared tree (kernel::prepare_tree)
     std::string release;
+    std::string cc = "gcc"; // the compiler the tree was prepared with, which builds its modules
 };
 
 struct BuiltModule {
@@ -52,7 +53,7 @@ struct BuildOptions {
 };
 
 // The compiler identity that goes into every key (`gcc --version`).
-std::string compiler_identity(util::CommandRunner& runner);
+std::string compiler_identity(util::CommandRunner& runner, const std::string& cc = "gcc");
 
 // The cache key of `r` (resolved: a dkms source already evaluated) for `tree`, given the keys
 // of the recipes it depends on.

@@ -28,9 +28,9 @@ std::filesystem::path kconfig_header_path(const std::filesystem::path& build_dir
     return build_dir / ".wslmod-kconfig.h";
 }
 
-std::vector<std::string> launcher_overrides(const std::string& cc_launcher) {
-    if (cc_launcher.empty()) return {};
-    return {"CC=" + cc_launcher + " gcc"};
+std::vector<std::string> launcher_overrides(const std::string& cc_launcher, const std::string& cc) {
+    if (cc_launcher.empty() && cc == "gcc") return {};
+    return {"CC=" + (cc_launcher.empty() ? cc : cc_launcher + " " + cc)};
 }
 
 std::string reproducible_cflags(const recipe::Recipe& r, const StepContext& ctx) {

@@ -53,8 +53,10 @@ std::string kconfig_header(const std::map<std::string, std::string>& kconfig);
 // Where the header goes inside the build folder.
 std::filesystem::path kconfig_header_path(const std::filesystem::path& build_dir);
 
-// The make variable overrides that put a compiler launcher in front of gcc ("CC=ccache gcc").
-std::vector<std::string> launcher_overrides(const std::string& cc_launcher);
+// The make variable that names the tree's compiler, with a launcher in front of it when one is
+// asked for ("CC=ccache gcc-11"); none for plain gcc without a launcher (Kbuild's default).
+std::vector<std::string> launcher_overrides(const std::string& cc_launcher,
+                                            const std::string& cc = "gcc");
 
 // -ffile-prefix-map=<build folder>=/usr/src/<name>-<version> (where DKMS would build it) and
 // -ffile-prefix-map=<tree>=/usr/src/linux-headers-<release>.

@@ -33,10 +33,19 @@ std::string first_line(util::CommandRunner& runner, std::vector<std::string> arg
     return out->output.substr(0, out->output.find('\n'));
 }
 
+// The make variables that select the chosen compiler (none for plain gcc, Kbuild's default).
+std::vector<std::string> cc_vars(const std::string& program) {
+    if (program.empty() || program == "gcc") return {};
+    return {"CC=" + program};
+}
+
 util::Result<std::string> make(util::CommandRunner& runner, const std::filesystem::path& tree,
-                               std::vector<std::string> args, const std::filesystem::path& log) {
+                               std::vector<std::string> args, const std::filesystem::path& log,
+                               const std::string& cc) {
     std::vector<std::string> argv{"make", "-C", tree.string()};
     argv.insert(argv.end(), args.begin(), args.end());
+    for (auto& v : cc_vars(cc))
+        argv.push_back(v);
     auto out = WSLMOD_TRY(runner.run(util::Command(argv)));
     WSLMOD_CHECK(util::append_file(log, "$ " + util::shell_quote(argv) + "\n" + out.output));
     if (out.exit_code != 0) {
@@ -62,6 +71,8 @@ util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
     t.warnings = j.value("warnings", std::vector<std::string>{});
     t.key = dir.filename().string();
     t.drift = drift_from_json(j.value("drift", nlohmann::json::array()));
+    t.cc = j.value("cc", "gcc");
+    t.compiler = j.value("compiler", "");
     return t;
 }
 
@@ -215,10 +226,20 @@ util::Result<void> unpack_source(const std::filesystem::path& source,
     return {};
 }
 
+// The published CONFIG_CC_VERSION_TEXT, when the config can be read before the source is
+// extracted (a config inside the source archive cannot, without a pass over the archive).
+std::string published_compiler(const Sources& in) {
+    if (in.config.empty()) return "";
+    auto text = util::read_text_decompressed(in.config);
+    if (!text) return "";
+    auto cfg = parse_config(*text, in.config_location);
+    return cfg ? cfg->string_value("CC_VERSION_TEXT") : "";
+}
+
 // The published config as the tree's .config, completed by olddefconfig; returns the published one.
 util::Result<KernelConfig> configure(const Sources& in, const std::filesystem::path& tmp,
-                                     const std::filesystem::path& log,
-                                     util::CommandRunner& runner) {
+                                     const std::filesystem::path& log, util::CommandRunner& runner,
+                                     const std::string& cc) {
     auto config = in.config;
     if (!in.config_in_source.empty()) {
         config = tmp / in.config_in_source;
@@ -230,7 +251,7 @@ util::Result<KernelConfig> configure(const Sources& in, const std::filesystem::p
     auto published_text = WSLMOD_TRY(util::read_text_decompressed(config));
     auto published = WSLMOD_TRY(parse_config(published_text, in.config_location));
     WSLMOD_CHECK(util::write_file(tmp / ".config", published_text));
-    WSLMOD_TRY(make(runner, tmp, {"-s", "olddefconfig", "LOCALVERSION="}, log));
+    WSLMOD_TRY(make(runner, tmp, {"-s", "olddefconfig", "LOCALVERSION="}, log, cc));
     return published;
 }
 
@@ -239,7 +260,8 @@ util::Result<KernelConfig> configure(const Sources& in, const std::filesystem::p
 util::Result<void> pin_release(const PrepareSpec& spec, const std::string& release,
                                const std::filesystem::path& tmp, const std::filesystem::path& log,
                                util::CommandRunner& runner, PreparedTree& tree) {
-    auto base = WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease", "LOCALVERSION="}, log));
+    auto base =
+        WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease", "LOCALVERSION="}, log, tree.cc));
     base = base.substr(0, base.find('\n'));
     if (!release.starts_with(base))
         return util::bad_input(
@@ -254,7 +276,7 @@ util::Result<void> pin_release(const PrepareSpec& spec, const std::string& relea
     // without a LOCALVERSION= on its command line.
     if (!tree.localversion.empty())
         WSLMOD_CHECK(util::write_file(tmp / "localversion-wslmod", tree.localversion + "\n"));
-    auto pinned = WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease"}, log));
+    auto pinned = WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease"}, log, tree.cc));
     pinned = pinned.substr(0, pinned.find('\n'));
     if (pinned.ends_with("+") && !release.ends_with("+"))
         return util::bad_input(
@@ -311,19 +333,23 @@ util::Result<void> write_symvers(const PrepareSpec& spec, const StockInputs& sto
     return {};
 }
 
-// Adds the compiler warning, writes the entry's metadata and publishes it as `entry`.
+// Adds the compiler note, writes the entry's metadata and publishes it as `entry`.
 util::Result<void> publish_tree(util::AtomicDir& building, const std::filesystem::path& entry,
-                                const std::string& compiler, const std::string& toolchain,
+                                const Compiler& cc, const std::string& toolchain,
                                 const KernelConfig& published, PreparedTree& tree) {
     const auto& tmp = building.path();
     auto log = tmp.string() + ".log";
-    auto local_major = gcc_major(compiler);
+    auto local_major = gcc_major(cc.version);
     auto stock_major = gcc_major(published.string_value("CC_VERSION_TEXT"));
-    if (!local_major.empty() && !stock_major.empty() && local_major != stock_major)
-        tree.warnings.push_back(
-            fmt::format("the stock kernel was built with gcc {}, this machine has gcc {}: modules "
-                        "usually load, but install gcc-{} if one misbehaves",
-                        stock_major, local_major, stock_major));
+    if (!cc.note.empty())
+        tree.warnings.push_back(cc.note);
+    else if (cc.program == "gcc" && !local_major.empty() && !stock_major.empty() &&
+             local_major != stock_major)
+        // The config was in the source, so the choice was made before it could be read.
+        tree.warnings.push_back(fmt::format(
+            "the stock kernel was built with gcc {}, this tree with gcc {}: modules usually load, "
+            "but --cc gcc-{} (cc = \"gcc-{}\" in wslmod.toml) matches the kernel",
+            stock_major, local_major, stock_major, stock_major));
     nlohmann::json meta{{"warnings", tree.warnings},
                         {"format", tree_format},
                         {"release", tree.release},
@@ -332,6 +358,8 @@ util::Result<void> publish_tree(util::AtomicDir& building, const std::filesystem
                         {"toolchain", toolchain},
                         {"drift", to_json(tree.drift)},
                         {"compiler_major", local_major},
+                        {"cc", cc.program},
+                        {"compiler", cc.version},
                         {"published_compiler", published.string_value("CC_VERSION_TEXT")}};
     WSLMOD_CHECK(util::write_file(tmp / ".wslmod-tree.json", meta.dump(2) + "\n"));
     WSLMOD_CHECK(building.commit(".complete"));
@@ -351,10 +379,11 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     auto in = WSLMOD_TRY(fetch_sources(spec, runner));
 
     // The cache key covers everything that can change the prepared tree.
-    auto compiler = first_line(runner, {"gcc", "--version"});
-    auto toolchain = compiler + "|" + first_line(runner, {"make", "--version"}) + "|" +
+    auto cc = WSLMOD_TRY(choose_compiler(published_compiler(in), spec.cc, runner));
+    auto toolchain = cc.version + "|" + first_line(runner, {"make", "--version"}) + "|" +
                      first_line(runner, {"pahole", "--version"});
     auto digests = WSLMOD_TRY(digest_inputs(spec, stock.release, toolchain, in));
+    digests.compiler = cc.version;
     if (spec.gate) WSLMOD_CHECK(spec.gate(digests));
     auto hex = tree_key(digests, spec.allow_drift);
     auto trees = spec.cache / "trees";
@@ -376,19 +405,22 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     WSLMOD_CHECK(unpack_source(in.source, tmp));
 
     say("configuring");
-    auto published = WSLMOD_TRY(configure(in, tmp, log, runner));
     PreparedTree tree;
+    tree.cc = cc.program;
+    tree.compiler = cc.version;
+    auto published = WSLMOD_TRY(configure(in, tmp, log, runner, cc.program));
     WSLMOD_CHECK(pin_release(spec, stock.release, tmp, log, runner, tree));
     WSLMOD_CHECK(check_tree_drift(spec, published, in, tmp, tree));
 
     say("make modules_prepare");
     WSLMOD_TRY(make(runner, tmp,
-                    {"-s", fmt::format("-j{}", std::max(1u, spec.jobs)), "modules_prepare"}, log));
+                    {"-s", fmt::format("-j{}", std::max(1u, spec.jobs)), "modules_prepare"}, log,
+                    cc.program));
 
     say("Module.symvers");
     WSLMOD_CHECK(write_symvers(spec, stock, published, tmp, tree));
 
-    WSLMOD_CHECK(publish_tree(building, entry, compiler, toolchain, published, tree));
+    WSLMOD_CHECK(publish_tree(building, entry, cc, toolchain, published, tree));
     tree.dir = entry;
     tree.key = hex;
     tree.digests = digests;

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel/compiler.h"
 #include "kernel/drift.h"
 #include "kernel/facts.h"
 #include "util/process.h"
@@ -34,6 +35,7 @@ namespace wslmod::kernel {
 struct InputDigests {
     std::string release, toolchain;
     std::vector<std::pair<std::string, std::string>> inputs;
+    std::string compiler; // the chosen compiler's version text (also the start of toolchain)
 };
 
 struct PrepareSpec {
@@ -50,6 +52,7 @@ struct PrepareSpec {
     std::filesystem::path symvers;       // Module.symvers to use as is; optional
     std::string release;                 // overrides the stock kernel's release; optional
     std::set<std::string> allow_drift;   // symbols without CONFIG_
+    std::string cc;                      // --cc; empty: kernel/compiler.h chooses
     std::filesystem::path cache;         // e.g. ~/.cache/wslmod
     unsigned jobs = 2;
     // Called with the digests before the cache is looked up or anything is extracted; its
@@ -65,7 +68,8 @@ struct PreparedTree {
     std::vector<std::string> warnings; // e.g. a compiler major that differs from the stock build
     bool cache_hit = false;
     std::string key;
-    InputDigests digests; // empty for open_prepared_tree
+    std::string cc = "gcc", compiler; // CC= for make, and its version text (kernel/compiler.h)
+    InputDigests digests;             // empty for open_prepared_tree
 };
 
 // A file's SHA-256 or a folder's listing digest, in hex, as InputDigests has them.

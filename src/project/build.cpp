@@ -83,7 +83,6 @@ class Build {
     util::Result<BuildReport> run() {
         WSLMOD_CHECK(check_inputs(in_));
         if (in_.locked) locked_ = WSLMOD_TRY(recipe::load_lock(in_.lock_file));
-        now_.compiler = engine::compiler_identity(runner_);
         auto tree = WSLMOD_TRY(prepare());
         auto stock = WSLMOD_TRY(open_stock(tree));
         modules::AssembleSpec as;
@@ -113,6 +112,8 @@ class Build {
         if (!in_.tree.empty()) {
             prepared =
                 WSLMOD_TRY(kernel::open_prepared_tree(fs::absolute(in_.tree).lexically_normal()));
+            if (!in_.spec.cc.empty()) // --cc over the compiler the tree was prepared with
+                prepared.cc = WSLMOD_TRY(kernel::choose_compiler("", in_.spec.cc, runner_)).program;
         } else {
             auto spec = in_.spec;
             for (auto sym : in_.allow)
@@ -122,6 +123,7 @@ class Build {
             spec.gate = [&](const kernel::InputDigests& d) -> util::Result<void> {
                 now_.release = d.release;
                 now_.toolchain = d.toolchain;
+                now_.compiler = d.compiler;
                 for (const auto& [name, digest] : d.inputs)
                     now_.kernel[name] = digest;
                 return locked_ ? refuse(recipe::kernel_differences(*locked_, now_))
@@ -142,7 +144,8 @@ class Build {
                                    "prepare it with --stock-kernel (or --symvers)");
         report_.release = prepared.release;
         report_.tree = prepared.dir;
-        return engine::TreeRef{prepared.dir, prepared.release};
+        if (now_.compiler.empty()) now_.compiler = engine::compiler_identity(runner_, prepared.cc);
+        return engine::TreeRef{prepared.dir, prepared.release, prepared.cc};
     }
 
     // 2. The stock modules, checked before anything is compiled.

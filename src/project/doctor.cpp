@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "kernel/compiler.h"
 #include "kernel/config.h"
 #include "kernel/prepare.h"
 #include "project/inputs.h"
@@ -23,37 +24,46 @@ std::string first_line(util::CommandRunner& runner, std::vector<std::string> arg
     return out->output.substr(0, out->output.find('\n'));
 }
 
-// The published config a project in this folder names, when it is a local file.
-std::string project_compiler_text(util::CommandRunner& runner) {
-    if (!fs::exists(recipe::manifest_name)) return "";
+// The published compiler text and the `cc` key of a project in this folder, when its config is
+// a local file.
+std::pair<std::string, std::string> project_compiler(util::CommandRunner& runner) {
+    if (!fs::exists(recipe::manifest_name)) return {};
     auto m = recipe::load_manifest(recipe::manifest_name);
-    if (!m) return "";
+    if (!m) return {};
     auto in = kernel_inputs(*m, {}, runner);
     if (!in || in->spec.config.empty() || in->spec.config.starts_with("source:") ||
         !fs::exists(in->spec.config))
-        return "";
+        return {"", m->cc};
     auto text = util::read_text_decompressed(in->spec.config);
-    if (!text) return "";
+    if (!text) return {"", m->cc};
     auto cfg = kernel::parse_config(*text, in->spec.config);
-    return cfg ? cfg->string_value("CC_VERSION_TEXT") : "";
+    return {cfg ? cfg->string_value("CC_VERSION_TEXT") : "", m->cc};
+}
+
+// The compiler a build here would use (kernel/compiler.h), against the stock kernel's.
+void compiler(std::vector<Check>& out, util::CommandRunner& runner) {
+    if (first_line(runner, {"gcc", "--version"}).empty()) {
+        out.push_back({"gcc", "fail", "gcc is not installed", "apt install build-essential"});
+        return;
+    }
+    auto [published, cc] = project_compiler(runner);
+    auto chosen = kernel::choose_compiler(published, cc, runner);
+    if (!chosen) {
+        out.push_back({"gcc", "fail", chosen.error().message(), chosen.error().hint});
+        return;
+    }
+    auto msg =
+        fmt::format("{} builds the modules ({}){}", chosen->program, chosen->version,
+                    published.empty() ? "" : "; the stock kernel was built with " + published);
+    auto want = kernel::gcc_major(published);
+    if (!chosen->note.empty())
+        out.push_back({"gcc", "warn", msg, fmt::format("apt install gcc-{}", want)});
+    else
+        out.push_back({"gcc", "ok", msg, ""});
 }
 
 void toolchain(std::vector<Check>& out, util::CommandRunner& runner) {
-    auto gcc = first_line(runner, {"gcc", "--version"});
-    if (gcc.empty()) {
-        out.push_back({"gcc", "fail", "gcc is not installed", "apt install build-essential"});
-    } else {
-        auto published = project_compiler_text(runner);
-        auto local = kernel::gcc_major(gcc), stock = kernel::gcc_major(published);
-        if (!stock.empty() && local != stock)
-            out.push_back(
-                {"gcc", "warn",
-                 fmt::format("{}; the stock kernel was built with {}", gcc, published),
-                 fmt::format("modules usually load anyway; install gcc-{} if one misbehaves",
-                             stock)});
-        else
-            out.push_back({"gcc", "ok", gcc, ""});
-    }
+    compiler(out, runner);
     struct Tool {
         const char* name;
         std::vector<std::string> argv;

@@ -63,6 +63,7 @@ util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m,
     if (!m.stock_modules.empty()) in.stock = m.stock_modules;
     if (!m.symvers.empty()) s.symvers = m.symvers;
     if (!m.release.empty()) s.release = m.release;
+    if (!m.cc.empty()) s.cc = m.cc;
     in.allow = m.allow_drift;
     if (in.stock.empty())
         return util::bad_input("the manifest names no stock modules", m.file.string(),

@@ -85,7 +85,7 @@ util::Result<RecipeRun> run_recipes(const RecipeOptions& opt, const engine::Tree
     for (const auto& name : opt.names)
         requested.push_back(WSLMOD_TRY(load_named(name, path, tree, runner)));
     auto target = WSLMOD_TRY(target_of(tree));
-    auto compiler = engine::compiler_identity(runner);
+    auto compiler = engine::compiler_identity(runner, tree.cc);
     auto plan = WSLMOD_TRY(engine::plan_builds(
         requested, [&](const std::string& n) { return recipe::find_recipe(path, n); }, tree, target,
         compiler, runner));

@@ -75,10 +75,11 @@ util::Result<Manifest> parse_manifest(std::string_view text, const fs::path& fil
     if (auto* k = doc["kernel"].node()) {
         auto* t = k->as_table();
         if (!t) return util::bad_input("[kernel] must be a table", r.at(*k));
-        WSLMOD_CHECK(r.only(*t,
-                            {"profile", "series", "source", "source-sha256", "config",
-                             "stock-kernel", "stock-modules", "symvers", "release", "allow-drift"},
-                            " in [kernel]"));
+        WSLMOD_CHECK(
+            r.only(*t,
+                   {"profile", "series", "source", "source-sha256", "config", "stock-kernel",
+                    "stock-modules", "symvers", "release", "allow-drift", "cc"},
+                   " in [kernel]"));
         struct Field {
             const char* key;
             std::string* out;
@@ -89,7 +90,7 @@ util::Result<Manifest> parse_manifest(std::string_view text, const fs::path& fil
               Field{"source", &m.source, true}, Field{"source-sha256", &m.source_sha256, false},
               Field{"config", &m.config, true}, Field{"stock-kernel", &m.stock_kernel, true},
               Field{"stock-modules", &m.stock_modules, true}, Field{"symvers", &m.symvers, true},
-              Field{"release", &m.release, false}}) {
+              Field{"release", &m.release, false}, Field{"cc", &m.cc, false}}) {
             if (auto* n = t->get(f.key)) {
                 auto v = WSLMOD_TRY(r.string(*n, f.key));
                 *f.out = f.path ? path_of(v) : v;

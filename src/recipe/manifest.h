@@ -16,6 +16,8 @@
 //   symvers = "..."             Module.symvers to use instead of recovering one
 //   release = "..."             the release, when there is no stock kernel to read it from
 //   allow-drift = ["SYMBOL"]
+//   cc = "gcc-11"               the compiler (kernel/compiler.h); default: the one matching
+//                               the stock kernel's when installed, else gcc
 //
 //   [recipes]                   in order; "*" takes any version, anything else pins it
 //   hello = "*"
@@ -45,8 +47,8 @@ struct ManifestRecipe {
 struct Manifest {
     std::filesystem::path file, dir;
     std::string profile = "debian", series = "6.12";
-    std::string source, source_sha256, config, stock_kernel, stock_modules, symvers,
-        release; // paths absolute
+    std::string source, source_sha256, config, stock_kernel, stock_modules, symvers, release,
+        cc; // paths absolute
     std::vector<std::string> allow_drift;
     std::vector<ManifestRecipe> recipes;
     std::filesystem::path output; // absolute

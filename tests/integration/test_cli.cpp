@@ -1,5 +1,6 @@
 // The wslmod binary, run as a user runs it.
 #include <fstream>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -111,4 +112,19 @@ TEST_CASE(
         CHECK(out.exit_code == 0);
         CHECK(out.output.ends_with("\n"));
     }
+}
+
+TEST_CASE("a --cc that is not installed is refused before a tree is prepared") {
+    const auto& k = test::debian_kernel();
+    auto cache =
+        std::filesystem::temp_directory_path() / ("wslmod-cc-" + std::to_string(::getpid()));
+    auto out = wslmod_run({"kernel", "prepare", "--source", k.source.string(), "--config",
+                           k.config.string(), "--stock-kernel", k.kernel.string(), "--cc",
+                           "gcc-no-such-version", "--cache", cache.string()});
+    INFO(out.output);
+    CHECK(out.exit_code == 2);
+    CHECK(out.output.find("gcc-no-such-version") != std::string::npos);
+    CHECK(out.output.find("is not installed") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(cache / "trees"));
+    std::filesystem::remove_all(cache);
 }

@@ -172,6 +172,9 @@ TEST_CASE(
     CHECK(launcher_overrides("").empty());
     CHECK(launcher_overrides("ccache") == std::vector<std::string>{"CC=ccache gcc"});
     CHECK(launcher_overrides("distcc") == std::vector<std::string>{"CC=distcc gcc"});
+    // The tree's compiler (kernel/compiler.h), with or without a launcher in front.
+    CHECK(launcher_overrides("", "gcc-11") == std::vector<std::string>{"CC=gcc-11"});
+    CHECK(launcher_overrides("ccache", "gcc-11") == std::vector<std::string>{"CC=ccache gcc-11"});
 
     auto js = Jobserver::create(2, "");
     REQUIRE(js);

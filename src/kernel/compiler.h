@@ -1,0 +1,31 @@
+// The compiler that builds a kernel tree and its modules.  A module's code is what its compiler
+// makes of it, and the stock WSL kernels were built by gcc 11.2 (6.6) and 13.2 (6.18) while a
+// Debian 12 host has gcc 12 and Ubuntu 24.04 gcc 13.3, so the choice is made on purpose:
+//   1. `--cc PROGRAM` (or the manifest's `cc`) when given: it must be installed;
+//   2. plain gcc when its major is the one in the published CONFIG_CC_VERSION_TEXT;
+//   3. gcc-N for that major when it is installed (Debian and Ubuntu package gcc-11, -12, -13);
+//   4. plain gcc otherwise, with a note naming the package that would match.
+// The chosen program's version text is part of the tree's and the builds' cache keys and of
+// wslmod.lock, so a tree or module built by one compiler is never taken for another's.
+#pragma once
+
+#include <string>
+
+#include "util/process.h"
+
+namespace wslmod::kernel {
+
+struct Compiler {
+    std::string program = "gcc"; // what CC= names for make
+    std::string version;         // the first line of `program --version`
+    std::string note;            // set when the stock kernel's compiler is not available
+};
+
+// `published_text` is the published config's CONFIG_CC_VERSION_TEXT (may be empty).
+util::Result<Compiler> choose_compiler(const std::string& published_text,
+                                       const std::string& requested, util::CommandRunner& runner);
+
+// The first line of `program --version`, or "no <program>" when it does not run.
+std::string compiler_version(const std::string& program, util::CommandRunner& runner);
+
+} // namespace wslmod::kernel
