@@ -102,6 +102,8 @@ std::string to_string(DriftClass kind) {
         return "abi-neutral";
     case DriftClass::fatal:
         return "fatal";
+    case DriftClass::not_in_source:
+        return "not-in-source";
     case DriftClass::allowed:
         break;
     }
@@ -129,7 +131,7 @@ DriftReport drift_from_json(const nlohmann::json& items) {
         if (auto v = j.value("actual", "unset"); v != "unset") i.actual = v;
         auto cls = j.value("class", "");
         for (auto k : {DriftClass::toolchain, DriftClass::abi_neutral, DriftClass::fatal,
-                       DriftClass::allowed})
+                       DriftClass::allowed, DriftClass::not_in_source})
             if (to_string(k) == cls) i.kind = k;
         i.note = j.value("note", "");
         report.items.push_back(i);
@@ -138,8 +140,48 @@ DriftReport drift_from_json(const nlohmann::json& items) {
 }
 
 bool DriftReport::fatal() const {
-    return std::any_of(items.begin(), items.end(),
-                       [](const DriftItem& i) { return i.kind == DriftClass::fatal; });
+    return std::any_of(items.begin(), items.end(), [](const DriftItem& i) {
+        return i.kind == DriftClass::fatal || i.kind == DriftClass::not_in_source;
+    });
+}
+
+std::vector<std::string> DriftReport::not_in_source() const {
+    std::vector<std::string> out;
+    for (const auto& i : items)
+        if (i.kind == DriftClass::not_in_source) out.push_back(i.symbol);
+    return out;
+}
+
+void mark_not_in_source(DriftReport& report, const std::set<std::string>& defined) {
+    for (auto& i : report.items)
+        if (i.kind == DriftClass::fatal && i.published && !defined.count(i.symbol)) {
+            i.kind = DriftClass::not_in_source;
+            i.note = "no Kconfig of this source defines it";
+        }
+}
+
+util::Error drift_refusal(const DriftReport& report, const std::string& config) {
+    auto foreign = report.not_in_source();
+    if (foreign.empty())
+        return util::Error{
+            "olddefconfig changed options that modules depend on: " + report.fatal_summary(),
+            config, "fix the toolchain as named, or accept a symbol with --allow-drift SYMBOL",
+            util::ExitCode::failed};
+    bool rt = std::any_of(foreign.begin(), foreign.end(), [](const std::string& s) {
+        return s.find("PREEMPT_RT") != std::string::npos;
+    });
+    std::vector<std::string> shown;
+    for (size_t i = 0; i < foreign.size() && i < 5; ++i)
+        shown.push_back("CONFIG_" + foreign[i]);
+    auto what = fmt::format(
+        "the published config sets {} option{} this source does not define ({}{}): the kernel "
+        "was built from a patched tree, and this source lacks its patches",
+        foreign.size(), foreign.size() == 1 ? "" : "s", fmt::join(shown, ", "),
+        foreign.size() > 5 ? ", ..." : "");
+    auto hint = rt ? "this looks like a PREEMPT_RT kernel: prepare a source with the -rt patch "
+                     "set applied"
+                   : "prepare the source the kernel was built from (its vendor's patched tree)";
+    return util::Error{what, config, hint, util::ExitCode::usage};
 }
 
 std::string DriftReport::fatal_summary() const {

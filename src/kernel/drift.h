@@ -22,7 +22,8 @@
 
 namespace wslmod::kernel {
 
-enum class DriftClass { toolchain, abi_neutral, fatal, allowed };
+// not_in_source: a symbol the published config sets that the source's Kconfig does not define.
+enum class DriftClass { toolchain, abi_neutral, fatal, allowed, not_in_source };
 
 struct DriftItem {
     std::string symbol;                   // without CONFIG_
@@ -37,14 +38,24 @@ struct DriftReport {
     bool fatal() const;
     // One line per fatal item: "CONFIG_X: published y, now unset (install pahole: dwarves)".
     std::string fatal_summary() const;
+    // The symbols not in the source, when there are any.
+    std::vector<std::string> not_in_source() const;
 };
+
+// Marks the fatal items whose symbol the source does not define (kernel/kconfig_symbols.h).
+void mark_not_in_source(DriftReport& report, const std::set<std::string>& defined);
+
+// The refusal for a fatal report, on one screen: a config from another tree is said once (up
+// to five symbols, and PREEMPT_RT by name) without blaming any tool; otherwise each fatal item
+// with its fix.
+util::Error drift_refusal(const DriftReport& report, const std::string& config);
 
 // Compares the published config with the one olddefconfig produced; `allowed` symbols (without
 // CONFIG_) are accepted drift.
 DriftReport check_drift(const KernelConfig& published, const KernelConfig& actual,
                         const std::set<std::string>& allowed = {});
 
-// "toolchain", "abi-neutral", "fatal" or "allowed".
+// "toolchain", "abi-neutral", "fatal", "allowed" or "not-in-source".
 std::string to_string(DriftClass kind);
 
 // The report as a JSON array of {symbol, published, actual, class, note}, and back; the CLI

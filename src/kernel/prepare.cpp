@@ -12,6 +12,7 @@
 #include "image/tree.h"
 #include "kernel/bzimage.h"
 #include "kernel/config.h"
+#include "kernel/kconfig_symbols.h"
 #include "kernel/modinfo.h"
 #include "kernel/source_archive.h"
 #include "kernel/symvers.h"
@@ -299,12 +300,9 @@ util::Result<void> check_tree_drift(const PrepareSpec& spec, const KernelConfig&
     auto actual_text = WSLMOD_TRY(util::read_text_decompressed(tmp / ".config"));
     auto actual = WSLMOD_TRY(parse_config(actual_text, (tmp / ".config").string()));
     tree.drift = check_drift(published, actual, spec.allow_drift);
-    if (tree.drift.fatal())
-        return util::fail(
-            "olddefconfig changed options that modules depend on: " + tree.drift.fatal_summary(),
-            in.config_location,
-            "fix the toolchain as named, or accept a symbol with --allow-drift SYMBOL");
-    return {};
+    if (!tree.drift.fatal()) return {};
+    mark_not_in_source(tree.drift, kconfig_symbols(tmp));
+    return tl::unexpected(drift_refusal(tree.drift, in.config_location));
 }
 
 // Sets tree.symvers_source ("file", "none" or "recovered") and writes tmp/Module.symvers.

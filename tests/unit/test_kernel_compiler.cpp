@@ -50,7 +50,8 @@ TEST_CASE("plain gcc builds when its major is the stock kernel's") {
     FakePath path({"gcc"});
     test::FakeRunner runner;
     script_gccs(runner);
-    auto c = kernel::choose_compiler("x86_64-linux-gnu-gcc-12 (Debian 12.2.0-14) 12.2.0", "", runner);
+    auto c =
+        kernel::choose_compiler("x86_64-linux-gnu-gcc-12 (Debian 12.2.0-14) 12.2.0", "", runner);
     REQUIRE(c);
     CHECK(c->program == "gcc");
     CHECK(c->version == "gcc (Debian 12.2.0-14) 12.2.0");

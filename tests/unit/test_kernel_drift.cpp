@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "kernel/drift.h"
 #include "support/catch.h"
 
@@ -85,4 +87,42 @@ TEST_CASE("an enabled plugin makes the drop fatal, naming the plugin-dev of the 
     CHECK(summary.find("gcc-13-plugin-dev") != std::string::npos);
     CHECK(summary.find("CONFIG_GCC_PLUGIN_LATENT_ENTROPY: published y") != std::string::npos);
     CHECK(summary.find("gcc-N-") == std::string::npos);
+}
+
+TEST_CASE("options the source does not define are one refusal that blames the source, not a tool") {
+    // An -rt kernel's config against the plain source: olddefconfig drops what only the -rt
+    // patches define, and a dropped BTF (a tool) is in the same report.
+    auto published =
+        cfg("CONFIG_PREEMPT_RT=y\nCONFIG_PREEMPT_LAZY=y\nCONFIG_RT_A=y\nCONFIG_RT_B=y\n"
+            "CONFIG_RT_C=y\nCONFIG_RT_D=y\nCONFIG_DEBUG_INFO_BTF=y\nCONFIG_USB=m\n");
+    auto actual = cfg("CONFIG_USB=m\n");
+    auto r = check_drift(published, actual);
+    mark_not_in_source(r, {"USB", "DEBUG_INFO_BTF", "PREEMPT_LAZY"});
+    CHECK(r.fatal());
+    CHECK(r.not_in_source() ==
+          std::vector<std::string>{"PREEMPT_RT", "RT_A", "RT_B", "RT_C", "RT_D"});
+    auto e = drift_refusal(r, "config-rt");
+    INFO(e.message());
+    CHECK(e.where == "config-rt");
+    CHECK(e.what.find("sets 5 options this source does not define (CONFIG_PREEMPT_RT, "
+                      "CONFIG_RT_A, CONFIG_RT_B, CONFIG_RT_C, CONFIG_RT_D)") != std::string::npos);
+    CHECK(e.what.find("lacks its patches") != std::string::npos);
+    CHECK(e.hint.find("PREEMPT_RT kernel") != std::string::npos);
+    auto message = e.message();
+    for (const char* tool : {"compiler", "gcc", "dwarves", "toolchain"}) {
+        INFO(tool);
+        CHECK(message.find(tool) == std::string::npos);
+    }
+    CHECK(std::count(message.begin(), message.end(), '\n') == 0);
+    // Every item is still in the report (--json prints it).
+    CHECK(r.items.size() == 7);
+}
+
+TEST_CASE("without foreign options the refusal names each fatal item and its fix") {
+    auto r = check_drift(cfg("CONFIG_DEBUG_INFO_BTF=y\n"), cfg(""));
+    mark_not_in_source(r, {"DEBUG_INFO_BTF"});
+    CHECK(r.not_in_source().empty());
+    auto e = drift_refusal(r, "c");
+    CHECK(e.what.find("CONFIG_DEBUG_INFO_BTF: published y, now unset") != std::string::npos);
+    CHECK(e.what.find("dwarves") != std::string::npos);
 }
