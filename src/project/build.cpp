@@ -11,6 +11,7 @@
 #include "recipe/lockfile.h"
 #include "util/atomic_file.h"
 #include "util/file.h"
+#include "wsl/wslconfig.h"
 
 namespace wslmod::project {
 namespace {
@@ -21,11 +22,7 @@ std::optional<std::string> windows_path(const fs::path& p, util::CommandRunner& 
     if (!util::find_program("wslpath")) return std::nullopt;
     auto out = runner.run(util::Command({"wslpath", "-w", p.string()}));
     if (!out || out->exit_code != 0 || out->output.empty()) return std::nullopt;
-    auto w = out->output.substr(0, out->output.find('\n'));
-    std::string escaped;
-    for (char c : w)
-        escaped += c == '\\' ? std::string("\\\\") : std::string(1, c);
-    return escaped;
+    return wsl::escape_value(out->output.substr(0, out->output.find('\n')));
 }
 
 util::Result<modules::Compression> compression_of(const fs::path& tree) {

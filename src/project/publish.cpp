@@ -13,6 +13,7 @@
 #include "util/file.h"
 #include "util/sha256.h"
 #include "util/template_text.h"
+#include "wsl/wslconfig.h"
 
 namespace wslmod::project {
 namespace {
@@ -22,14 +23,6 @@ namespace fs = std::filesystem;
 std::string json_inner(const std::string& s) {
     auto q = nlohmann::json(s).dump();
     return q.substr(1, q.size() - 2);
-}
-
-// A Windows path with its backslashes doubled, as .wslconfig wants them.
-std::string wslconfig_path(const std::string& p) {
-    std::string out;
-    for (char c : p)
-        out += c == '\\' ? std::string("\\\\") : std::string(1, c);
-    return out;
 }
 
 } // namespace
@@ -70,8 +63,8 @@ util::Result<PublishReport> publish_image(const PublishOptions& o) {
         {"URL", o.url},
         {"HOMEPAGE", o.homepage},
         {"VERSION", release + "-" + sha.substr(0, 8)},
-        {"KERNEL", wslconfig_path(windows_dir + "\\kernel")},
-        {"MODULES", wslconfig_path(windows_dir + "\\" + name)}};
+        {"KERNEL", wsl::escape_value(windows_dir + "\\kernel")},
+        {"MODULES", wsl::escape_value(windows_dir + "\\" + name)}};
 
     auto templates = WSLMOD_TRY(recipe::find_shipped_dir("templates", "WSLMOD_TEMPLATES"));
     auto out =
