@@ -1,5 +1,7 @@
 #include "engine/steps.h"
 
+#include "kernel/compiler.h"
+
 #include <regex>
 
 #include <fmt/format.h>
@@ -29,8 +31,7 @@ std::filesystem::path kconfig_header_path(const std::filesystem::path& build_dir
 }
 
 std::vector<std::string> launcher_overrides(const std::string& cc_launcher, const std::string& cc) {
-    if (cc_launcher.empty() && cc == "gcc") return {};
-    return {"CC=" + (cc_launcher.empty() ? cc : cc_launcher + " " + cc)};
+    return kernel::cc_vars(cc, cc_launcher);
 }
 
 std::string reproducible_cflags(const recipe::Recipe& r, const StepContext& ctx) {

@@ -6,6 +6,12 @@
 
 namespace wslmod::kernel {
 
+std::vector<std::string> cc_vars(const std::string& program, const std::string& launcher) {
+    auto cc = program.empty() ? std::string("gcc") : program;
+    if (launcher.empty() && cc == "gcc") return {};
+    return {"CC=" + (launcher.empty() ? cc : launcher + " " + cc)};
+}
+
 std::string compiler_version(const std::string& program, util::CommandRunner& runner) {
     auto out = runner.run(util::Command({program, "--version"}));
     if (!out || out->exit_code != 0 || out->output.empty()) return "no " + program;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "util/process.h"
 
@@ -24,6 +25,10 @@ struct Compiler {
 // `published_text` is the published config's CONFIG_CC_VERSION_TEXT (may be empty).
 util::Result<Compiler> choose_compiler(const std::string& published_text,
                                        const std::string& requested, util::CommandRunner& runner);
+
+// The make variable that selects `program` ("CC=gcc-11"), with `launcher` in front of it when
+// one is given ("CC=ccache gcc-11"); none for plain gcc without a launcher (Kbuild's default).
+std::vector<std::string> cc_vars(const std::string& program, const std::string& launcher = {});
 
 // The first line of `program --version`, or "no <program>" when it does not run.
 std::string compiler_version(const std::string& program, util::CommandRunner& runner);

@@ -34,12 +34,6 @@ std::string first_line(util::CommandRunner& runner, std::vector<std::string> arg
     return out->output.substr(0, out->output.find('\n'));
 }
 
-// The make variables that select the chosen compiler (none for plain gcc, Kbuild's default).
-std::vector<std::string> cc_vars(const std::string& program) {
-    if (program.empty() || program == "gcc") return {};
-    return {"CC=" + program};
-}
-
 util::Result<std::string> make(util::CommandRunner& runner, const std::filesystem::path& tree,
                                std::vector<std::string> args, const std::filesystem::path& log,
                                const std::string& cc) {
