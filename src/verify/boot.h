@@ -47,10 +47,11 @@ struct BootSpec {
     std::string disk_format = "vhdx";          // QEMU block driver for `disk`
     std::filesystem::path boot_modules_tree;   // tree with depmod indexes; empty: all built in
     std::vector<BootModuleFile> boot_module_files; // used instead of the tree when not empty
-    // What the guest needs before the mount: the disk, ext4 (and the crc32c it asks for at
-    // mount time, when no modprobe can run yet) and overlayfs.  Built-in ones are skipped.
-    std::vector<std::string> boot_modules = {"virtio_scsi", "sd_mod", "crc32c_generic", "ext4",
-                                             "overlay"};
+    // What the guest needs before the mount: the disk (virtio_pci is its transport, which no
+    // module depends on, and a module in Debian's cloud flavour), ext4 (and the crc32c it asks
+    // for at mount time, when no modprobe can run yet) and overlayfs.  Built-in ones are skipped.
+    std::vector<std::string> boot_modules = {"virtio_pci",     "virtio_scsi", "sd_mod",
+                                             "crc32c_generic", "ext4",        "overlay"};
     std::vector<std::string> commands; // each run by `sh` in the guest, in order
     std::chrono::seconds timeout{180}; // the whole boot, killed after it
     std::filesystem::path workdir;     // initramfs and console log go here
