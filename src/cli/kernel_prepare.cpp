@@ -60,16 +60,19 @@ Action setup_kernel_prepare(CLI::App& app) {
             ctx.emit_json({{"tree", tree->dir.string()},
                            {"release", tree->release},
                            {"localversion", tree->localversion},
+                           {"kernelrelease", tree->kernelrelease},
                            {"symvers", tree->symvers_source},
                            {"cache_hit", tree->cache_hit},
                            {"drift", kernel::to_json(tree->drift)},
                            {"warnings", tree->warnings}});
             return 0;
         }
-        *ctx.out << fmt::format(
-            "{}\n  release  {} (LOCALVERSION={})\n  symvers  {}\n  cache    {}\n",
-            tree->dir.string(), tree->release, tree->localversion, tree->symvers_source,
-            tree->cache_hit ? "hit" : "new");
+        *ctx.out << fmt::format("{}\n  release  {} ({})\n  symvers  {}\n  cache    {}\n",
+                                tree->dir.string(), tree->release,
+                                tree->kernelrelease.empty()
+                                    ? "LOCALVERSION=" + tree->localversion
+                                    : "KERNELRELEASE=" + tree->kernelrelease,
+                                tree->symvers_source, tree->cache_hit ? "hit" : "new");
         for (const auto& d : tree->drift.items)
             *ctx.out << fmt::format("  note     CONFIG_{} {} -> {} ({}: {})\n", d.symbol,
                                     d.published ? *d.published : "unset",

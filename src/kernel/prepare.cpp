@@ -14,6 +14,7 @@
 #include "kernel/config.h"
 #include "kernel/kconfig_symbols.h"
 #include "kernel/modinfo.h"
+#include "kernel/release_pin.h"
 #include "kernel/source_archive.h"
 #include "kernel/symvers.h"
 #include "util/atomic_dir.h"
@@ -62,6 +63,7 @@ util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
     t.dir = dir;
     t.release = j.value("release", "");
     t.localversion = j.value("localversion", "");
+    t.kernelrelease = j.value("kernelrelease", "");
     t.symvers_source = j.value("symvers", "");
     t.warnings = j.value("warnings", std::vector<std::string>{});
     t.key = dir.filename().string();
@@ -100,6 +102,7 @@ namespace {
 // stock kernel's bytes (Module.symvers is recovered from them) and the stock modules, open.
 struct StockInputs {
     std::string release;
+    std::string banner;                         // the image's whole version string, or ""
     std::vector<std::byte> kernel_bytes;        // empty without --stock-kernel
     std::unique_ptr<image::FileSource> modules; // null without --stock-modules
 };
@@ -116,6 +119,7 @@ util::Result<StockInputs> open_stock_inputs(const PrepareSpec& spec) {
                                                release, header.release),
                                    spec.stock_kernel.string());
         release = header.release;
+        stock.banner = header.version_string;
     }
     if (release.empty())
         return util::bad_input("no release: pass --stock-kernel (preferred) or --release",
@@ -250,22 +254,22 @@ util::Result<KernelConfig> configure(const Sources& in, const std::filesystem::p
     return published;
 }
 
-// Sets tree.release and tree.localversion: the source gives the base release, and the rest of
-// the stock release is pinned in the tree, then checked with a plain `make kernelrelease`.
-util::Result<void> pin_release(const PrepareSpec& spec, const std::string& release,
+// Sets tree.release, tree.localversion and tree.kernelrelease (release_pin.h): the source gives
+// the base release, checked against the stock release and banner.  A release that extends the
+// base is pinned in the tree and checked with a plain `make kernelrelease`; any other is set with
+// KERNELRELEASE= on modules_prepare and checked in utsrelease.h afterwards (check_uts_release).
+util::Result<void> pin_release(const PrepareSpec& spec, const StockInputs& stock,
                                const std::filesystem::path& tmp, const std::filesystem::path& log,
                                util::CommandRunner& runner, PreparedTree& tree) {
+    const auto& release = stock.release;
     auto base =
         WSLMOD_TRY(make(runner, tmp, {"-s", "kernelrelease", "LOCALVERSION="}, log, tree.cc));
     base = base.substr(0, base.find('\n'));
-    if (!release.starts_with(base))
-        return util::bad_input(
-            fmt::format(
-                "the source gives release '{}', which is not a prefix of the stock release '{}'",
-                base, release),
-            spec.source, "use the source of the stock kernel's version");
+    auto pin = WSLMOD_TRY(plan_release_pin(base, release, stock.banner, spec.source));
     tree.release = release;
-    tree.localversion = release.substr(base.size());
+    tree.localversion = pin.localversion;
+    tree.kernelrelease = pin.kernelrelease;
+    if (!pin.kernelrelease.empty()) return {};
     // Kbuild appends the contents of localversion* files in the tree root to the release, so
     // every later make in this tree (and every module build against it) gets the whole release
     // without a LOCALVERSION= on its command line.
@@ -284,6 +288,16 @@ util::Result<void> pin_release(const PrepareSpec& spec, const std::string& relea
         return util::fail(fmt::format("pinning LOCALVERSION={} gave '{}', not '{}'",
                                       tree.localversion, pinned, release),
                           spec.source);
+    return {};
+}
+
+// After modules_prepare: the UTS_RELEASE every module's vermagic is made of is the stock one.
+util::Result<void> check_uts_release(const std::filesystem::path& tmp, const PreparedTree& tree) {
+    auto path = tmp / "include/generated/utsrelease.h";
+    auto text = WSLMOD_TRY(util::read_text_decompressed(path));
+    if (text.find(fmt::format("#define UTS_RELEASE \"{}\"", tree.release)) == std::string::npos)
+        return util::fail(fmt::format("modules_prepare did not pin the release '{}'", tree.release),
+                          path.string(), "the tree's Makefile ignores KERNELRELEASE=");
     return {};
 }
 
@@ -346,6 +360,7 @@ util::Result<void> publish_tree(util::AtomicDir& building, const std::filesystem
                         {"format", tree_format},
                         {"release", tree.release},
                         {"localversion", tree.localversion},
+                        {"kernelrelease", tree.kernelrelease},
                         {"symvers", tree.symvers_source},
                         {"toolchain", toolchain},
                         {"drift", to_json(tree.drift)},
@@ -401,13 +416,15 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     tree.cc = cc.program;
     tree.compiler = cc.version;
     auto published = WSLMOD_TRY(configure(in, tmp, log, runner, cc.program));
-    WSLMOD_CHECK(pin_release(spec, stock.release, tmp, log, runner, tree));
+    WSLMOD_CHECK(pin_release(spec, stock, tmp, log, runner, tree));
     WSLMOD_CHECK(check_tree_drift(spec, published, in, tmp, tree));
 
     say("make modules_prepare");
-    WSLMOD_TRY(make(runner, tmp,
-                    {"-s", fmt::format("-j{}", std::max(1u, spec.jobs)), "modules_prepare"}, log,
-                    cc.program));
+    std::vector<std::string> prepare{"-s", fmt::format("-j{}", std::max(1u, spec.jobs)),
+                                     "modules_prepare"};
+    if (!tree.kernelrelease.empty()) prepare.push_back("KERNELRELEASE=" + tree.kernelrelease);
+    WSLMOD_TRY(make(runner, tmp, prepare, log, cc.program));
+    WSLMOD_CHECK(check_uts_release(tmp, tree));
 
     say("Module.symvers");
     WSLMOD_CHECK(write_symvers(spec, stock, published, tmp, tree));

@@ -1,9 +1,7 @@
 // Prepares a kernel-devel tree that out-of-tree modules build against, without building the
 // kernel:
-//   release   from the stock kernel image (checked against the stock modules' vermagic); the
-//             source gives only the base (Makefile version + CONFIG_LOCALVERSION), and the rest
-//             is pinned in a localversion-wslmod file, which Kbuild appends like LOCALVERSION=
-//             ("6.12.117" + "+deb12-amd64"), so that a plain `make kernelrelease` agrees
+//   release   from the stock kernel image (checked against the stock modules' vermagic), and
+//             pinned in the tree whatever its shape (release_pin.h)
 //   extract   the source archive, streaming and refusing unsafe entries (source_archive.h)
 //   configure the published config, `make olddefconfig`, then the drift check (drift.h)
 //   prepare   `make modules_prepare` with the release pinned
@@ -63,6 +61,7 @@ struct PrepareSpec {
 struct PreparedTree {
     std::filesystem::path dir;
     std::string release, localversion; // localversion: the LOCALVERSION= that pins the release
+    std::string kernelrelease;         // or the KERNELRELEASE= that did (release_pin.h)
     DriftReport drift;
     std::string symvers_source;        // "file", "recovered", "none"
     std::vector<std::string> warnings; // e.g. a compiler major that differs from the stock build

@@ -139,7 +139,7 @@ std::filesystem::path fake_source(const std::filesystem::path& dir, const std::s
 }
 } // namespace
 
-TEST_CASE("a source whose release is not a prefix of the stock one, or that adds '+', is refused") {
+TEST_CASE("a source of another version than the stock kernel, or one that adds '+', is refused") {
     const auto& k = test::debian_kernel();
     auto dir = test::scratch_dir("prepare-fake-source");
     auto wrong = test::run_wslmod({"kernel", "prepare", "--source",
