@@ -167,8 +167,12 @@ util::Error drift_refusal(const DriftReport& report, const std::string& config) 
             "olddefconfig changed options that modules depend on: " + report.fatal_summary(),
             config, "fix the toolchain as named, or accept a symbol with --allow-drift SYMBOL",
             util::ExitCode::failed};
-    bool rt = std::any_of(foreign.begin(), foreign.end(), [](const std::string& s) {
-        return s.find("PREEMPT_RT") != std::string::npos;
+    // Debian's 6.1 rt flavour shows it as PREEMPT_RT=y dropped (mainline x86 did not support RT
+    // before 6.12) next to the patch set's own symbols, PREEMPT_LAZY among them.
+    bool rt = std::any_of(report.items.begin(), report.items.end(), [](const DriftItem& i) {
+        return (i.symbol == "PREEMPT_RT" && i.published == "y") ||
+               (i.kind == DriftClass::not_in_source &&
+                (i.symbol.find("PREEMPT_RT") != std::string::npos || i.symbol == "PREEMPT_LAZY"));
     });
     std::vector<std::string> shown;
     for (size_t i = 0; i < foreign.size() && i < 5; ++i)
@@ -180,7 +184,7 @@ util::Error drift_refusal(const DriftReport& report, const std::string& config) 
         foreign.size() > 5 ? ", ..." : "");
     auto hint = rt ? "this looks like a PREEMPT_RT kernel: prepare a source with the -rt patch "
                      "set applied"
-                   : "prepare the source the kernel was built from (its vendor's patched tree)";
+                   : "prepare the source the kernel was built from: its vendor's patched tree";
     return util::Error{what, config, hint, util::ExitCode::usage};
 }
 

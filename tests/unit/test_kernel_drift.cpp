@@ -118,6 +118,28 @@ TEST_CASE("options the source does not define are one refusal that blames the so
     CHECK(r.items.size() == 7);
 }
 
+TEST_CASE("Debian's 6.1 rt config on the plain 6.1 source is named a PREEMPT_RT kernel") {
+    // What `kernel prepare` reports for linux-headers-6.1.0-57-rt-amd64's .config against
+    // linux-source-6.1: plain 6.1 defines PREEMPT_RT but x86 cannot select it yet, so it is a
+    // dropped option of this source; the patch set's own symbols are foreign.
+    auto published = cfg("CONFIG_PREEMPT_RT=y\nCONFIG_HAVE_ATOMIC_CONSOLE=y\n"
+                         "CONFIG_HAVE_PREEMPT_LAZY=y\nCONFIG_PREEMPT_LAZY=y\nCONFIG_USB=m\n");
+    auto r = check_drift(published, cfg("CONFIG_USB=m\n"));
+    mark_not_in_source(r, {"USB", "PREEMPT_RT"});
+    CHECK(r.not_in_source() ==
+          std::vector<std::string>{"HAVE_ATOMIC_CONSOLE", "HAVE_PREEMPT_LAZY", "PREEMPT_LAZY"});
+    auto e = drift_refusal(r, "config-6.1-rt");
+    INFO(e.message());
+    CHECK(e.hint.find("PREEMPT_RT kernel") != std::string::npos);
+    CHECK(e.message().find("compiler") == std::string::npos);
+    // A vendor tree that is not -rt gets the general hint, in one pair of parentheses.
+    auto vendor = check_drift(cfg("CONFIG_VENDOR_X=y\n"), cfg(""));
+    mark_not_in_source(vendor, {});
+    auto v = drift_refusal(vendor, "c");
+    CHECK(v.hint.find("PREEMPT_RT") == std::string::npos);
+    CHECK(v.hint.find('(') == std::string::npos);
+}
+
 TEST_CASE("without foreign options the refusal names each fatal item and its fix") {
     auto r = check_drift(cfg("CONFIG_DEBUG_INFO_BTF=y\n"), cfg(""));
     mark_not_in_source(r, {"DEBUG_INFO_BTF"});
