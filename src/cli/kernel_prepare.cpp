@@ -69,9 +69,8 @@ Action setup_kernel_prepare(CLI::App& app) {
         }
         *ctx.out << fmt::format("{}\n  release  {} ({})\n  symvers  {}\n  cache    {}\n",
                                 tree->dir.string(), tree->release,
-                                tree->kernelrelease.empty()
-                                    ? "LOCALVERSION=" + tree->localversion
-                                    : "KERNELRELEASE=" + tree->kernelrelease,
+                                tree->kernelrelease ? "KERNELRELEASE=" + tree->release
+                                                    : "LOCALVERSION=" + tree->localversion,
                                 tree->symvers_source, tree->cache_hit ? "hit" : "new");
         for (const auto& d : tree->drift.items)
             *ctx.out << fmt::format("  note     CONFIG_{} {} -> {} ({}: {})\n", d.symbol,

@@ -63,7 +63,7 @@ util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
     t.dir = dir;
     t.release = j.value("release", "");
     t.localversion = j.value("localversion", "");
-    t.kernelrelease = j.value("kernelrelease", "");
+    t.kernelrelease = j.value("kernelrelease", false);
     t.symvers_source = j.value("symvers", "");
     t.warnings = j.value("warnings", std::vector<std::string>{});
     t.key = dir.filename().string();
@@ -269,7 +269,7 @@ util::Result<void> pin_release(const PrepareSpec& spec, const StockInputs& stock
     tree.release = release;
     tree.localversion = pin.localversion;
     tree.kernelrelease = pin.kernelrelease;
-    if (!pin.kernelrelease.empty()) return {};
+    if (pin.kernelrelease) return {};
     // Kbuild appends the contents of localversion* files in the tree root to the release, so
     // every later make in this tree (and every module build against it) gets the whole release
     // without a LOCALVERSION= on its command line.
@@ -422,7 +422,7 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     say("make modules_prepare");
     std::vector<std::string> prepare{"-s", fmt::format("-j{}", std::max(1u, spec.jobs)),
                                      "modules_prepare"};
-    if (!tree.kernelrelease.empty()) prepare.push_back("KERNELRELEASE=" + tree.kernelrelease);
+    if (tree.kernelrelease) prepare.push_back("KERNELRELEASE=" + tree.release);
     WSLMOD_TRY(make(runner, tmp, prepare, log, cc.program));
     WSLMOD_CHECK(check_uts_release(tmp, tree));
 

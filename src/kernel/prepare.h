@@ -61,7 +61,7 @@ struct PrepareSpec {
 struct PreparedTree {
     std::filesystem::path dir;
     std::string release, localversion; // localversion: the LOCALVERSION= that pins the release
-    std::string kernelrelease;         // or the KERNELRELEASE= that did (release_pin.h)
+    bool kernelrelease = false;        // or KERNELRELEASE=<release> did (release_pin.h)
     DriftReport drift;
     std::string symvers_source;        // "file", "recovered", "none"
     std::vector<std::string> warnings; // e.g. a compiler major that differs from the stock build

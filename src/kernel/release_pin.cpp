@@ -61,8 +61,8 @@ util::Result<ReleasePin> plan_release_pin(const std::string& base, const std::st
         return util::bad_input(fmt::format("the stock kernel '{}' is {}, but the source is '{}'",
                                            release, stock->text(), base),
                                source, fmt::format("prepare the source of {}", stock->text()));
-    if (release.starts_with(base)) return ReleasePin{release.substr(base.size()), ""};
-    return ReleasePin{"", release};
+    if (release.starts_with(base)) return ReleasePin{release.substr(base.size()), false};
+    return ReleasePin{"", true};
 }
 
 } // namespace wslmod::kernel

@@ -20,8 +20,8 @@
 namespace wslmod::kernel {
 
 struct ReleasePin {
-    std::string localversion;  // appended by localversion-wslmod; empty when kernelrelease is set
-    std::string kernelrelease; // KERNELRELEASE= for modules_prepare; empty when not needed
+    std::string localversion;   // appended by localversion-wslmod
+    bool kernelrelease = false; // instead, KERNELRELEASE=<release> on modules_prepare
 };
 
 // `base`: what the source's `make kernelrelease LOCALVERSION=` prints; `release`: the stock
