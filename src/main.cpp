@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
         try {
             auto rc = action(ctx);
             if (rc) return *rc;
+            ctx.emit_error_details(rc.error());
             console.error(rc.error().message());
             return static_cast<int>(rc.error().code);
         } catch (const std::exception& e) {

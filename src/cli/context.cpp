@@ -10,4 +10,12 @@ void Context::emit_json(const nlohmann::json& doc) const {
     *out << doc.dump(2) << '\n';
 }
 
+void Context::emit_error_details(const util::Error& e) const {
+    if (!json || e.details.empty()) return;
+    auto doc = nlohmann::json::parse(e.details, nullptr, false);
+    if (!doc.is_object()) return;
+    doc["error"] = e.message();
+    emit_json(doc);
+}
+
 } // namespace wslmod::cli

@@ -8,6 +8,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "project/reporter.h"
+#include "util/error.h"
 #include "util/process.h"
 
 namespace wslmod::cli {
@@ -21,6 +22,10 @@ struct Context {
 
     // Writes `doc` as the command's machine-readable result (indented, newline-terminated).
     void emit_json(const nlohmann::json& doc) const;
+    // With --json, an error that carries details becomes the command's JSON document:
+    // {"error": message, ...details}, so that nothing a one-line message summarises is lost.
+    // The one-line message still goes to stderr (main.cpp).
+    void emit_error_details(const util::Error& e) const;
     // "wslmod: warning: ..." on stderr, with --json too; "wslmod: note: ..." without --json.
     void warn(const std::string& text) const { reporter().warn(text); }
     void note(const std::string& text) const { reporter().note(text); }

@@ -113,11 +113,13 @@ std::string to_string(DriftClass kind) {
 nlohmann::json to_json(const DriftReport& report) {
     auto out = nlohmann::json::array();
     for (const auto& i : report.items)
-        out.push_back({{"symbol", "CONFIG_" + i.symbol},
-                       {"published", show(i.published)},
-                       {"actual", show(i.actual)},
-                       {"class", to_string(i.kind)},
-                       {"note", i.note}});
+        out.push_back(
+            {{"symbol", "CONFIG_" + i.symbol},
+             {"published", show(i.published)},
+             {"actual", show(i.actual)},
+             {"class", to_string(i.kind)},
+             {"note", i.note},
+             {"root", i.root.empty() ? nlohmann::json() : nlohmann::json("CONFIG_" + i.root)}});
     return out;
 }
 
@@ -134,6 +136,9 @@ DriftReport drift_from_json(const nlohmann::json& items) {
                        DriftClass::allowed, DriftClass::not_in_source})
             if (to_string(k) == cls) i.kind = k;
         i.note = j.value("note", "");
+        if (auto r = j.find("root"); r != j.end() && r->is_string())
+            i.root =
+                r->get<std::string>().substr(r->get<std::string>().starts_with("CONFIG_") ? 7 : 0);
         report.items.push_back(i);
     }
     return report;
@@ -188,12 +193,79 @@ util::Error drift_refusal(const DriftReport& report, const std::string& config) 
     return util::Error{what, config, hint, util::ExitCode::usage};
 }
 
+void attribute_roots(DriftReport& report,
+                     const std::map<std::string, std::set<std::string>>& depends_on) {
+    std::map<std::string, DriftItem*> dropped; // what a fatal item can have fallen with
+    for (auto& i : report.items)
+        if (i.kind == DriftClass::fatal || i.kind == DriftClass::not_in_source ||
+            i.kind == DriftClass::allowed)
+            dropped[i.symbol] = &i;
+    // The first dropped symbol `sym` depends on, in name order, or nullptr.
+    auto parent = [&](const std::string& sym) -> DriftItem* {
+        auto it = depends_on.find(sym);
+        if (it == depends_on.end()) return nullptr;
+        for (const auto& d : it->second)
+            if (auto p = dropped.find(d); p != dropped.end() && d != sym) return p->second;
+        return nullptr;
+    };
+    std::vector<std::pair<DriftItem*, DriftItem*>> found; // item, root: set after the walk
+    for (auto& i : report.items) {
+        if (i.kind != DriftClass::fatal) continue;
+        // Up the chain to an item that depends on no dropped one.  Symbols that depend on each
+        // other (Kconfig refuses that, but this scan is looser) have the first of them in name
+        // order as their cause.
+        std::vector<DriftItem*> path{&i};
+        DriftItem* root = nullptr;
+        while (auto* p = parent(path.back()->symbol)) {
+            auto again = std::find(path.begin(), path.end(), p);
+            if (again == path.end()) {
+                path.push_back(p);
+                continue;
+            }
+            auto first = *std::min_element(again, path.end(),
+                                           [](auto* a, auto* b) { return a->symbol < b->symbol; });
+            root = first == &i ? nullptr : first;
+            path.clear();
+            break;
+        }
+        if (path.size() > 1) root = path.back();
+        if (root) found.emplace_back(&i, root);
+    }
+    for (auto [item, root] : found) {
+        item->root = root->symbol;
+        if (root->kind == DriftClass::allowed) {
+            item->kind = DriftClass::allowed;
+            item->note =
+                "accepted with --allow-drift CONFIG_" + root->symbol + ", which it depends on";
+        }
+    }
+}
+
 std::string DriftReport::fatal_summary() const {
-    std::string out;
+    std::map<std::string, std::vector<std::string>> fell; // root -> what fell with it
     for (const auto& i : items)
-        if (i.kind == DriftClass::fatal)
-            out += fmt::format("{}CONFIG_{}: published {}, now {} ({})", out.empty() ? "" : "; ",
-                               i.symbol, show(i.published), show(i.actual), i.note);
+        if (i.kind == DriftClass::fatal && !i.root.empty())
+            fell[i.root].push_back("CONFIG_" + i.symbol);
+    std::vector<std::string> causes;
+    for (const auto& i : items) {
+        if (i.kind != DriftClass::fatal || !i.root.empty()) continue;
+        std::string with;
+        if (auto f = fell.find(i.symbol); f != fell.end()) {
+            std::vector<std::string> shown(
+                f->second.begin(), f->second.begin() + std::min<size_t>(f->second.size(), 3));
+            with = fmt::format(
+                ", and with it {}{}", fmt::join(shown, ", "),
+                f->second.size() > 3 ? fmt::format(" and {} more", f->second.size() - 3) : "");
+        }
+        causes.push_back(fmt::format("CONFIG_{}: published {}, now {}{} ({})", i.symbol,
+                                     show(i.published), show(i.actual), with, i.note));
+    }
+    constexpr size_t shown_causes = 8;
+    std::string out;
+    for (size_t n = 0; n < causes.size() && n < shown_causes; ++n)
+        out += (n ? "; " : "") + causes[n];
+    if (causes.size() > shown_causes)
+        out += fmt::format("; and {} more (--json lists every item)", causes.size() - shown_causes);
     return out;
 }
 

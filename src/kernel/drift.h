@@ -11,6 +11,7 @@
 //   fatal        anything else, with the likely fix, unless accepted with --allow-drift.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -31,12 +32,17 @@ struct DriftItem {
     std::optional<std::string> actual;
     DriftClass kind = DriftClass::fatal;
     std::string note; // the reason (notes) or the likely fix (fatal)
+    // The dropped symbol this one depends on and fell with (without CONFIG_), followed to the
+    // one that depends on no other dropped symbol; empty when this item is a cause itself.
+    std::string root;
 };
 
 struct DriftReport {
     std::vector<DriftItem> items; // sorted by symbol
     bool fatal() const;
-    // One line per fatal item: "CONFIG_X: published y, now unset (install pahole: dwarves)".
+    // The fatal causes (items without a root), "; "-separated, each with what fell with it:
+    // "CONFIG_X: published y, now unset, and with it CONFIG_Y (install pahole: dwarves)".  At
+    // most eight causes are spelled out; to_json has every item.
     std::string fatal_summary() const;
     // The symbols not in the source, when there are any.
     std::vector<std::string> not_in_source() const;
@@ -44,6 +50,12 @@ struct DriftReport {
 
 // Marks the fatal items whose symbol the source does not define (kernel/kconfig_symbols.h).
 void mark_not_in_source(DriftReport& report, const std::set<std::string>& defined);
+
+// Sets the root of each fatal item that depends on another fatal, foreign or accepted item
+// (`depends_on` as kernel::KconfigIndex has it).  An item whose root was accepted with
+// --allow-drift is accepted with it: it could not stay set once its root went.
+void attribute_roots(DriftReport& report,
+                     const std::map<std::string, std::set<std::string>>& depends_on);
 
 // The refusal for a fatal report, on one screen: a config from another tree is said once (up
 // to five symbols, and PREEMPT_RT by name) without blaming any tool; otherwise each fatal item
@@ -58,7 +70,7 @@ DriftReport check_drift(const KernelConfig& published, const KernelConfig& actua
 // "toolchain", "abi-neutral", "fatal", "allowed" or "not-in-source".
 std::string to_string(DriftClass kind);
 
-// The report as a JSON array of {symbol, published, actual, class, note}, and back; the CLI
+// The report as a JSON array of {symbol, published, actual, class, note, root}, and back; the CLI
 // prints this form and prepared trees record it.
 nlohmann::json to_json(const DriftReport& report);
 DriftReport drift_from_json(const nlohmann::json& items);

@@ -2,12 +2,157 @@
 
 #include <fstream>
 #include <regex>
+#include <sstream>
+#include <vector>
 
 namespace wslmod::kernel {
+namespace {
 
-std::set<std::string> kconfig_symbols(const std::filesystem::path& source) {
-    static const std::regex entry(R"(^\s*(?:menu)?config\s+([A-Za-z0-9_]+)\s*$)");
+// The symbols an expression names: identifiers outside "strings" and $(macros), without the
+// constants y, n, m and numbers.
+std::set<std::string> named_symbols(const std::string& expr) {
+    std::string plain;
+    int macro = 0;
+    bool quoted = false;
+    for (size_t i = 0; i < expr.size(); ++i) {
+        char c = expr[i];
+        if (quoted) {
+            if (c == '\\' && i + 1 < expr.size())
+                ++i;
+            else if (c == '"')
+                quoted = false;
+        } else if (macro) {
+            if (c == '(')
+                ++macro;
+            else if (c == ')')
+                --macro;
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == '$' && i + 1 < expr.size() && expr[i + 1] == '(') {
+            macro = 1;
+            ++i;
+        } else {
+            plain += c;
+        }
+    }
+    static const std::regex ident("[A-Za-z0-9_]+");
     std::set<std::string> out;
+    for (std::sregex_iterator it(plain.begin(), plain.end(), ident), end; it != end; ++it) {
+        auto s = it->str();
+        bool number = s.find_first_not_of("0123456789") == std::string::npos ||
+                      (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'));
+        if (!number && s != "y" && s != "n" && s != "m") out.insert(s);
+    }
+    return out;
+}
+
+// Indentation width, with tabs to the next multiple of 8 as Kconfig counts them.
+size_t indent_of(const std::string& line) {
+    size_t w = 0;
+    for (char c : line) {
+        if (c == ' ')
+            ++w;
+        else if (c == '\t')
+            w = (w / 8 + 1) * 8;
+        else
+            break;
+    }
+    return w;
+}
+
+// The first word of a line and the rest, both without surrounding blanks.
+std::pair<std::string, std::string> split_keyword(const std::string& line) {
+    const char* blank = " \t\r";
+    auto b = line.find_first_not_of(blank);
+    if (b == std::string::npos) return {};
+    auto e = line.find_first_of(blank, b);
+    auto word = line.substr(b, e == std::string::npos ? std::string::npos : e - b);
+    if (e == std::string::npos) return {word, {}};
+    auto r = line.find_first_not_of(blank, e);
+    if (r == std::string::npos) return {word, {}};
+    auto last = line.find_last_not_of(blank);
+    return {word, line.substr(r, last - r + 1)};
+}
+
+struct Block {
+    bool is_if = false; // an `if` (closed by endif) rather than a menu or choice
+    std::set<std::string> deps;
+};
+
+} // namespace
+
+void add_kconfig_text(KconfigIndex& index, const std::string& text) {
+    std::istringstream in(text);
+    std::vector<Block> blocks;
+    std::string entry;       // the config symbol whose attributes follow, if any
+    bool header = false;     // the attributes that follow belong to the innermost menu/choice
+    bool help = false;       // inside help text
+    size_t help_indent = 0;  // 0 until the first line of help text sets it
+    size_t entry_indent = 0; // indentation of the `help` line
+    std::string line, joined;
+    while (std::getline(in, line)) {
+        if (help) {
+            auto blank = line.find_first_not_of(" \t") == std::string::npos;
+            if (blank) continue;
+            auto w = indent_of(line);
+            if (help_indent == 0 && w > entry_indent) help_indent = w;
+            if (help_indent != 0 && w >= help_indent) continue;
+            help = false;
+        }
+        // A trailing backslash continues the line.
+        if (!line.empty() && line.back() == '\\') {
+            joined += line.substr(0, line.size() - 1) + " ";
+            continue;
+        }
+        line = joined + line;
+        joined.clear();
+        if (auto hash = line.find('#');
+            hash != std::string::npos && line.find('"') == std::string::npos)
+            line.erase(hash);
+        auto [word, rest] = split_keyword(line);
+        if (word.empty()) continue;
+        if (word == "config" || word == "menuconfig") {
+            entry = rest;
+            header = false;
+            if (entry.empty() || entry.find_first_of(" \t") != std::string::npos) {
+                entry.clear();
+                continue;
+            }
+            index.defined.insert(entry);
+            auto& deps = index.depends_on[entry];
+            for (const auto& b : blocks)
+                deps.insert(b.deps.begin(), b.deps.end());
+        } else if (word == "depends" && rest.rfind("on", 0) == 0) {
+            auto syms = named_symbols(rest.substr(2));
+            if (header && !blocks.empty())
+                blocks.back().deps.insert(syms.begin(), syms.end());
+            else if (!entry.empty())
+                index.depends_on[entry].insert(syms.begin(), syms.end());
+        } else if (word == "help" || word == "---help---") {
+            help = true;
+            help_indent = 0;
+            entry_indent = indent_of(line);
+        } else if (word == "if") {
+            blocks.push_back({true, named_symbols(rest)});
+            entry.clear();
+            header = false;
+        } else if (word == "menu" || word == "choice") {
+            blocks.push_back({});
+            entry.clear();
+            header = true;
+        } else if (word == "endif" || word == "endmenu" || word == "endchoice") {
+            if (!blocks.empty()) blocks.pop_back();
+            entry.clear();
+            header = false;
+        } else if (word == "comment" || word == "source" || word == "mainmenu") {
+            entry.clear();
+            header = false;
+        }
+    }
+}
+
+KconfigIndex kconfig_index(const std::filesystem::path& source) {
+    KconfigIndex index;
     std::error_code ec;
     for (std::filesystem::recursive_directory_iterator it(source, ec), end; it != end;
          it.increment(ec)) {
@@ -15,12 +160,11 @@ std::set<std::string> kconfig_symbols(const std::filesystem::path& source) {
         if (!it->is_regular_file(ec) || !it->path().filename().string().starts_with("Kconfig"))
             continue;
         std::ifstream in(it->path());
-        std::smatch m;
-        for (std::string line; std::getline(in, line);)
-            if (line.find("config") != std::string::npos && std::regex_match(line, m, entry))
-                out.insert(m[1].str());
+        std::ostringstream text;
+        text << in.rdbuf();
+        add_kconfig_text(index, text.str());
     }
-    return out;
+    return index;
 }
 
 } // namespace wslmod::kernel

@@ -309,8 +309,15 @@ util::Result<void> check_tree_drift(const PrepareSpec& spec, const KernelConfig&
     auto actual = WSLMOD_TRY(parse_config(actual_text, (tmp / ".config").string()));
     tree.drift = check_drift(published, actual, spec.allow_drift);
     if (!tree.drift.fatal()) return {};
-    mark_not_in_source(tree.drift, kconfig_symbols(tmp));
-    return tl::unexpected(drift_refusal(tree.drift, in.config_location));
+    // Only a refusal reads the Kconfig files (a second or two): to tell a foreign config from a
+    // missing tool, and to name each cause once with what fell with it.
+    auto index = kconfig_index(tmp);
+    mark_not_in_source(tree.drift, index.defined);
+    attribute_roots(tree.drift, index.depends_on);
+    if (!tree.drift.fatal()) return {};
+    auto refusal = drift_refusal(tree.drift, in.config_location);
+    refusal.details = nlohmann::json{{"drift", to_json(tree.drift)}}.dump();
+    return tl::unexpected(refusal);
 }
 
 // Sets tree.symvers_source ("file", "none" or "recovered") and writes tmp/Module.symvers.

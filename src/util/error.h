@@ -18,6 +18,9 @@ struct Error {
     std::string where; // file, file:line or value it concerns; may be empty
     std::string hint;  // what the user can do; may be empty
     ExitCode code = ExitCode::failed;
+    // A JSON object with every item behind a summarised error (a refused config's drift), which
+    // --json prints next to the message; empty for most errors.
+    std::string details;
 
     // One line: "<where>: <what> (<hint>)", leaving out the empty parts.
     std::string message() const;

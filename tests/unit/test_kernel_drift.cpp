@@ -1,5 +1,7 @@
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "kernel/drift.h"
 #include "support/catch.h"
 
@@ -147,4 +149,76 @@ TEST_CASE("without foreign options the refusal names each fatal item and its fix
     auto e = drift_refusal(r, "c");
     CHECK(e.what.find("CONFIG_DEBUG_INFO_BTF: published y, now unset") != std::string::npos);
     CHECK(e.what.find("dwarves") != std::string::npos);
+}
+
+namespace {
+// lib/Kconfig.debug's BTF chain (6.12) and an unrelated layout option.
+const std::map<std::string, std::set<std::string>> btf_deps = {
+    {"DEBUG_INFO_BTF", {"BPF_SYSCALL", "PAHOLE_VERSION"}},
+    {"DEBUG_INFO_BTF_MODULES", {"DEBUG_INFO_BTF", "MODULES", "PAHOLE_HAS_SPLIT_BTF"}},
+    {"MODULE_ALLOW_BTF_MISMATCH", {"DEBUG_INFO_BTF_MODULES"}},
+    {"X86_KERNEL_IBT", {"CC_HAS_IBT"}},
+};
+} // namespace
+
+TEST_CASE("a dropped option that depends on another dropped option is told under that cause") {
+    auto published = cfg("CONFIG_PAHOLE_VERSION=125\nCONFIG_DEBUG_INFO_BTF=y\n"
+                         "CONFIG_DEBUG_INFO_BTF_MODULES=y\nCONFIG_MODULE_ALLOW_BTF_MISMATCH=y\n"
+                         "CONFIG_X86_KERNEL_IBT=y\nCONFIG_USB=m\n");
+    auto r = check_drift(published, cfg("CONFIG_PAHOLE_VERSION=0\nCONFIG_USB=m\n"));
+    attribute_roots(r, btf_deps);
+    auto root_of = [&](const std::string& sym) {
+        for (const auto& i : r.items)
+            if (i.symbol == sym) return i.root;
+        FAIL("no item " << sym);
+        return std::string();
+    };
+    // The chain is followed to its top, and a toolchain symbol (PAHOLE_VERSION) is no cause.
+    CHECK(root_of("DEBUG_INFO_BTF").empty());
+    CHECK(root_of("DEBUG_INFO_BTF_MODULES") == "DEBUG_INFO_BTF");
+    CHECK(root_of("MODULE_ALLOW_BTF_MISMATCH") == "DEBUG_INFO_BTF");
+    CHECK(root_of("X86_KERNEL_IBT").empty());
+    auto summary = r.fatal_summary();
+    INFO(summary);
+    CHECK(summary.find("CONFIG_DEBUG_INFO_BTF: published y, now unset, and with it "
+                       "CONFIG_DEBUG_INFO_BTF_MODULES, CONFIG_MODULE_ALLOW_BTF_MISMATCH (install "
+                       "pahole") != std::string::npos);
+    CHECK(summary.find("CONFIG_X86_KERNEL_IBT: published y, now unset (") != std::string::npos);
+    // Each consequence is no line of its own, but --json keeps it, with its root.
+    CHECK(summary.find("CONFIG_DEBUG_INFO_BTF_MODULES:") == std::string::npos);
+    auto json = to_json(r);
+    CHECK(json.size() == r.items.size());
+    auto back = drift_from_json(json);
+    for (size_t i = 0; i < r.items.size(); ++i)
+        CHECK(back.items[i].root == r.items[i].root);
+}
+
+TEST_CASE("accepting a dropped option accepts what fell with it, and cycles end the walk") {
+    auto published = cfg("CONFIG_DEBUG_INFO_BTF=y\nCONFIG_DEBUG_INFO_BTF_MODULES=y\n"
+                         "CONFIG_MODULE_ALLOW_BTF_MISMATCH=y\n");
+    auto r = check_drift(published, cfg(""), {"DEBUG_INFO_BTF"});
+    CHECK(r.fatal());
+    attribute_roots(r, btf_deps);
+    CHECK_FALSE(r.fatal());
+    for (const auto& i : r.items)
+        if (i.symbol != "DEBUG_INFO_BTF")
+            CHECK(i.note ==
+                  "accepted with --allow-drift CONFIG_DEBUG_INFO_BTF, which it depends on");
+
+    auto loop = check_drift(cfg("CONFIG_A=y\nCONFIG_B=y\n"), cfg(""));
+    attribute_roots(loop, {{"A", {"B"}}, {"B", {"A"}}});
+    // Each names the other; neither walk runs forever, and the report still refuses.
+    CHECK(loop.fatal());
+    CHECK_FALSE(loop.fatal_summary().empty());
+}
+
+TEST_CASE("a refusal with many causes spells out eight and counts the rest") {
+    std::string text;
+    for (int n = 0; n < 11; ++n)
+        text += "CONFIG_LAYOUT_" + std::to_string(n) + "=y\n";
+    auto r = check_drift(cfg(text), cfg(""));
+    attribute_roots(r, {});
+    auto summary = r.fatal_summary();
+    CHECK(std::count(summary.begin(), summary.end(), ';') == 8);
+    CHECK(summary.find("and 3 more (--json lists every item)") != std::string::npos);
 }
