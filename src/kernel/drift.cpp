@@ -23,6 +23,12 @@ const std::map<std::string, std::string>& abi_neutral() {
         {"SYSTEM_TRUSTED_KEYS", "certificates built into vmlinux; modules do not see them"},
         {"SYSTEM_REVOCATION_KEYS", "certificates built into vmlinux; modules do not see them"},
         {"SYSTEM_EXTRA_CERTIFICATE_SIZE", "space reserved in vmlinux for a certificate"},
+        // Top-level Makefile only: -ftrivial-auto-var-init for each file, which gcc 12 has
+        // and gcc 11 (WSL 6.6's compiler) lacks.  A module built without it zeroes less of
+        // its own stack; no layout, symbol or CRC changes.
+        {"INIT_STACK_ALL_ZERO", "only sets how the module's own stack variables start"},
+        {"INIT_STACK_ALL_PATTERN", "only sets how the module's own stack variables start"},
+        {"INIT_STACK_NONE", "only sets how the module's own stack variables start"},
     };
     return list;
 }
