@@ -147,6 +147,7 @@ Action setup_build(CLI::App& app) {
                     "add them with `wslmod add NAME`, or pass the kernel with flags");
             auto m = WSLMOD_TRY(recipe::load_manifest(recipe::manifest_name));
             auto in = WSLMOD_TRY(project::inputs_from_manifest(m, opt->run, *ctx.runner));
+            if (!opt->spec.cc.empty()) in.spec.cc = opt->spec.cc; // --cc over the manifest's
             in.locked = opt->locked;
             in.verify = opt->verify;
             return report_build(ctx, WSLMOD_TRY(project::build(in, *ctx.runner, ctx.reporter())));

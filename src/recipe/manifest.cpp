@@ -102,11 +102,12 @@ util::Result<Manifest> parse_manifest(std::string_view text, const fs::path& fil
             return util::bad_input(fmt::format("unknown profile '{}'", m.profile),
                                    r.at(*t->get("profile")),
                                    "use profile = \"wsl\", \"debian\" or \"custom\"");
-        static const std::regex series(R"(^\d+\.\d+$)");
+        // A flavour may follow, for a series Debian builds in several ("6.1-cloud").
+        static const std::regex series(R"(^\d+\.\d+(-[a-z0-9]+)?$)");
         if (!std::regex_match(m.series, series))
             return util::bad_input(fmt::format("series '{}' is not a kernel series", m.series),
                                    t->get("series") ? r.at(*t->get("series")) : file.string(),
-                                   "write series = \"6.12\"");
+                                   "write series = \"6.12\", or with a flavour, \"6.1-cloud\"");
         if (m.profile == "custom" && m.source.empty())
             return util::bad_input(
                 "profile \"custom\" needs source, config and stock-kernel", r.at(*t),

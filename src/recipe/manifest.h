@@ -7,7 +7,8 @@
 //                               "debian": a Debian kernel series whose linux-source, linux-image
 //                               and linux-headers packages stand in for a stock kernel;
 //                               "custom": the keys below say everything
-//   series = "6.12"             debian: the kernel series
+//   series = "6.12"             debian: the kernel series, with a flavour where Debian builds
+//                               several ("6.1-cloud")
 //   source = "..."              custom (or an override): source archive, folder or URL
 //   source-sha256 = "..."       required with a URL source
 //   config = "..."              the published config

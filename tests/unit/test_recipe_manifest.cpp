@@ -59,6 +59,12 @@ TEST_CASE("manifest errors name the file, the line and the fix") {
     CHECK(
         error_of("[kernel]\nseries = \"six\"\n").find(":2: series 'six' is not a kernel series") !=
         std::string::npos);
+    // A Debian flavour may follow the series (the 6.1 cloud stand-in); anything else may not.
+    auto cloud = recipe::parse_manifest("[kernel]\nseries = \"6.1-cloud\"\n", file);
+    REQUIRE(cloud);
+    CHECK(cloud->series == "6.1-cloud");
+    CHECK(error_of("[kernel]\nseries = \"6.1-\"\n").find("is not a kernel series") !=
+          std::string::npos);
     CHECK(error_of("[recipes]\nhello = 1\n")
               .find(":2: recipe 'hello' must be set to a version string") != std::string::npos);
     CHECK(error_of("[output]\nlayout = \"round\"\n").find(":2: unknown layout 'round'") !=
