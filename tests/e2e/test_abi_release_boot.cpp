@@ -38,11 +38,12 @@ TEST_CASE("a Debian ABI-named kernel prepares, builds hello and loads it with no
     test::require(k.has_value(), k ? "" : k.error().message());
     REQUIRE(k->release.find(".0-") != std::string::npos); // 6.1.0-57-cloud-amd64: no sublevel
     auto dir = test::scratch_dir("abi-release-boot");
-    auto r =
-        test::run_wslmod({"--json", "build", "-o", (dir / "modules.vhdx").string(), "--source",
-                          k->source.string(), "--config", k->config.string(), "--stock-kernel",
-                          k->stock_kernel.string(), "--stock-modules", k->stock_modules.string(),
-                          "--cache", (dir / "cache").string(), "--verify", "hello"});
+    // The cache is shared with test_compiler_boot, which builds on this same gcc-12 tree.
+    auto r = test::run_wslmod(
+        {"--json", "build", "-o", (dir / "modules.vhdx").string(), "--source", k->source.string(),
+         "--config", k->config.string(), "--stock-kernel", k->stock_kernel.string(),
+         "--stock-modules", k->stock_modules.string(), "--cache",
+         (fs::path(WSLMOD_BINARY_DIR) / "tests/cache-6.1-cloud").string(), "--verify", "hello"});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')), nullptr, false);
