@@ -11,8 +11,13 @@ if(WSLMOD_WERROR)
   target_compile_options(wslmod_flags INTERFACE -Werror)
 endif()
 if(WSLMOD_SANITIZE)
+  # UBSan without its null and alignment checks: those two add a fifth to the compile time of
+  # every file (15 s instead of 12 s for one that uses CLI11; a cold build is most of a CI run
+  # on 2 cores), and ASan reports a null access itself, while x86-64 and arm64 take unaligned
+  # loads.  The fuzz targets keep every check.
   target_compile_options(wslmod_flags INTERFACE
-    -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+    -fsanitize=address,undefined -fno-sanitize=null,alignment
+    -fno-sanitize-recover=undefined -fno-omit-frame-pointer
     # GCC 12's flow analysis misfires under ASan instrumentation (std::function inside
     # std::regex, GCC bug 105562); the non-sanitized build keeps the warning.
     -Wno-maybe-uninitialized)
