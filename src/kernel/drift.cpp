@@ -142,9 +142,10 @@ DriftReport drift_from_json(const nlohmann::json& items) {
                        DriftClass::allowed, DriftClass::not_in_source})
             if (to_string(k) == cls) i.kind = k;
         i.note = j.value("note", "");
-        if (auto r = j.find("root"); r != j.end() && r->is_string())
-            i.root =
-                r->get<std::string>().substr(r->get<std::string>().starts_with("CONFIG_") ? 7 : 0);
+        if (auto r = j.find("root"); r != j.end() && r->is_string()) {
+            auto root = r->get<std::string>();
+            i.root = root.starts_with("CONFIG_") ? root.substr(7) : root;
+        }
         report.items.push_back(i);
     }
     return report;

@@ -1,9 +1,10 @@
 #include "kernel/kconfig_symbols.h"
 
-#include <fstream>
 #include <regex>
 #include <sstream>
 #include <vector>
+
+#include "util/file.h"
 
 namespace wslmod::kernel {
 namespace {
@@ -74,17 +75,12 @@ std::pair<std::string, std::string> split_keyword(const std::string& line) {
     return {word, line.substr(r, last - r + 1)};
 }
 
-struct Block {
-    bool is_if = false; // an `if` (closed by endif) rather than a menu or choice
-    std::set<std::string> deps;
-};
-
 } // namespace
 
 void add_kconfig_text(KconfigIndex& index, const std::string& text) {
     std::istringstream in(text);
-    std::vector<Block> blocks;
-    std::string entry;       // the config symbol whose attributes follow, if any
+    std::vector<std::set<std::string>> blocks; // what each open if, menu and choice depends on
+    std::string entry;                         // the config symbol whose attributes follow, if any
     bool header = false;     // the attributes that follow belong to the innermost menu/choice
     bool help = false;       // inside help text
     size_t help_indent = 0;  // 0 until the first line of help text sets it
@@ -121,11 +117,11 @@ void add_kconfig_text(KconfigIndex& index, const std::string& text) {
             index.defined.insert(entry);
             auto& deps = index.depends_on[entry];
             for (const auto& b : blocks)
-                deps.insert(b.deps.begin(), b.deps.end());
+                deps.insert(b.begin(), b.end());
         } else if (word == "depends" && rest.rfind("on", 0) == 0) {
             auto syms = named_symbols(rest.substr(2));
             if (header && !blocks.empty())
-                blocks.back().deps.insert(syms.begin(), syms.end());
+                blocks.back().insert(syms.begin(), syms.end());
             else if (!entry.empty())
                 index.depends_on[entry].insert(syms.begin(), syms.end());
         } else if (word == "help" || word == "---help---") {
@@ -133,7 +129,7 @@ void add_kconfig_text(KconfigIndex& index, const std::string& text) {
             help_indent = 0;
             entry_indent = indent_of(line);
         } else if (word == "if") {
-            blocks.push_back({true, named_symbols(rest)});
+            blocks.push_back(named_symbols(rest));
             entry.clear();
             header = false;
         } else if (word == "menu" || word == "choice") {
@@ -159,10 +155,7 @@ KconfigIndex kconfig_index(const std::filesystem::path& source) {
         if (ec) break;
         if (!it->is_regular_file(ec) || !it->path().filename().string().starts_with("Kconfig"))
             continue;
-        std::ifstream in(it->path());
-        std::ostringstream text;
-        text << in.rdbuf();
-        add_kconfig_text(index, text.str());
+        if (auto text = util::read_if_exists(it->path())) add_kconfig_text(index, *text);
     }
     return index;
 }
