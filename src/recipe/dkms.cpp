@@ -123,6 +123,10 @@ util::Result<void> map_modules(const DkmsConf& c, Recipe& r) {
                 c.file.string(),
                 "use folders below the build folder and below /lib/modules/<release>");
         m.location = *location;
+        // DKMS: STRIP[i] starting n/N keeps the debug info, y/Y or unset (then STRIP[0]) strips.
+        auto strip = c.get("STRIP", i);
+        if (strip.empty()) strip = c.get("STRIP", 0);
+        m.strip = strip.empty() || (strip[0] != 'n' && strip[0] != 'N');
         m.dest = dest->empty() ? "extra/" + r.name : *dest;
         for (const auto& seen : r.modules)
             if (seen.name == m.name)
@@ -276,7 +280,7 @@ const std::vector<std::pair<std::string, const char*>>& variables() {
         {"build_exclude", nullptr},
         {"CLEAN", "wslmod builds in a fresh copy"},
         {"AUTOINSTALL", "wslmod installs what it builds"},
-        {"STRIP", "stripping does not change what the module does"},
+        {"STRIP", nullptr},
         {"NO_WEAK_MODULES", "weak-modules is a RHEL install step"},
         {"POST_ADD", install},
         {"PRE_INSTALL", install},

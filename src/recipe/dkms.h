@@ -12,6 +12,8 @@
 //   BUILT_MODULE_NAME[i]                modules[i].name; a single record without one gets
 //                                       PACKAGE_NAME (as DKMS does), otherwise an error
 //   BUILT_MODULE_LOCATION[i]            modules[i].location (normalised, no trailing /)
+//   STRIP[i]                            modules[i].strip: `strip -g` unless it starts n/N (unset:
+//                                       STRIP[0], and unset there: yes, as DKMS has it)
 //   DEST_MODULE_LOCATION[i]             modules[i].dest without its leading / (empty: extra/<name>)
 //   DEST_MODULE_NAME[i]                 must equal BUILT_MODULE_NAME[i] (renaming: error)
 //   MAKE[i] + MAKE_MATCH[i]             command, the one DKMS picks for the release, with a leading
@@ -27,7 +29,7 @@
 //   BUILD_EXCLUSIVE_CONFIG              config: "CONFIG_A !CONFIG_B" -> A=y|m, B=n
 //   BUILD_DEPENDS                       depends
 //   build_exclude, DKMS_DIRECTIVE*      errors: they change the build and have no mapping
-//   the rest (CLEAN, AUTOINSTALL, STRIP, install scripts, signing, deprecated MODULES_CONF...)
+//   the rest (CLEAN, AUTOINSTALL, install scripts, signing, deprecated MODULES_CONF...)
 //                                       ignored; ignored_dkms_variables() lists them with why
 #pragma once
 

@@ -142,8 +142,9 @@ TEST_CASE("dkms: MAKE without an index, and the module named after the package")
     util::SystemRunner runner;
     auto conf = evaluate_dkms(fixture("make-no-index"), fake_kernel("plain"), runner);
     REQUIRE(conf);
-    CHECK(ignored_dkms_variables(*conf) ==
-          std::vector<std::string>{"STRIP: stripping does not change what the module does"});
+    // STRIP[0]="no" is honoured now, so nothing is left to ignore.
+    CHECK(ignored_dkms_variables(*conf).empty());
+    CHECK_FALSE(r.modules[0].strip);
 }
 
 TEST_CASE("dkms: a chained make gets KERNELRELEASE on its leading make only") {
@@ -156,6 +157,7 @@ TEST_CASE("dkms: a chained make gets KERNELRELEASE on its leading make only") {
           "-C tools KVER=${kernelver}");
     REQUIRE(r.modules.size() == 1);
     CHECK(r.modules[0].location == "driver");
+    CHECK(r.modules[0].strip); // no STRIP line: DKMS strips by default
 }
 
 TEST_CASE("dkms: PRE_BUILD and POST_BUILD scripts, patches, BUILD_DEPENDS") {
