@@ -47,6 +47,7 @@ std::string lock_text(const Lock& lock) {
     for (const auto& [name, r] : lock.recipes) {
         nlohmann::json j{{"version", r.version}, {"files", r.files}, {"modules", r.modules}};
         if (!r.archive.empty()) j["archive"] = r.archive;
+        if (!r.package.empty()) j["package"] = r.package;
         recipes[name] = j;
     }
     nlohmann::json doc{{"format", lock_format},     {"release", lock.release},
@@ -99,6 +100,7 @@ util::Result<Lock> parse_lock(std::string_view text, const fs::path& file) {
             LockedRecipe r;
             WSLMOD_CHECK(text_of(j, "version", r.version));
             WSLMOD_CHECK(text_of(j, "archive", r.archive));
+            WSLMOD_CHECK(text_of(j, "package", r.package));
             WSLMOD_CHECK(map_of(j, "files", r.files));
             if (j.contains("modules")) {
                 if (!j["modules"].is_array())
@@ -149,6 +151,10 @@ std::vector<std::string> recipe_differences(const std::string& name, const Locke
     if (locked.version != now.version)
         out.push_back(
             fmt::format("recipe {}: version {} -> {}", name, locked.version, now.version));
+    if (locked.package != now.package)
+        out.push_back(fmt::format("recipe {}: package {} -> {}", name,
+                                  locked.package.empty() ? "-" : locked.package,
+                                  now.package.empty() ? "-" : now.package));
     if (locked.archive != now.archive)
         out.push_back(fmt::format("recipe {}: source archive {} -> {}", name,
                                   short_digest(locked.archive), short_digest(now.archive)));
@@ -184,9 +190,11 @@ std::vector<std::string> recipe_differences(const Lock& locked, const Lock& now)
 util::Result<LockedRecipe> lock_recipe(const Recipe& r) {
     LockedRecipe out;
     out.version = r.version;
-    out.archive = r.url.empty() ? "" : r.sha256;
-    WSLMOD_CHECK(digest_files(r.dir, "", out.files));
-    if (!r.dkms.empty() && !util::is_within(r.dkms, r.dir))
+    out.archive = r.url.empty() && r.deb.empty() ? "" : r.sha256;
+    if (!r.deb.empty()) out.package = r.deb + "=" + r.deb_version;
+    if (!r.dir.empty()) WSLMOD_CHECK(digest_files(r.dir, "", out.files));
+    // A deb's unpacked source is pinned by the package's own digest.
+    if (!r.dkms.empty() && r.source != SourceKind::deb && !util::is_within(r.dkms, r.dir))
         WSLMOD_CHECK(digest_files(r.dkms, "dkms/", out.files));
     if (!r.path.empty() && !util::is_within(r.path, r.dir))
         WSLMOD_CHECK(digest_files(r.path, "path/", out.files));

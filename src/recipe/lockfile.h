@@ -20,7 +20,10 @@
 //         "files": {"hello.c": "…", "recipe.toml": "…"},   every file of the recipe folder
 //                                            (and "dkms/<path>" / "path/<path>" for a source
 //                                            folder outside it), by SHA-256 of its contents
-//         "archive": "…",                    a url source's SHA-256 (absent otherwise)
+//         "archive": "…",                    a url source's SHA-256, or a deb source's .deb's
+//                                            (absent otherwise)
+//         "package": "v4l2loopback-dkms=0.12.7-2",   a deb source: package=version (absent
+//                                            otherwise; its unpacked files are not listed)
 //         "modules": ["extra/hello"]         dest/name of every module, as in the image
 //       }
 //     },
@@ -43,6 +46,7 @@ struct LockedRecipe {
     std::string version, archive;
     std::map<std::string, std::string> files;
     std::vector<std::string> modules;
+    std::string package; // a deb source's package=version
     bool operator==(const LockedRecipe&) const = default;
 };
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "recipe/deb_source.h"
 #include "recipe/recipe.h"
 #include "recipe/toml_reader.h"
 #include "util/file.h"
@@ -119,6 +120,28 @@ util::Result<Manifest> parse_manifest(std::string_view text, const fs::path& fil
             return util::bad_input("[recipes] must be a table", r.at(*n),
                                    "write [recipes] and one line per recipe: hello = \"*\"");
         for (auto&& [k, v] : *t) {
+            if (auto* inline_table = v.as_table()) {
+                WSLMOD_CHECK(check_recipe_name(k.str(), r.at(k.source())));
+                WSLMOD_CHECK(r.only(*inline_table, {"deb", "version"},
+                                    fmt::format(" in recipe {}", k.str())));
+                auto deb = inline_table->get("deb");
+                if (!deb || !deb->value<std::string>())
+                    return util::bad_input(
+                        fmt::format("recipe '{}' as a table needs deb = \"<package>\"", k.str()),
+                        r.at(k.source()),
+                        fmt::format("write {} = {{ deb = \"{}\" }}", toml_key(std::string(k.str())),
+                                    dkms_package_for(std::string(k.str()))));
+                ManifestRecipe mr{std::string(k.str()), "*",
+                                  static_cast<int>(k.source().begin.line)};
+                mr.deb = *deb->value<std::string>();
+                if (auto* ver = inline_table->get("version")) {
+                    if (!ver->value<std::string>())
+                        return util::bad_input("the deb version must be a string", r.at(*ver));
+                    mr.deb_version = *ver->value<std::string>();
+                }
+                m.recipes.push_back(std::move(mr));
+                continue;
+            }
             auto version = v.value<std::string>();
             if (!version)
                 return util::bad_input(
@@ -201,6 +224,14 @@ std::string manifest_text(const std::string& profile, const std::string& series)
 }
 
 std::string add_recipes(std::string_view text, const std::vector<std::string>& names) {
+    std::vector<std::pair<std::string, std::string>> entries;
+    for (const auto& n : names)
+        entries.emplace_back(n, "\"*\"");
+    return add_recipe_entries(text, entries);
+}
+
+std::string add_recipe_entries(std::string_view text,
+                               const std::vector<std::pair<std::string, std::string>>& entries) {
     auto lines = lines_of(text);
     // The [recipes] table: its header and the last line that belongs to it.
     std::optional<size_t> header, last;
@@ -221,10 +252,10 @@ std::string add_recipes(std::string_view text, const std::vector<std::string>& n
         }
     }
     std::string added;
-    for (const auto& n : names)
+    for (const auto& [n, value] : entries)
         if (std::find(present.begin(), present.end(), n) == present.end() &&
             added.find("\n" + toml_key(n) + " =") == std::string::npos) {
-            added += toml_key(n) + " = \"*\"\n";
+            added += toml_key(n) + " = " + value + "\n";
             present.push_back(n);
         }
     if (added.empty()) return std::string(text);

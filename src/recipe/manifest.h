@@ -23,6 +23,8 @@
 //   [recipes]                   in order; "*" takes any version, anything else pins it
 //   hello = "*"
 //   usbip-extra = "1.0"
+//   vpoll = { deb = "vpoll-dkms" }      a distro DKMS package with no recipe of its own
+//                                       (recipe/deb_source.h); version = "0.1-3" pins one
 //
 //   [output]
 //   path = "modules.vhdx"       relative to the manifest's folder
@@ -43,6 +45,7 @@ namespace wslmod::recipe {
 struct ManifestRecipe {
     std::string name, version; // version "*": any
     int line = 0;
+    std::string deb, deb_version; // `name = { deb = "...", version = "..." }`
 };
 
 struct Manifest {
@@ -67,6 +70,10 @@ std::string manifest_text(const std::string& profile, const std::string& series)
 // `text` with `names` added at the end of [recipes] (the table is created when missing); names
 // already there are left as they are.  Comments, order and everything else stay byte for byte.
 std::string add_recipes(std::string_view text, const std::vector<std::string>& names);
+
+// The same with each entry's value given as TOML text ("\"*\"", "{ deb = \"x-dkms\" }").
+std::string add_recipe_entries(std::string_view text,
+                               const std::vector<std::pair<std::string, std::string>>& entries);
 
 // `text` without the [recipes] lines of `names`; a name that is not there is an error.
 util::Result<std::string> remove_recipes(std::string_view text, const std::filesystem::path& file,

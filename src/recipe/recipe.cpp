@@ -46,7 +46,8 @@ class Parser : public TomlReader {
     util::Result<void> source(const toml::node& n, Recipe& r) {
         auto* t = n.as_table();
         if (!t) return util::bad_input("[source] must be a table", at(n));
-        WSLMOD_CHECK(only(*t, {"kernel-tree", "path", "url", "sha256", "dkms"}, " in [source]"));
+        WSLMOD_CHECK(only(*t, {"kernel-tree", "path", "url", "sha256", "dkms", "deb", "version"},
+                          " in [source]"));
         int kinds = 0;
         if (auto* v = t->get("kernel-tree")) {
             ++kinds;
@@ -78,6 +79,28 @@ class Parser : public TomlReader {
                 return util::bad_input("the dkms folder has no dkms.conf", at(*v),
                                        "point dkms at the folder holding dkms.conf");
         }
+        if (auto* v = t->get("deb")) {
+            ++kinds;
+            r.source = SourceKind::deb;
+            r.deb = WSLMOD_TRY(string(*v, "deb"));
+            static const std::regex package("[a-z0-9][a-z0-9.+-]+");
+            if (!std::regex_match(r.deb, package))
+                return util::bad_input(
+                    fmt::format("deb = \"{}\" is not a Debian package name", r.deb), at(*v),
+                    "write the binary package, such as \"v4l2loopback-dkms\"");
+            if (auto* ver = t->get("version")) {
+                r.deb_version = WSLMOD_TRY(string(*ver, "version"));
+                static const std::regex debver("([0-9]+:)?[0-9][A-Za-z0-9.+~-]*");
+                if (!std::regex_match(r.deb_version, debver))
+                    return util::bad_input(
+                        fmt::format("version = \"{}\" is not a Debian version", r.deb_version),
+                        at(*ver), "write it as apt-cache policy shows it, such as \"0.12.7-2\"");
+            }
+        } else if (auto* ver = t->get("version")) {
+            return util::bad_input(
+                "version in [source] without deb", at(*ver),
+                "version pins a deb source; the recipe's own version is top-level");
+        }
         if (auto* v = t->get("url")) {
             ++kinds;
             r.source = SourceKind::url;
@@ -96,8 +119,9 @@ class Parser : public TomlReader {
         }
         if (kinds != 1)
             return util::bad_input(
-                fmt::format("[source] needs exactly one of kernel-tree, path, url, dkms (found {})",
-                            kinds),
+                fmt::format(
+                    "[source] needs exactly one of kernel-tree, path, url, dkms, deb (found {})",
+                    kinds),
                 at(n), "keep one");
         return {};
     }
@@ -120,7 +144,8 @@ class Parser : public TomlReader {
                 r.make_env[std::string(k.str())] = WSLMOD_TRY(string(val, std::string(k.str())));
         }
         auto* mods = t->get("modules");
-        if (!mods && r.source == SourceKind::dkms) return {}; // dkms.conf names them
+        if (!mods && (r.source == SourceKind::dkms || r.source == SourceKind::deb))
+            return {}; // dkms.conf names them
         if (!mods || !mods->as_array() || mods->as_array()->empty())
             return util::bad_input("[build] needs a non-empty 'modules' list",
                                    mods ? at(*mods) : at(n),
@@ -131,7 +156,12 @@ class Parser : public TomlReader {
             if (auto s = m.value<std::string>())
                 spec.name = *s;
             else if (auto* mt = m.as_table()) {
-                WSLMOD_CHECK(only(*mt, {"name", "dest", "location"}, " in a module"));
+                WSLMOD_CHECK(only(*mt, {"name", "dest", "location", "strip"}, " in a module"));
+                if (auto* st = mt->get("strip")) {
+                    if (!st->value<bool>())
+                        return util::bad_input("strip must be true or false", at(*st));
+                    spec.strip = *st->value<bool>();
+                }
                 if (auto* nm = mt->get("name")) spec.name = WSLMOD_TRY(string(*nm, "name"));
                 if (auto* d = mt->get("dest")) spec.dest = WSLMOD_TRY(string(*d, "dest"));
                 if (auto* l = mt->get("location"))
@@ -268,7 +298,7 @@ class Parser : public TomlReader {
         auto* src = doc.get("source");
         if (!src)
             return util::bad_input("[source] is missing", file_.string() + ":1",
-                                   "add a [source] table with path, url, kernel-tree or dkms");
+                                   "add a [source] table with path, url, kernel-tree, dkms or deb");
         WSLMOD_CHECK(source(*src, r));
         if (auto* v = doc.get("kconfig")) {
             if (r.source != SourceKind::kernel_tree)
@@ -288,7 +318,7 @@ class Parser : public TomlReader {
             }
         }
         auto* b = doc.get("build");
-        if (!b && r.source == SourceKind::dkms)
+        if (!b && (r.source == SourceKind::dkms || r.source == SourceKind::deb))
             b = nullptr; // dkms.conf says how to build
         else if (!b)
             return util::bad_input("[build] is missing", file_.string() + ":1",
@@ -326,6 +356,8 @@ std::string to_string(SourceKind k) {
         return "url";
     case SourceKind::dkms:
         return "dkms";
+    case SourceKind::deb:
+        return "deb";
     case SourceKind::path:
         break;
     }

@@ -10,6 +10,9 @@
 //     path = "files"                        a folder beside the recipe
 //     url = "https://..." + sha256 = "..."  an archive, checked (a mismatch is fatal)
 //     dkms = "files/dkms-src"               a folder holding a dkms.conf
+//     deb = "v4l2loopback-dkms"             a distro package holding a DKMS source below
+//       (+ version = "0.12.7-2")            usr/src/, fetched with apt-get download (never
+//                                           installed) and built through the dkms path
 //   [kconfig]       (kernel-tree only) OPTION = "m" for options the stock config leaves unset
 //   [build]         make-args = [...], env = { KEY = "value" },
 //                   command = "make KERNEL_DIR=${kernel_source_dir} all"   (default: Kbuild's
@@ -17,9 +20,9 @@
 //                             with kernelver, kernel_source_dir, build_dir and arch exported,
 //                   pre-build = "./configure", post-build = "...",  (same environment)
 //                   modules = ["name", { name = "x", dest = "kernel/drivers/...", location = "src"
-//                   }] (dest defaults to extra/<recipe>/; location is the folder below the build
-//                   folder where the .ko appears, default: found anywhere, once)
-//                   A dkms source may leave modules out: dkms.conf names them.
+//                   , strip = true }] (dest defaults to extra/<recipe>/; location is the folder
+//                   below the build folder where the .ko appears, default: found anywhere, once) A
+//                   dkms source may leave modules out: dkms.conf names them.
 //   [requires]      kernel = ">=6.1, <6.19"   kernel-match = "^6\\.12\\."   (a regex)
 //                   arch = ["x86_64"]         config = ["CONFIG_USB=y|m"]
 // Unknown keys are errors; every error names the file and line and says what to write instead.
@@ -36,13 +39,14 @@
 
 namespace wslmod::recipe {
 
-enum class SourceKind { kernel_tree, path, url, dkms };
+enum class SourceKind { kernel_tree, path, url, dkms, deb };
 std::string to_string(SourceKind kind);
 
 struct ModuleSpec {
     std::string name;     // as the kernel names it (without .ko)
     std::string dest;     // folder below lib/modules/<release>/
     std::string location; // folder below the build folder holding the .ko; empty: search
+    bool strip = false;   // `strip -g` the built .ko (DKMS's STRIP, which defaults to yes)
 };
 
 // "CONFIG_USB=y|m": the symbol must have one of the values (n: unset).
@@ -65,7 +69,12 @@ struct Recipe {
     std::map<std::string, std::string> kconfig; // kernel_tree: OPTION (without CONFIG_) -> "m"
     std::filesystem::path path;                 // path (absolute, inside dir)
     std::string url, sha256;                    // url
-    std::filesystem::path dkms;                 // dkms (absolute, inside dir)
+    std::filesystem::path dkms;                 // dkms (absolute, inside dir); deb: the
+                                                // unpacked usr/src/<name>-<version>, once fetched
+    std::string deb, deb_version;               // deb: the package, and the version asked for
+                                                // (empty: apt's candidate) or, once fetched, got;
+                                                // its .deb's SHA-256 goes into sha256
+    std::string dkms_name, dkms_version;        // dkms/deb, once evaluated: PACKAGE_NAME/_VERSION
     std::vector<std::filesystem::path> patches; // absolute, inside dir, in order
     std::vector<std::string> make_args;
     std::map<std::string, std::string> make_env;

@@ -105,6 +105,10 @@ std::string to_toml(const Recipe& r) {
     case SourceKind::dkms:
         line("dkms", quote(inside(r.dkms, r.dir)));
         break;
+    case SourceKind::deb:
+        line("deb", quote(r.deb));
+        text("version", r.deb_version);
+        break;
     }
     if (!r.kconfig.empty()) {
         out += "\n[kconfig]\n";
@@ -126,12 +130,13 @@ std::string to_toml(const Recipe& r) {
     if (!r.modules.empty()) {
         out += "modules = [\n";
         for (const auto& m : r.modules) {
-            if (m.dest == "extra/" + r.name && m.location.empty())
+            if (m.dest == "extra/" + r.name && m.location.empty() && !m.strip)
                 out += "  " + quote(m.name) + ",\n";
             else
                 out +=
-                    fmt::format("  {{ name = {}, dest = {}{} }},\n", quote(m.name), quote(m.dest),
-                                m.location.empty() ? "" : ", location = " + quote(m.location));
+                    fmt::format("  {{ name = {}, dest = {}{}{} }},\n", quote(m.name), quote(m.dest),
+                                m.location.empty() ? "" : ", location = " + quote(m.location),
+                                m.strip ? ", strip = true" : "");
         }
         out += "]\n";
     }

@@ -159,3 +159,21 @@ TEST_CASE("lock_recipe digests every file of the recipe folder by content, and l
     CHECK(again->files.at("patches/a.patch") != l->files.at("patches/a.patch"));
     CHECK(again->files.at("recipe.toml") == l->files.at("recipe.toml"));
 }
+
+TEST_CASE("a deb source's package=version round-trips, and a change of package is named") {
+    auto l = sample();
+    l.recipes["v4l2loopback"].package = "v4l2loopback-dkms=0.12.7-2";
+    auto text = recipe::lock_text(l);
+    CHECK(text.find("\"package\": \"v4l2loopback-dkms=0.12.7-2\"") != std::string::npos);
+    auto back = recipe::parse_lock(text, "wslmod.lock");
+    REQUIRE(back);
+    CHECK(back->recipes.at("v4l2loopback").package == "v4l2loopback-dkms=0.12.7-2");
+    CHECK(back->recipes.at("hello").package.empty());
+
+    auto now = l;
+    now.recipes["v4l2loopback"].package = "v4l2loopback-dkms=0.12.7-3";
+    now.recipes["v4l2loopback"].archive = "ef";
+    auto d = joined(recipe::recipe_differences(l, now));
+    INFO(d);
+    CHECK(d.find("v4l2loopback-dkms=0.12.7-3") != std::string::npos);
+}

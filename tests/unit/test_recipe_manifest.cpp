@@ -108,3 +108,28 @@ TEST_CASE("add and remove change only the recipe lines") {
     CHECK(recipe::add_recipes(other, {"hello"}) == other + "hello = \"*\"\n");
     REQUIRE_FALSE(recipe::remove_recipes(other, file, {"hello"}));
 }
+
+TEST_CASE("a recipe entry may name a distro DKMS package, and add writes one") {
+    auto m =
+        recipe::parse_manifest("[recipes]\nvpoll = { deb = \"vpoll-dkms\" }\n"
+                               "cam = { deb = \"v4l2loopback-dkms\", version = \"0.12.7-2\" }\n",
+                               file);
+    REQUIRE(m);
+    REQUIRE(m->recipes.size() == 2);
+    CHECK(m->recipes[0].name == "vpoll");
+    CHECK(m->recipes[0].deb == "vpoll-dkms");
+    CHECK(m->recipes[0].deb_version.empty());
+    CHECK(m->recipes[1].deb_version == "0.12.7-2");
+
+    CHECK(error_of("[recipes]\nx = { version = \"1\" }\n")
+              .find("recipe 'x' as a table needs deb = \"<package>\"") != std::string::npos);
+    CHECK(error_of("[recipes]\nx = { deb = \"x-dkms\", url = \"u\" }\n").find("url") !=
+          std::string::npos);
+
+    auto added = recipe::add_recipe_entries("[recipes]\nhello = \"*\"\n",
+                                            {{"vpoll", "{ deb = \"vpoll-dkms\" }"}});
+    CHECK(added == "[recipes]\nhello = \"*\"\nvpoll = { deb = \"vpoll-dkms\" }\n");
+    auto back = recipe::parse_manifest(added, file);
+    REQUIRE(back);
+    CHECK(back->recipes[1].deb == "vpoll-dkms");
+}
