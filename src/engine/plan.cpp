@@ -8,14 +8,22 @@
 #include "recipe/dkms.h"
 
 namespace wslmod::engine {
+namespace {
+constexpr size_t skipped_index = static_cast<size_t>(-1);
+} // namespace
 
 util::Result<recipe::Recipe> resolve_recipe(const recipe::Recipe& r, const TreeRef& tree,
                                             const Target& target, util::CommandRunner& runner) {
-    if (r.source != recipe::SourceKind::dkms) return r;
+    if (r.source != recipe::SourceKind::dkms && r.source != recipe::SourceKind::deb) return r;
+    if (r.dkms.empty())
+        return util::fail(fmt::format("recipe {}: its package {} was not fetched", r.name, r.deb),
+                          r.file.string(), "this is a bug in wslmod: fetch deb sources first");
     recipe::DkmsKernel k{tree.release, tree.dir, recipe::placeholder_kernel().dkms_tree,
                          target.arch};
     auto conf = WSLMOD_TRY(recipe::recipe_from_dkms(r.dkms, k, runner));
     recipe::Recipe out = r;
+    out.dkms_name = conf.name;
+    out.dkms_version = conf.version;
     if (out.modules.empty()) out.modules = conf.modules;
     if (out.command.empty()) out.command = recipe::to_placeholders(conf.command, k);
     if (out.pre_build.empty()) out.pre_build = recipe::to_placeholders(conf.pre_build, k);
@@ -83,17 +91,32 @@ util::Result<Plan> plan_builds(const std::vector<recipe::Recipe>& requested,
             deps.push_back(WSLMOD_TRY(visit(d)));
         path.pop_back();
         auto resolved = WSLMOD_TRY(resolve_recipe(r, tree, target, runner));
-        WSLMOD_CHECK(check_requirements(resolved, target));
+        if (auto ok = check_requirements(resolved, target); !ok) {
+            if (r.source != recipe::SourceKind::dkms && r.source != recipe::SourceKind::deb)
+                return tl::unexpected(ok.error());
+            plan.skipped.push_back(
+                {name, "its dkms.conf includes a BUILD_EXCLUSIVE directive which does not match "
+                       "this kernel/arch/config (" +
+                           ok.error().what + ")"});
+            placed[name] = skipped_index;
+            return skipped_index;
+        }
         std::vector<std::string> dep_keys;
-        for (auto d : deps)
-            dep_keys.push_back(plan.recipes[d].key);
+        for (size_t i = 0; i < deps.size(); ++i) {
+            if (deps[i] == skipped_index)
+                return util::bad_input(fmt::format("recipe {} depends on {}, which is skipped: {}",
+                                                   name, r.depends[i], plan.skipped.back().reason),
+                                       r.file.string(), "build for a kernel both support");
+            dep_keys.push_back(plan.recipes[deps[i]].key);
+        }
         auto key = WSLMOD_TRY(recipe_key(resolved, tree, compiler, dep_keys));
         plan.recipes.push_back({std::move(resolved), deps, key, false});
         placed[name] = plan.recipes.size() - 1;
         return plan.recipes.size() - 1;
     };
     for (const auto& r : requested)
-        plan.recipes[WSLMOD_TRY(visit(r.name))].requested = true;
+        if (auto i = WSLMOD_TRY(visit(r.name)); i != skipped_index)
+            plan.recipes[i].requested = true;
 
     // One module name, one recipe.
     std::map<std::string, std::string> owner;

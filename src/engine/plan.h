@@ -27,8 +27,15 @@ struct PlannedRecipe {
     bool requested = false; // asked for, not only a dependency
 };
 
+// A requested DKMS source whose BUILD_EXCLUSIVE_* (or OBSOLETE_BY) rules this kernel out: DKMS
+// skips it (dkms build exits 77) rather than failing, and so does wslmod.
+struct SkippedRecipe {
+    std::string recipe, reason; // reason: DKMS's words, then which condition did not hold
+};
+
 struct Plan {
     std::vector<PlannedRecipe> recipes; // dependencies first
+    std::vector<SkippedRecipe> skipped;
 };
 
 using RecipeLookup = std::function<util::Result<recipe::Recipe>(const std::string& name)>;

@@ -49,7 +49,8 @@ std::vector<fs::path> find_named(const fs::path& dir, const std::string& name) {
 
 // Locks the build folder's module files into the entry, after checking each one.
 util::Result<void> collect_modules(const recipe::Recipe& r, const fs::path& build_dir,
-                                   const TreeRef& tree, const fs::path& out) {
+                                   const TreeRef& tree, const fs::path& out,
+                                   util::CommandRunner& runner, std::string& log) {
     fs::create_directories(out);
     for (const auto& m : r.modules) {
         auto file = m.name + ".ko";
@@ -84,6 +85,14 @@ util::Result<void> collect_modules(const recipe::Recipe& r, const fs::path& buil
         fs::copy_file(found[0], out / file, ec);
         if (ec)
             return util::fail(fmt::format("cannot keep {}: {}", file, ec.message()), out.string());
+        if (m.strip) {
+            util::Command strip({"strip", "-g", (out / file).string()});
+            auto s = WSLMOD_TRY(runner.run(strip));
+            log += "$ " + util::shell_quote(strip.argv) + "\n" + s.output;
+            if (s.exit_code != 0)
+                return util::fail(fmt::format("strip -g {} failed: {}", file, s.output),
+                                  found[0].string(), "set STRIP[]=\"no\" for it in dkms.conf");
+        }
     }
     return {};
 }
@@ -119,9 +128,11 @@ util::Result<std::string> recipe_key(const recipe::Recipe& r, const TreeRef& tre
     auto field = [&](const std::string& s) { h.update(s).update(std::string_view("\0", 1)); };
     field(build_format);
     field(recipe::to_toml(r)); // the resolved recipe: a dkms.conf's evaluation included
-    field(WSLMOD_TRY(folder_digest(r.dir)));
+    // A manifest's deb recipe has no folder; a deb's unpacked source is keyed by its sha256.
+    field(r.dir.empty() ? std::string("-") : WSLMOD_TRY(folder_digest(r.dir)));
     for (const auto& src : {r.path, r.dkms})
-        if (!src.empty() && !util::is_within(src, r.dir)) field(WSLMOD_TRY(folder_digest(src)));
+        if (!src.empty() && r.source != recipe::SourceKind::deb && !util::is_within(src, r.dir))
+            field(WSLMOD_TRY(folder_digest(src)));
     field(r.sha256);
     field(tree.dir.filename().string()); // the tree key: source, config, symvers, toolchain
     field(tree.release);
@@ -157,8 +168,11 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
     auto entry = builds / key;
     auto building = WSLMOD_TRY(util::AtomicDir::create(entry));
     const auto& tmp = building.path();
-    // DKMS's layout, so that a dkms.conf naming $dkms_tree/$PACKAGE_NAME/... finds its files.
-    auto build_dir = tmp / r.name / r.version / "build";
+    // DKMS's layout, so that a dkms.conf naming $dkms_tree/$PACKAGE_NAME/$PACKAGE_VERSION/build
+    // finds its files: the temporary entry is $dkms_tree.
+    const auto& package = r.dkms_name.empty() ? r.name : r.dkms_name;
+    const auto& package_version = r.dkms_version.empty() ? r.version : r.dkms_version;
+    auto build_dir = tmp / package / package_version / "build";
     fs::create_directories(build_dir.parent_path());
 
     std::string log;
@@ -169,9 +183,9 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
     };
     auto rel = build_dir.lexically_normal().lexically_relative(tmp);
     if (rel.empty() || *rel.begin() == "..")
-        return util::bad_input(
-            fmt::format("recipe name '{}' or version '{}' is not a plain word", r.name, r.version),
-            r.file.string(), "use letters, digits and . + ~ _ -");
+        return util::bad_input(fmt::format("package name '{}' or version '{}' is not a plain word",
+                                           package, package_version),
+                               r.file.string(), "use letters, digits and . + ~ _ -");
     if (auto staged = stage_source(r, build_dir, tree.dir, opt.cache, runner); !staged) {
         auto e = staged.error();
         if (!e.what.starts_with("recipe ")) e.what = fmt::format("recipe {}: {}", r.name, e.what);
@@ -193,6 +207,18 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
     ctx.makeflags = opt.jobserver->makeflags(launcher_overrides(opt.cc_launcher, tree.cc));
     for (const auto& d : deps)
         ctx.extra_symbols.push_back(d.symvers);
+    if (!r.dkms_name.empty()) {
+        // As DKMS has it: $source_tree/NAME-VERSION is the pristine source, and
+        // $dkms_tree/NAME/VERSION/source links to it.
+        ctx.dkms_tree = tmp;
+        ctx.source_tree = tmp / "source";
+        ctx.package = package;
+        ctx.package_version = package_version;
+        auto pristine = ctx.source_tree / (package + "-" + package_version);
+        fs::create_directories(ctx.source_tree, ec);
+        fs::create_directory_symlink(r.dkms, pristine, ec);
+        fs::create_directory_symlink(pristine, build_dir.parent_path() / "source", ec);
+    }
     for (const auto& folder : r.kernel_tree)
         ctx.kbuild[folder] = read_kbuild(build_dir / folder);
     if (!r.kconfig.empty())
@@ -211,7 +237,7 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
                               keep_log(), "the whole log is in that file");
     }
 
-    auto collected = collect_modules(r, build_dir, tree, tmp / "modules");
+    auto collected = collect_modules(r, build_dir, tree, tmp / "modules", runner, log);
     if (!collected) {
         keep_log();
         return tl::unexpected(collected.error());
@@ -227,7 +253,8 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
                         {"release", tree.release},
                         {"modules", mods}};
     WSLMOD_CHECK(util::write_file(tmp / "build.json", meta.dump(2) + "\n"));
-    fs::remove_all(tmp / r.name, ec);
+    fs::remove_all(tmp / package, ec);
+    fs::remove_all(tmp / "source", ec);
     WSLMOD_CHECK(building.commit(".complete"));
     fs::remove(kept_log, ec);
     auto built = *cached_build(r, key, opt.cache);

@@ -17,6 +17,7 @@ util::Result<void> stage_source(const recipe::Recipe& r, const fs::path& build_d
     case SourceKind::path:
         return util::copy_tree(r.path, build_dir, "the recipe's source");
     case SourceKind::dkms:
+    case SourceKind::deb: // fetched and unpacked before planning (recipe/deb_source.h)
         return util::copy_tree(r.dkms, build_dir, "the dkms source");
     case SourceKind::url: {
         auto archive = WSLMOD_TRY(util::fetch(r.url, r.sha256, cache, runner));
@@ -77,6 +78,17 @@ util::Result<void> apply_patches(const recipe::Recipe& r, const fs::path& build_
             {"patch", "-p1", "--forward", "--batch", "--no-backup-if-mismatch", "-i", p.string()});
         auto out = WSLMOD_TRY(runner.run(cmd.in(build_dir)));
         log += "$ " + util::shell_quote(cmd.argv) + "\n" + out.output;
+        if (out.exit_code != 0) {
+            // A distro's own build of the same source may carry the fix already (Ubuntu's
+            // v4l2loopback-dkms does): a patch that reverses cleanly is applied, so skip it.
+            util::Command reverse(
+                {"patch", "-p1", "-R", "--dry-run", "--batch", "-s", "-i", p.string()});
+            auto rev = WSLMOD_TRY(runner.run(reverse.in(build_dir)));
+            if (rev.exit_code == 0) {
+                log += "(already applied to this source: skipped)\n";
+                continue;
+            }
+        }
         if (out.exit_code != 0)
             return util::bad_input(fmt::format("patch {} does not apply to recipe {}'s source: {}",
                                                p.filename().string(), r.name,

@@ -57,6 +57,15 @@ std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx) {
             .with_env("build_dir", ctx.build_dir.string())
             .with_env("arch", ctx.arch)
             .with_env("MAKEFLAGS", ctx.makeflags);
+        if (!ctx.dkms_tree.empty())
+            cmd.with_env("dkms_tree", ctx.dkms_tree.string())
+                .with_env("source_tree", ctx.source_tree.string())
+                .with_env("install_tree", "/lib/modules")
+                .with_env("kernel_config", (ctx.tree / ".config").string())
+                .with_env("module", ctx.package)
+                .with_env("module_version", ctx.package_version)
+                .with_env("PACKAGE_NAME", ctx.package)
+                .with_env("PACKAGE_VERSION", ctx.package_version);
         if (!extra.empty()) cmd.with_env("KBUILD_EXTRA_SYMBOLS", extra);
         for (const auto& [k, v] : r.make_env)
             cmd.with_env(k, v);

@@ -2,7 +2,9 @@
 // environment.  Pure, so the command lines (the jobserver, the CC launcher, the in-tree
 // [kconfig] switches) are unit-tested without running make.
 //
-// Every step sees, like DKMS's: kernelver, kernel_source_dir, build_dir, arch; MAKEFLAGS
+// Every step sees, like DKMS's: kernelver, kernel_source_dir, build_dir, arch; for a DKMS
+// source also dkms_tree, source_tree, install_tree (/lib/modules), kernel_config, module,
+// module_version, PACKAGE_NAME and PACKAGE_VERSION, as dkms(8) lists them; MAKEFLAGS
 // joining wslmod's jobserver (and carrying CC=<launcher> gcc as a command-line override when a
 // launcher is set); KBUILD_EXTRA_SYMBOLS naming the Module.symvers of the recipes it depends on;
 // and the recipe's [build] env; and KCFLAGS with -ffile-prefix-map for the build folder and the
@@ -36,6 +38,10 @@ struct StepContext {
     std::string makeflags; // Jobserver::makeflags(launcher_overrides(...))
     std::vector<std::filesystem::path> extra_symbols; // dependencies' Module.symvers
     std::map<std::string, std::string> kbuild; // kernel-tree folder -> its Kbuild/Makefile text
+    // DKMS's own variables (dkms(8)), so that a dkms.conf line or PRE_BUILD script written for
+    // DKMS finds what DKMS would give it; empty dkms_tree: not a DKMS source.
+    std::filesystem::path dkms_tree, source_tree; // build_dir = dkms_tree/NAME/VERSION/build
+    std::string package, package_version;         // PACKAGE_NAME, PACKAGE_VERSION
 };
 
 struct Step {
