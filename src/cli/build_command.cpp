@@ -26,6 +26,7 @@ util::Result<int> report_failure(const Context& ctx, const project::BuildReport&
         nlohmann::json doc{{"release", report.release},
                            {"builds", report.builds},
                            {"failed", report.failures},
+                           {"skipped", report.skipped},
                            {"image", nullptr}};
         if (report.checked) doc["verify"] = project::check_json(*report.checked);
         ctx.emit_json(doc);
@@ -48,6 +49,7 @@ util::Result<int> report_build(const Context& ctx, const project::BuildReport& r
              {"tree", report.tree.string()},
              {"builds", report.builds},
              {"failed", report.failures},
+             {"skipped", report.skipped},
              {"image", doc},
              {"lock", report.lock_file.empty() ? nlohmann::json()
                                                : nlohmann::json(report.lock_file.string())},

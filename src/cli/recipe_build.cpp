@@ -56,7 +56,8 @@ Action setup_recipe_build(CLI::App& app) {
             ctx.emit_json({{"release", tree.release},
                            {"tree", tree.dir.string()},
                            {"builds", run.builds},
-                           {"failed", run.failures}});
+                           {"failed", run.failures},
+                           {"skipped", run.skipped}});
         if (run.result.failed) return tl::unexpected(project::recipe_failure(run, ro.keep_going));
         return 0;
     };

@@ -79,7 +79,13 @@ class Build {
 
     util::Result<BuildReport> run() {
         WSLMOD_CHECK(check_inputs(in_));
-        if (in_.locked) locked_ = WSLMOD_TRY(recipe::load_lock(in_.lock_file));
+        if (in_.locked) {
+            locked_ = WSLMOD_TRY(recipe::load_lock(in_.lock_file));
+            // A deb source is fetched at the version and digest the lock pins, or refused.
+            for (const auto& [name, lr] : locked_->recipes)
+                if (auto eq = lr.package.find('='); eq != std::string::npos)
+                    ro_.deb_pins[name] = {lr.package.substr(eq + 1), lr.archive};
+        }
         auto tree = WSLMOD_TRY(prepare());
         auto stock = WSLMOD_TRY(open_stock(tree));
         modules::AssembleSpec as;
@@ -179,6 +185,7 @@ class Build {
             planned = run.planned;
             report_.builds = run.builds;
             report_.failures = run.failures;
+            report_.skipped = run.skipped;
             if (run.result.failed) {
                 for (const auto& o : run.result.outcomes)
                     if (o.error)

@@ -24,7 +24,8 @@ struct BuildReport {
     std::string output;              // the image, as the inputs name it
     std::filesystem::path lock_file; // the project's lock; empty outside a project
     nlohmann::json builds = nlohmann::json::array(),
-                   failures = nlohmann::json::array(); // as `recipe build` has them
+                   failures = nlohmann::json::array(), // as `recipe build` has them
+        skipped = nlohmann::json::array();
     bool stopped = false;                       // after_recipes ran: nothing was staged or packed
     std::optional<modules::ImageReport> image;  // the image in place
     std::optional<verify::CheckReport> checked; // --verify ran (passed, or is the failure)

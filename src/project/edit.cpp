@@ -7,6 +7,7 @@
 
 #include "project/inputs.h"
 #include "recipe/catalog.h"
+#include "recipe/deb_source.h"
 #include "recipe/manifest.h"
 #include "util/atomic_file.h"
 #include "util/file.h"
@@ -70,9 +71,25 @@ util::Result<BuildReport> add_recipes(const RecipeOptions& o, util::CommandRunne
             return util::bad_input("a manifest names recipes, not folders", n,
                                    "copy the folder into recipes/ and add it by its name");
     auto path = recipe_path(o.extra);
-    for (const auto& n : o.names)
-        WSLMOD_TRY(recipe::find_recipe(path, n)); // named on the command line
-    return rebuild_with(recipe::add_recipes(text, o.names), o, runner, reporter);
+    std::vector<std::pair<std::string, std::string>> entries;
+    for (const auto& n : o.names) {
+        auto found = recipe::find_recipe(path, n); // named on the command line
+        if (found) {
+            entries.emplace_back(n, "\"*\"");
+            continue;
+        }
+        // No recipe: the distro's DKMS package of that name, recorded as a deb recipe.
+        auto package = recipe::dkms_package_for(n);
+        if (!recipe::is_recipe_name(n) || !recipe::apt_knows(package, runner)) {
+            auto e = found.error();
+            e.hint += fmt::format(", or name a distro package (apt knows no {})", package);
+            return tl::unexpected(e);
+        }
+        auto name = n.ends_with("-dkms") ? n.substr(0, n.size() - 5) : n;
+        reporter.note(fmt::format("no recipe {}: using the distro package {}", n, package));
+        entries.emplace_back(name, fmt::format("{{ deb = \"{}\" }}", package));
+    }
+    return rebuild_with(recipe::add_recipe_entries(text, entries), o, runner, reporter);
 }
 
 util::Result<BuildReport> remove_recipes(const RecipeOptions& o, util::CommandRunner& runner,

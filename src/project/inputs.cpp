@@ -4,6 +4,7 @@
 
 #include "kernel/profile.h"
 #include "recipe/catalog.h"
+#include "recipe/deb_source.h"
 #include "recipe/lockfile.h"
 #include "wsl/profile.h"
 
@@ -72,6 +73,12 @@ util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m,
     auto path = recipe_path(in.run.extra);
     in.run.names.clear();
     for (const auto& mr : m.recipes) {
+        if (!mr.deb.empty()) {
+            in.run.inline_recipes[mr.name] = recipe::deb_recipe(mr.name, mr.deb, mr.deb_version);
+            in.run.inline_recipes[mr.name].file = fmt::format("{}:{}", m.file.string(), mr.line);
+            in.run.names.push_back(mr.name);
+            continue;
+        }
         auto r = recipe::find_recipe(path, mr.name);
         if (!r) {
             auto e = r.error();

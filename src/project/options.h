@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,12 @@ struct RecipeOptions {
     std::filesystem::path cache;           // resolved_cache(), set before run_recipes
     unsigned jobs = 0;                     // 0: MAKEFLAGS' -j, else the CPU count
     bool keep_going = false;
+    // Recipes given whole rather than by name (a manifest's `name = { deb = "..." }`), by name.
+    std::map<std::string, recipe::Recipe> inline_recipes;
+    // `--locked`: recipe name -> the deb version and .deb SHA-256 its lock pins.
+    std::map<std::string, std::pair<std::string, std::string>> deb_pins;
+    // No recipe NAME: use the distro package NAME-dkms when apt knows it (recipe/deb_source.h).
+    bool distro_fallback = true;
     // Called with the plan before anything is built; its error stops the run (`--locked`).
     std::function<util::Result<void>(const engine::Plan&)> gate;
 

@@ -9,6 +9,7 @@
 #include "engine/plan.h"
 #include "kernel/config.h"
 #include "recipe/catalog.h"
+#include "recipe/deb_source.h"
 #include "recipe/dkms.h"
 #include "util/file.h"
 
@@ -39,6 +40,27 @@ util::Result<recipe::Recipe> load_named(const std::string& name, const std::vect
     r.dkms = r.dir = dir;
     r.file = dir / "dkms.conf";
     return r;
+}
+
+// load_named, then the manifest's inline recipes, then the distro package NAME-dkms.
+util::Result<recipe::Recipe> named_or_distro(const std::string& name, const RecipeOptions& opt,
+                                             const std::vector<fs::path>& path,
+                                             const engine::TreeRef& tree,
+                                             util::CommandRunner& runner, Reporter& reporter) {
+    if (auto it = opt.inline_recipes.find(name); it != opt.inline_recipes.end()) return it->second;
+    auto r = load_named(name, path, tree, runner);
+    if (r || !opt.distro_fallback || !recipe::is_recipe_name(name) ||
+        !r.error().what.starts_with("no recipe named"))
+        return r;
+    auto package = recipe::dkms_package_for(name);
+    if (!recipe::apt_knows(package, runner)) {
+        auto e = r.error();
+        e.hint += fmt::format(", or name a distro package (apt knows no {})", package);
+        return tl::unexpected(e);
+    }
+    auto recipe_name = name.ends_with("-dkms") ? name.substr(0, name.size() - 5) : name;
+    reporter.note(fmt::format("no recipe {}: using the distro package {}", name, package));
+    return recipe::deb_recipe(recipe_name, package);
 }
 
 util::Result<engine::Target> target_of(const engine::TreeRef& tree) {
@@ -82,8 +104,20 @@ util::Result<RecipeRun> run_recipes(const RecipeOptions& opt, const engine::Tree
 
     auto path = recipe_path(opt.extra);
     std::vector<recipe::Recipe> requested;
-    for (const auto& name : opt.names)
-        requested.push_back(WSLMOD_TRY(load_named(name, path, tree, runner)));
+    for (const auto& name : opt.names) {
+        auto r = named_or_distro(name, opt, path, tree, runner, reporter);
+        if (!r) return tl::unexpected(r.error());
+        if (r->source == recipe::SourceKind::deb) {
+            std::string sha;
+            if (auto pin = opt.deb_pins.find(r->name); pin != opt.deb_pins.end())
+                r->deb_version = pin->second.first, sha = pin->second.second;
+            reporter.step(fmt::format("fetch {} (apt-get download)", r->deb));
+            auto fetched = recipe::with_deb_fetched(*r, opt.cache, runner, sha);
+            reporter.done();
+            r = WSLMOD_TRY(std::move(fetched));
+        }
+        requested.push_back(std::move(*r));
+    }
     auto target = WSLMOD_TRY(target_of(tree));
     auto compiler = engine::compiler_identity(runner, tree.cc);
     auto plan = WSLMOD_TRY(engine::plan_builds(
@@ -91,6 +125,11 @@ util::Result<RecipeRun> run_recipes(const RecipeOptions& opt, const engine::Tree
         compiler, runner));
     if (opt.gate) WSLMOD_CHECK(opt.gate(plan));
     RecipeRun run;
+    run.skipped = nlohmann::json::array();
+    for (const auto& s : plan.skipped) {
+        reporter.note(fmt::format("skipped {}: {}", s.recipe, s.reason));
+        run.skipped.push_back({{"recipe", s.recipe}, {"reason", s.reason}});
+    }
     for (const auto& p : plan.recipes) {
         run.replaces[p.recipe.name] = p.recipe.replaces;
         run.planned.push_back(p.recipe);

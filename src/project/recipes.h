@@ -21,6 +21,7 @@ struct RecipeRun {
     std::map<std::string, std::vector<std::string>>
         replaces;                    // recipe -> replaces, for every planned recipe
     nlohmann::json builds, failures; // the JSON rows of `recipe build`
+    nlohmann::json skipped;          // [{recipe, reason}]: DKMS sources ruled out for this kernel
     bool all_bad_input = true;       // every failure was bad input
 };
 

@@ -7,6 +7,7 @@
 #include "kernel/prepare.h"
 #include "project/inputs.h"
 #include "recipe/catalog.h"
+#include "recipe/deb_source.h"
 #include "util/fetch.h"
 #include "util/file.h"
 #include "util/sha256.h"
@@ -64,7 +65,10 @@ util::Result<StatusReport> recorded_status(const recipe::Manifest& m,
                 fmt::format("recipe {} is in the manifest but not built", mr.name));
             continue;
         }
-        auto r = recipe::find_recipe(path, mr.name);
+        auto r =
+            mr.deb.empty()
+                ? recipe::find_recipe(path, mr.name)
+                : util::Result<recipe::Recipe>(recipe::deb_recipe(mr.name, mr.deb, mr.deb_version));
         if (!r) {
             st.outdated.push_back(r.error().message());
             continue;
@@ -72,6 +76,14 @@ util::Result<StatusReport> recorded_status(const recipe::Manifest& m,
         auto now = WSLMOD_TRY(recipe::lock_recipe(*r));
         now.version = r->version.empty() ? it->second.version : r->version;
         now.archive = r->url.empty() ? it->second.archive : now.archive;
+        if (r->source == recipe::SourceKind::deb) {
+            // Without fetching: the locked package is the one asked for (any version, unless
+            // one is pinned); its version and digest are the lock's own.
+            const auto& was = it->second.package;
+            if (r->deb_version.empty() ? was.starts_with(r->deb + "=")
+                                       : was == r->deb + "=" + r->deb_version)
+                now.package = was, now.version = it->second.version;
+        }
         for (auto& d : recipe::recipe_differences(mr.name, it->second, now))
             st.outdated.push_back(d);
     }
