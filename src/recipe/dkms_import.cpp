@@ -25,10 +25,14 @@ util::Result<ImportResult> import_dkms(const fs::path& dir, const fs::path& out_
     if (fs::exists(out, ec))
         return util::bad_input("the output folder exists already", out.string(),
                                "pick a new -o folder");
-    if (out.filename() != r.name)
-        return util::bad_input(
-            fmt::format("the recipe is called {}, so its folder must be too", r.name), out.string(),
-            fmt::format("write -o {}", (out.parent_path() / r.name).string()));
+    // A recipe is found by its folder's name, so a folder named otherwise names the recipe:
+    // `-o recipes/v4l` gives a recipe v4l built from the package v4l2loopback.
+    std::string renamed_from;
+    if (out.filename() != r.name) {
+        WSLMOD_CHECK(check_recipe_name(out.filename().string(), out.string()));
+        renamed_from = r.name;
+        r.name = out.filename().string();
+    }
 
     auto building = WSLMOD_TRY(util::AtomicDir::create(out));
     const auto& tmp = building.path();
@@ -39,7 +43,10 @@ util::Result<ImportResult> import_dkms(const fs::path& dir, const fs::path& out_
     r.source = SourceKind::path;
     r.path = tmp / "src";
     r.dkms.clear();
-    r.summary = fmt::format("{} {}, imported from its dkms.conf", r.name, r.version);
+    r.summary = renamed_from.empty()
+                    ? fmt::format("{} {}, imported from its dkms.conf", r.name, r.version)
+                    : fmt::format("{} {} (the DKMS package {}), imported from its dkms.conf",
+                                  r.name, r.version, renamed_from);
     for (auto& p : r.patches)
         p = tmp / "src" / p.lexically_relative(dir);
     for (const auto& p : extra_patches) {

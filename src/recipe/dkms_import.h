@@ -1,7 +1,8 @@
-// `wslmod recipe import-dkms DIR -o OUT`: (OUT named after the package, or an existing folder
-// that receives <name>/) turns a DKMS source folder into an equivalent native
+// `wslmod recipe import-dkms DIR -o OUT`: (OUT a new folder, or an existing folder that
+// receives <PACKAGE_NAME>/) turns a DKMS source folder into an equivalent native
 // recipe folder:
-//   OUT/recipe.toml   name and version from PACKAGE_*, [source] path = "src", and the build
+//   OUT/recipe.toml   name OUT's folder name (recipes are found by folder), version from
+//                     PACKAGE_VERSION, [source] path = "src", and the build
 //                     dkms.conf describes (command, pre/post-build, modules with their
 //                     locations and destinations, patches, requirements), with kernel values
 //                     written as ${kernelver}, ${kernel_source_dir} and ${build_dir}, which

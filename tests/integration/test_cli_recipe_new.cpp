@@ -48,14 +48,25 @@ TEST_CASE("recipe new scaffolds kbuild, dkms and in-tree recipes that build as t
     }
 }
 
-TEST_CASE("recipe import-dkms names the folder after the recipe, or refuses a mismatched name") {
+TEST_CASE("recipe import-dkms takes any -o folder, whose name names the recipe") {
     auto dir = test::scratch_dir("recipe-import-name");
     auto src = test::dkms_source("v4l2loopback-dkms");
-    auto wrong =
-        test::run_wslmod({"recipe", "import-dkms", src.string(), "-o", (dir / "v4l").string()});
-    CHECK(wrong.exit_code == 2);
-    CHECK(wrong.output.find("-o " + (dir / "v4l2loopback").string()) != std::string::npos);
-    CHECK_FALSE(fs::exists(dir / "v4l"));
+    auto renamed = test::run_wslmod(
+        {"--json", "recipe", "import-dkms", src.string(), "-o", (dir / "v4l").string()});
+    INFO(renamed.output);
+    REQUIRE(renamed.exit_code == 0);
+    CHECK(nlohmann::json::parse(renamed.output)["recipe"] == "v4l");
+    auto shown = test::run_wslmod({"recipe", "show", "v4l", "--recipes", dir.string()});
+    INFO(shown.output);
+    CHECK(shown.exit_code == 0);
+    CHECK(shown.output.find("the DKMS package v4l2loopback") != std::string::npos);
+    // A folder name that is no recipe name is refused, naming the folder, and nothing is written.
+    auto bad =
+        test::run_wslmod({"recipe", "import-dkms", src.string(), "-o", (dir / "V4L").string()});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.output.find("'V4L' is not a recipe name") != std::string::npos);
+    CHECK(bad.output.find((dir / "V4L").string()) != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "V4L"));
     // A --patch that is not a unified diff is refused before anything is written.
     std::ofstream(dir / "notes.txt") << "remember to fix the build\n";
     auto not_patch = test::run_wslmod({"recipe", "import-dkms", src.string(), "-o",
