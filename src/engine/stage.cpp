@@ -40,7 +40,13 @@ util::Result<void> stage_source(const recipe::Recipe& r, const fs::path& build_d
                     fmt::format("kernel-tree folder '{}' is not in the kernel source", folder),
                     r.file.string(),
                     "name a folder of the kernel source, such as drivers/usb/serial");
-            WSLMOD_CHECK(util::copy_tree(from, build_dir / folder, "kernel folder " + folder));
+            // A folder inside another listed one (drivers/net/can/usb with drivers/net/can) comes
+            // with that one's copy.
+            bool nested = false;
+            for (const auto& other : r.kernel_tree)
+                nested = nested || (other != folder && (folder + "/").starts_with(other + "/"));
+            if (!nested)
+                WSLMOD_CHECK(util::copy_tree(from, build_dir / folder, "kernel folder " + folder));
         }
         return {};
     }

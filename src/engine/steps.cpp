@@ -50,7 +50,10 @@ std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx) {
     for (const auto& s : ctx.extra_symbols)
         extra += (extra.empty() ? "" : " ") + s.string();
 
-    auto with_env = [&](util::Command cmd) {
+    // `more`: Module.symvers files of the recipe's own earlier kernel-tree folders, so that a
+    // module in one folder can use another folder's exports (hid-playstation and
+    // led-class-multicolor) on a kernel whose stock modules have neither.
+    auto with_env = [&](util::Command cmd, const std::string& more = "") {
         cmd.in(ctx.build_dir)
             .with_env("kernelver", ctx.release)
             .with_env("kernel_source_dir", ctx.tree.string())
@@ -66,7 +69,8 @@ std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx) {
                 .with_env("module_version", ctx.package_version)
                 .with_env("PACKAGE_NAME", ctx.package)
                 .with_env("PACKAGE_VERSION", ctx.package_version);
-        if (!extra.empty()) cmd.with_env("KBUILD_EXTRA_SYMBOLS", extra);
+        auto symbols = extra + (extra.empty() || more.empty() ? "" : " ") + more;
+        if (!symbols.empty()) cmd.with_env("KBUILD_EXTRA_SYMBOLS", symbols);
         for (const auto& [k, v] : r.make_env)
             cmd.with_env(k, v);
         cmd.with_env("KCFLAGS", kcflags);
@@ -81,6 +85,7 @@ std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx) {
     if (!r.command.empty()) {
         steps.push_back(shell("build", r.command));
     } else if (r.source == recipe::SourceKind::kernel_tree) {
+        std::string earlier;
         for (const auto& folder : r.kernel_tree) {
             std::vector<std::string> argv{"make", "-C", ctx.tree.string(),
                                           "M=" + (ctx.build_dir / folder).string()};
@@ -96,7 +101,9 @@ std::vector<Step> build_steps(const recipe::Recipe& r, const StepContext& ctx) {
                            kcflags);
             argv.insert(argv.end(), r.make_args.begin(), r.make_args.end());
             argv.push_back("modules");
-            steps.push_back({"build " + folder, with_env(util::Command(argv))});
+            steps.push_back({"build " + folder, with_env(util::Command(argv), earlier)});
+            earlier +=
+                (earlier.empty() ? "" : " ") + (ctx.build_dir / folder / "Module.symvers").string();
         }
     } else {
         std::vector<std::string> argv{"make", "-C", ctx.tree.string(),

@@ -309,3 +309,21 @@ TEST_CASE("kconfig_header defines CONFIG_X_MODULE for each option and nothing el
     CHECK(empty.find("#define") == std::string::npos);
     CHECK(kconfig_header_path("/b/build") == fs::path("/b/build/.wslmod-kconfig.h"));
 }
+
+TEST_CASE("build_steps gives each kernel-tree folder the Module.symvers of the folders before it") {
+    recipe::Recipe r = path_recipe();
+    r.source = recipe::SourceKind::kernel_tree;
+    r.kernel_tree = {"drivers/leds", "drivers/hid"};
+    auto ctx = context();
+    ctx.extra_symbols = {"/cache/builds/dep/Module.symvers"};
+    auto steps = build_steps(r, ctx);
+    REQUIRE(steps.size() == 2);
+    CHECK(env(steps[0], "KBUILD_EXTRA_SYMBOLS") == "/cache/builds/dep/Module.symvers");
+    CHECK(env(steps[1], "KBUILD_EXTRA_SYMBOLS") ==
+          "/cache/builds/dep/Module.symvers " +
+              (ctx.build_dir / "drivers/leds/Module.symvers").string());
+    size_t assigned = 0; // once: a second assignment would not reach make
+    for (const auto& [k, v] : steps[1].cmd.env)
+        assigned += k == "KBUILD_EXTRA_SYMBOLS";
+    CHECK(assigned == 1);
+}
