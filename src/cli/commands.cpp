@@ -36,6 +36,10 @@ const std::vector<Subcommand>& subcommands() {
          setup_add},
         {"remove", "Remove recipes from wslmod.toml and rebuild the image", setup_remove},
         {"list", "List the recipes that can be added (project, user, shipped)", setup_recipe_list},
+        {"search",
+         "Find recipes by name, summary or module name, and the distro's *-dkms packages (exit 1 "
+         "when nothing matches)",
+         setup_search},
         {"status",
          "Does the image still match wslmod.toml, its recipes and the stock kernel? (exit 1 when "
          "not)",

@@ -8,6 +8,7 @@
 
 #include "project/options.h"
 #include "recipe/catalog.h"
+#include "recipe/search.h"
 
 namespace wslmod::cli {
 
@@ -25,6 +26,8 @@ nlohmann::json to_json(const recipe::Recipe& r) {
     if (!r.kernel_tree.empty()) j["kernel_tree"] = r.kernel_tree;
     if (!r.kconfig.empty()) j["kconfig"] = r.kconfig;
     if (!r.url.empty()) j["url"] = r.url, j["sha256"] = r.sha256;
+    if (!r.deb.empty()) j["deb"] = r.deb;
+    if (!r.firmware.empty()) j["firmware"] = r.firmware;
     auto config = nlohmann::json::array();
     for (const auto& c : r.config)
         config.push_back({{"symbol", c.symbol}, {"values", c.values}});
@@ -74,6 +77,7 @@ Action setup_recipe_show(CLI::App& app) {
         for (const auto& folder : r.kernel_tree)
             o << " " << folder;
         if (!r.url.empty()) o << " " << r.url;
+        if (!r.deb.empty()) o << " " << r.deb << " (the distro's DKMS package)";
         o << "\n";
         for (const auto& [k, v] : r.kconfig)
             o << fmt::format("  kconfig  CONFIG_{}={}\n", k, v);
@@ -93,9 +97,56 @@ Action setup_recipe_show(CLI::App& app) {
                 values += (values.empty() ? "" : "|") + v;
             o << fmt::format("  requires CONFIG_{}={}\n", c.symbol, values);
         }
+        if (!r.firmware.empty()) o << fmt::format("  firmware {}\n", r.firmware);
         if (!r.license.empty()) o << fmt::format("  license  {}\n", r.license);
         if (!r.homepage.empty()) o << fmt::format("  homepage {}\n", r.homepage);
         return 0;
+    };
+}
+
+Action setup_search(CLI::App& app) {
+    auto term = std::make_shared<std::string>();
+    auto extra = std::make_shared<std::vector<std::string>>();
+    auto no_distro = std::make_shared<bool>(false);
+    app.add_option("TERM", *term, "Text found in a recipe's name, summary or module names")
+        ->required();
+    app.add_option("--recipes", *extra, "Extra recipe folder searched first (repeatable)");
+    app.add_flag("--no-distro", *no_distro, "Leave out the distro's *-dkms packages (apt-cache)");
+    return [term, extra, no_distro](const Context& ctx) -> util::Result<int> {
+        if (term->empty())
+            return util::bad_input("the search term is empty", "TERM",
+                                   "name a device, driver or module, such as gs_usb");
+        auto recipes = WSLMOD_TRY(recipe::list_recipes(project::recipe_path(*extra)));
+        auto hits = recipe::search_recipes(recipes, *term);
+        if (!*no_distro) {
+            auto distro = recipe::search_distro(*term, recipes, *ctx.runner);
+            hits.insert(hits.end(), distro.begin(), distro.end());
+        }
+        if (ctx.json) {
+            auto arr = nlohmann::json::array();
+            for (const auto& h : hits)
+                arr.push_back({{"recipe", h.recipe},
+                               {"version", h.version},
+                               {"source", h.source},
+                               {"summary", h.summary},
+                               {"modules", h.modules},
+                               {"distro", h.distro},
+                               {"matched", h.matched}});
+            ctx.emit_json(arr);
+            return hits.empty() ? 1 : 0;
+        }
+        for (const auto& h : hits) {
+            std::string modules;
+            for (const auto& m : h.modules)
+                modules += (modules.empty() ? "" : " ") + m;
+            *ctx.out << fmt::format("{:<20} {:<22} {}\n", h.recipe,
+                                    h.distro ? "distro " + h.source.substr(4) : h.source,
+                                    h.summary);
+            if (!modules.empty()) *ctx.out << fmt::format("{:<20} modules: {}\n", "", modules);
+        }
+        if (hits.empty())
+            ctx.note(fmt::format("nothing matches '{}'; `wslmod list` shows every recipe", *term));
+        return hits.empty() ? 1 : 0;
     };
 }
 

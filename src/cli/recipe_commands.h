@@ -1,4 +1,4 @@
-// `wslmod recipe list|show`: the recipes on the search path.
+// `wslmod recipe list|show` and `wslmod search`: the recipes on the search path.
 #pragma once
 
 #include "cli/commands.h"
@@ -8,5 +8,6 @@ namespace wslmod::cli {
 // Each declares its options on `app` and returns the action; see commands.h.
 Action setup_recipe_list(CLI::App& app);
 Action setup_recipe_show(CLI::App& app);
+Action setup_search(CLI::App& app);
 
 } // namespace wslmod::cli

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -24,7 +25,25 @@ util::Result<recipe::Recipe> resolve_recipe(const recipe::Recipe& r, const TreeR
     recipe::Recipe out = r;
     out.dkms_name = conf.name;
     out.dkms_version = conf.version;
-    if (out.modules.empty()) out.modules = conf.modules;
+    // A recipe may name a DKMS source's modules (so that search finds them before anything is
+    // fetched); dkms.conf still says where they go, and the two must agree.
+    if (!r.modules.empty()) {
+        std::set<std::string> declared, built;
+        for (const auto& m : r.modules)
+            declared.insert(m.name);
+        for (const auto& m : conf.modules)
+            built.insert(m.name);
+        if (declared != built) {
+            std::string names;
+            for (const auto& n : built)
+                names += (names.empty() ? "" : ", ") + n;
+            return util::bad_input(
+                fmt::format("recipe {} names other modules than its dkms.conf, which builds {}",
+                            r.name, names),
+                r.file.string(), "list exactly those in [build] modules, or drop the list");
+        }
+    }
+    out.modules = conf.modules;
     if (out.command.empty()) out.command = recipe::to_placeholders(conf.command, k);
     if (out.pre_build.empty()) out.pre_build = recipe::to_placeholders(conf.pre_build, k);
     if (out.post_build.empty()) out.post_build = recipe::to_placeholders(conf.post_build, k);
