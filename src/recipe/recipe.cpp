@@ -260,10 +260,11 @@ class Parser : public TomlReader {
             return util::bad_input(std::string(e.description()), at(e.source()),
                                    "fix the TOML syntax");
         }
-        WSLMOD_CHECK(only(doc,
-                          {"name", "version", "summary", "license", "homepage", "depends",
-                           "replaces", "patches", "source", "kconfig", "build", "requires"},
-                          ""));
+        WSLMOD_CHECK(
+            only(doc,
+                 {"name", "version", "summary", "license", "homepage", "firmware", "depends",
+                  "replaces", "patches", "source", "kconfig", "build", "requires"},
+                 ""));
         Recipe r;
         r.file = file_;
         r.dir = file_.parent_path();
@@ -281,6 +282,7 @@ class Parser : public TomlReader {
         WSLMOD_CHECK(text_field("summary", r.summary, true));
         WSLMOD_CHECK(text_field("license", r.license, false));
         WSLMOD_CHECK(text_field("homepage", r.homepage, false));
+        WSLMOD_CHECK(text_field("firmware", r.firmware, false));
         static const std::regex version_re("[A-Za-z0-9][A-Za-z0-9.+~_-]*");
         if (!std::regex_match(r.version, version_re))
             return util::bad_input(fmt::format("'{}' is not a version", r.version),

@@ -3,6 +3,8 @@
 // module-recipes/<name>/recipe.toml, with optional patches/ and files/ beside it:
 //   name = "hello"              version = "1.0"       summary = "..."
 //   license = "GPL-2.0"         homepage = "https://..."
+//   firmware = "..."            what firmware the modules load and which distro package has it:
+//                               the modules image carries none, so the distro must
 //   depends = ["other-recipe"]  replaces = ["stock_module"]   patches = ["patches/01.patch"]
 //   [source]        exactly one of:
 //     kernel-tree = "drivers/usb/serial"    in-tree driver folder(s) (a string or an array),
@@ -64,6 +66,7 @@ struct VersionBound {
 struct Recipe {
     std::filesystem::path dir, file;
     std::string name, version, summary, license, homepage;
+    std::string firmware; // the firmware the modules load, and the distro package that has it
     SourceKind source = SourceKind::path;
     std::vector<std::string> kernel_tree;       // kernel_tree: folders of the kernel source
     std::map<std::string, std::string> kconfig; // kernel_tree: OPTION (without CONFIG_) -> "m"

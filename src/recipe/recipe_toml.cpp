@@ -81,6 +81,7 @@ std::string to_toml(const Recipe& r) {
     line("summary", quote(r.summary));
     text("license", r.license);
     text("homepage", r.homepage);
+    text("firmware", r.firmware);
     list("depends", r.depends);
     list("replaces", r.replaces);
     std::vector<std::string> patches;

@@ -95,23 +95,14 @@ TEST_CASE("hello and usbip-extra and v4l2loopback and a dependent recipe merged 
         usbip_modules.insert(kernel_name(m.name));
     auto stock = stock_image_without(usbip_modules, dir);
 
-    // v4l2loopback from Debian's DKMS package (wslmod ships no v4l2loopback recipe yet).
-    auto patch = fs::path(WSLMOD_SOURCE_DIR) /
-                 "module-recipes/v4l2loopback/patches/0001-strlcpy-is-strscpy-since-6.8.patch";
-    auto v4l2 = dir / "recipes/v4l2loopback";
-    auto imported =
-        test::run_wslmod({"recipe", "import-dkms", test::dkms_source("v4l2loopback-dkms").string(),
-                          "-o", v4l2.string(), "--patch", patch.string()});
-    INFO(imported.output);
-    REQUIRE(imported.exit_code == 0);
-
+    // v4l2loopback is the shipped deb recipe: Debian's v4l2loopback-dkms, fetched by apt.
     auto out = dir / "out/modules.vhdx";
     // --verify: the build ends by booting the stock kernel with the image and loading every
     // added module (wslmod verify --boot); the image's boot modules come from the image itself.
     auto doc =
         build_json({"--stock-modules", stock.string(), "--recipes", fixture_recipes().string(),
                     "-o", out.string(), "--verify", "--stock-kernel", k.kernel.string(), "hello",
-                    "usbip-extra", v4l2.string(), "wslmod-consumer"});
+                    "usbip-extra", "v4l2loopback", "wslmod-consumer"});
     INFO(doc.dump(2));
     const auto& img = doc["image"];
     CHECK(img["release"] == k.release);

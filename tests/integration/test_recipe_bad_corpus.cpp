@@ -164,7 +164,8 @@ TEST_CASE("bad recipe corpus: every fixture is refused with its file, line and f
         {"two-sources",
          {"{dir}"},
          2,
-         {"{dir}/recipe.toml:5: [source] needs exactly one of kernel-tree, path, url, dkms (found "
+         {"{dir}/recipe.toml:5: [source] needs exactly one of kernel-tree, path, url, dkms, deb "
+          "(found "
           "2)"}},
         {"missing-path",
          {"{dir}"},
