@@ -83,9 +83,14 @@ assemble_from_bundle(util::CommandRunner& runner, const BuildInputs& in, const r
     as.compression =
         WSLMOD_TRY(modules::compression_from_string(kernel::module_facts(config).compression));
     for (const auto& [name, locked] : lock.recipes) {
-        auto r = WSLMOD_TRY(recipe::load_recipe(work / "recipes" / name));
-        as.replaces[name] = r.replaces;
-        if (r.source == recipe::SourceKind::kernel_tree) as.in_tree[name] = r.kernel_tree;
+        // A distro package named in wslmod.toml alone (no folder) replaces nothing.
+        bool folderless =
+            !locked.package.empty() && !fs::exists(work / "recipes" / name / "recipe.toml");
+        if (!folderless) {
+            auto r = WSLMOD_TRY(recipe::load_recipe(work / "recipes" / name));
+            as.replaces[name] = r.replaces;
+            if (r.source == recipe::SourceKind::kernel_tree) as.in_tree[name] = r.kernel_tree;
+        }
         for (const auto& m : locked.modules) {
             auto slash = m.rfind('/');
             auto dest = slash == std::string::npos ? std::string() : m.substr(0, slash);
@@ -110,14 +115,18 @@ bundle_files(const recipe::Manifest& m, const BuildInputs& in,
              const std::vector<modules::AddedModule>& added) {
     std::vector<recipe::BundleFile> files{{"wslmod.toml", m.file}, {"wslmod.lock", in.lock_file}};
     for (const auto& r : planned) {
-        for (const auto& src : {r.path, r.dkms})
+        // A deb source is not carried: the lock pins the package and its sha256, and the
+        // bundle carries the modules built from it.
+        auto dkms = r.source == recipe::SourceKind::deb ? fs::path() : r.dkms;
+        for (const auto& src : {r.path, dkms})
             if (!src.empty() && !util::is_within(src, r.dir) && src != r.dir)
                 return util::bad_input(
                     fmt::format("recipe {} builds from {}, outside its folder", r.name,
                                 src.string()),
                     r.file.string(),
                     "copy the source into the recipe (`wslmod recipe import-dkms`)");
-        WSLMOD_CHECK(add_folder(r.dir, "recipes/" + r.name + "/", files));
+        // A distro package named in wslmod.toml alone has no folder: the manifest carries it.
+        if (!r.dir.empty()) WSLMOD_CHECK(add_folder(r.dir, "recipes/" + r.name + "/", files));
     }
     for (const auto& a : added)
         files.push_back({fmt::format("modules/{}/{}/{}.ko", a.recipe, a.dest, a.name), a.file});

@@ -1,5 +1,7 @@
 #include "recipe/bundle_import.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "kernel/modinfo.h"
@@ -49,14 +51,27 @@ util::Result<OpenedBundle> open_bundle(const fs::path& bundle, const fs::path& w
     out.lock = WSLMOD_TRY(load_lock(work / lock_name));
     // The recipes must be the locked ones, and every locked module must be there.
     for (const auto& [name, locked] : out.lock.recipes) {
-        auto r = load_recipe(work / "recipes" / name);
-        if (!r) return refuse(fmt::format("recipe {} of its lock: {}", name, r.error().message()));
-        auto now = WSLMOD_TRY(lock_recipe(*r));
-        // Only the files are compared: the version and the archive are the lock's own.
-        now.version = locked.version;
-        now.archive = locked.archive;
-        auto diffs = recipe_differences(name, locked, now);
-        if (!diffs.empty()) return refuse(diffs.front() + " since its lock was written");
+        // A distro package named in wslmod.toml alone has no folder: the manifest's entry must
+        // name the package the lock pins.
+        auto inline_deb = std::find_if(m.recipes.begin(), m.recipes.end(), [&](const auto& mr) {
+            return mr.name == name && !mr.deb.empty();
+        });
+        if (inline_deb != m.recipes.end()) {
+            if (!locked.package.starts_with(inline_deb->deb + "="))
+                return refuse(fmt::format("recipe {} names the package {}, its lock {}", name,
+                                          inline_deb->deb, util::quoted(locked.package)));
+        } else {
+            auto r = load_recipe(work / "recipes" / name);
+            if (!r)
+                return refuse(fmt::format("recipe {} of its lock: {}", name, r.error().message()));
+            auto now = WSLMOD_TRY(lock_recipe(*r));
+            // Only the files are compared: the version and the archive are the lock's own.
+            now.version = locked.version;
+            now.archive = locked.archive;
+            now.package = locked.package;
+            auto diffs = recipe_differences(name, locked, now);
+            if (!diffs.empty()) return refuse(diffs.front() + " since its lock was written");
+        }
         for (const auto& mod : locked.modules) {
             auto ko = work / "modules" / name / (mod + ".ko");
             if (!fs::is_regular_file(ko))

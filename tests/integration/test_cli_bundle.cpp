@@ -371,3 +371,35 @@ TEST_CASE("a project with no recipe exports a bundle that imports into the same 
     CHECK(fs::is_directory(clean / "recipes"));
     CHECK(wslmod(clean, {"status"}).exit_code == 0);
 }
+
+TEST_CASE("a project with deb sources (a shipped deb recipe and a distro package by name) bundles "
+          "and imports into the same image") {
+    auto project = new_project("cli-bundle-deb");
+    auto root = project.parent_path();
+    auto wslmod = wslmod_in;
+    auto added = wslmod(project, {"add", "v4l2loopback", "acpi-call", "--cache", cache});
+    INFO(added.output);
+    REQUIRE(added.exit_code == 0);
+    auto bundle = root / "deb.wslmod.tar.zst";
+    auto exported = wslmod(project, {"bundle", "export", "-o", bundle.string(), "--cache", cache});
+    INFO(exported.output);
+    REQUIRE(exported.exit_code == 0);
+    auto entries = read_entries(bundle);
+    bool v4l2_recipe = false, acpi_module = false;
+    for (const auto& e : entries) {
+        v4l2_recipe = v4l2_recipe || e.path == "recipes/v4l2loopback/recipe.toml";
+        acpi_module = acpi_module || e.path.starts_with("modules/acpi-call/");
+        CHECK(e.path.find("debs/") == std::string::npos); // the package is pinned, not carried
+    }
+    CHECK(v4l2_recipe);
+    CHECK(acpi_module);
+    auto clean = root / "clean";
+    fs::create_directories(clean);
+    auto imported =
+        wslmod(clean, {"--json", "bundle", "import", bundle.string(), "--cache", cache});
+    INFO(imported.output);
+    REQUIRE(imported.exit_code == 0);
+    CHECK(nlohmann::json::parse(imported.output.substr(imported.output.find('{')))["identical"] ==
+          true);
+    CHECK(sha_of(clean / "modules.vhdx") == sha_of(project / "modules.vhdx"));
+}
