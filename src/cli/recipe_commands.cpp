@@ -81,8 +81,10 @@ Action setup_recipe_show(CLI::App& app) {
         o << "\n";
         for (const auto& [k, v] : r.kconfig)
             o << fmt::format("  kconfig  CONFIG_{}={}\n", k, v);
+        bool dkms = r.source == recipe::SourceKind::dkms || r.source == recipe::SourceKind::deb;
         for (const auto& m : r.modules)
-            o << fmt::format("  module   {} -> {}/\n", m.name, m.dest);
+            o << (dkms ? fmt::format("  module   {} (where its dkms.conf puts it)\n", m.name)
+                       : fmt::format("  module   {} -> {}/\n", m.name, m.dest));
         for (const auto& d : r.depends)
             o << fmt::format("  depends  {}\n", d);
         for (const auto& b : r.kernel)

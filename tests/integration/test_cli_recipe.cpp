@@ -32,7 +32,7 @@ TEST_CASE("recipe list and show find the shipped recipes, and a project's recipe
     CHECK(bad.exit_code == 2);
     CHECK(bad.output == "wslmod: error: " + (dir / "broken/recipe.toml").string() +
                             ":4: unknown key 'flavour' (known keys here: name, version, summary, "
-                            "license, homepage, "
+                            "license, homepage, firmware, "
                             "depends, replaces, patches, source, kconfig, build, requires)\n");
     auto none = test::run_wslmod({"recipe", "show", "no-such-recipe"});
     CHECK(none.exit_code == 2);
