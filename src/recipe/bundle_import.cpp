@@ -53,8 +53,9 @@ util::Result<OpenedBundle> open_bundle(const fs::path& bundle, const fs::path& w
     for (const auto& [name, locked] : out.lock.recipes) {
         // A distro package named in wslmod.toml alone has no folder: the manifest's entry must
         // name the package the lock pins.
+        const std::string& recipe_name = name; // clang 14 captures no structured binding
         auto inline_deb = std::find_if(m.recipes.begin(), m.recipes.end(), [&](const auto& mr) {
-            return mr.name == name && !mr.deb.empty();
+            return mr.name == recipe_name && !mr.deb.empty();
         });
         if (inline_deb != m.recipes.end()) {
             if (!locked.package.starts_with(inline_deb->deb + "="))
