@@ -81,18 +81,20 @@ void add_kconfig_text(KconfigIndex& index, const std::string& text) {
     std::istringstream in(text);
     std::vector<std::set<std::string>> blocks; // what each open if, menu and choice depends on
     std::string entry;                         // the config symbol whose attributes follow, if any
-    bool header = false;     // the attributes that follow belong to the innermost menu/choice
-    bool help = false;       // inside help text
-    size_t help_indent = 0;  // 0 until the first line of help text sets it
-    size_t entry_indent = 0; // indentation of the `help` line
+    bool header = false;    // the attributes that follow belong to the innermost menu/choice
+    bool help = false;      // inside help text
+    size_t help_indent = 0; // 0 until the first line of help text sets it
     std::string line, joined;
     while (std::getline(in, line)) {
         if (help) {
+            // As kconfig's lexer reads help text: the first non-blank line sets its indentation,
+            // which may equal the `help` line's (drivers/hid/Kconfig writes it so), and the
+            // text ends at a line indented less, or not at all.
             auto blank = line.find_first_not_of(" \t") == std::string::npos;
             if (blank) continue;
             auto w = indent_of(line);
-            if (help_indent == 0 && w > entry_indent) help_indent = w;
-            if (help_indent != 0 && w >= help_indent) continue;
+            if (help_indent == 0 && w > 0) help_indent = w;
+            if (w > 0 && w >= help_indent) continue;
             help = false;
         }
         // A trailing backslash continues the line.
@@ -127,7 +129,6 @@ void add_kconfig_text(KconfigIndex& index, const std::string& text) {
         } else if (word == "help" || word == "---help---") {
             help = true;
             help_indent = 0;
-            entry_indent = indent_of(line);
         } else if (word == "if") {
             blocks.push_back(named_symbols(rest));
             entry.clear();

@@ -72,3 +72,28 @@ config AFTER
           std::set<std::string>{"DEBUG_KERNEL", "DEBUG_INFO_BTF_MODULES"});
     CHECK(index.depends_on["AFTER"].empty());
 }
+
+// drivers/hid/Kconfig (6.12) indents help text like the `help` line itself; a help line that
+// starts "if ..." once opened a block that swallowed every later entry's dependencies.
+TEST_CASE("help text indented like its help line is still help text") {
+    KconfigIndex index;
+    wslmod::kernel::add_kconfig_text(index, "config HID_XINMO\n"
+                                            "\ttristate \"Xin-Mo joystick\"\n"
+                                            "\thelp\n"
+                                            "\tSay Y here\n"
+                                            "\tif you have a Xin-Mo Dual Arcade controller.\n"
+                                            "\n"
+                                            "config HID_MCP2221\n"
+                                            "\ttristate \"MCP2221\"\n"
+                                            "\tdepends on USB_HID && I2C\n"
+                                            "\thelp\n"
+                                            "\t  Deeper help.\n"
+                                            "\tdepends on NOT_HELP_IS_SHALLOWER\n"
+                                            "\n"
+                                            "config NEXT\n"
+                                            "\tbool\n");
+    CHECK(index.defined == std::set<std::string>{"HID_XINMO", "HID_MCP2221", "NEXT"});
+    CHECK(index.depends_on["HID_MCP2221"] ==
+          std::set<std::string>{"USB_HID", "I2C", "NOT_HELP_IS_SHALLOWER"});
+    CHECK(index.depends_on["NEXT"].empty());
+}
