@@ -79,15 +79,9 @@ util::Result<BuildReport> add_recipes(const RecipeOptions& o, util::CommandRunne
             continue;
         }
         // No recipe: the distro's DKMS package of that name, recorded as a deb recipe.
-        auto package = recipe::dkms_package_for(n);
-        if (!recipe::is_recipe_name(n) || !recipe::apt_knows(package, runner)) {
-            auto e = found.error();
-            e.hint += fmt::format(", or name a distro package (apt knows no {})", package);
-            return tl::unexpected(e);
-        }
-        auto name = n.ends_with("-dkms") ? n.substr(0, n.size() - 5) : n;
-        reporter.note(fmt::format("no recipe {}: using the distro package {}", n, package));
-        entries.emplace_back(name, fmt::format("{{ deb = \"{}\" }}", package));
+        auto distro = WSLMOD_TRY(recipe::distro_fallback(n, found.error(), runner));
+        reporter.note(fmt::format("no recipe {}: using the distro package {}", n, distro.deb));
+        entries.emplace_back(distro.name, fmt::format("{{ deb = \"{}\" }}", distro.deb));
     }
     return rebuild_with(recipe::add_recipe_entries(text, entries), o, runner, reporter);
 }

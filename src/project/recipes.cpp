@@ -52,15 +52,9 @@ util::Result<recipe::Recipe> named_or_distro(const std::string& name, const Reci
     if (r || !opt.distro_fallback || !recipe::is_recipe_name(name) ||
         !r.error().what.starts_with("no recipe named"))
         return r;
-    auto package = recipe::dkms_package_for(name);
-    if (!recipe::apt_knows(package, runner)) {
-        auto e = r.error();
-        e.hint += fmt::format(", or name a distro package (apt knows no {})", package);
-        return tl::unexpected(e);
-    }
-    auto recipe_name = name.ends_with("-dkms") ? name.substr(0, name.size() - 5) : name;
-    reporter.note(fmt::format("no recipe {}: using the distro package {}", name, package));
-    return recipe::deb_recipe(recipe_name, package);
+    auto distro = WSLMOD_TRY(recipe::distro_fallback(name, r.error(), runner));
+    reporter.note(fmt::format("no recipe {}: using the distro package {}", name, distro.deb));
+    return distro;
 }
 
 util::Result<engine::Target> target_of(const engine::TreeRef& tree) {

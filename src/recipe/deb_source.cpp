@@ -176,4 +176,16 @@ bool apt_knows(const std::string& package, util::CommandRunner& runner) {
            out->output.find("Package: " + package) != std::string::npos;
 }
 
+util::Result<Recipe> distro_fallback(const std::string& name, util::Error not_found,
+                                     util::CommandRunner& runner) {
+    auto package = dkms_package_for(name);
+    if (!is_recipe_name(name) || !apt_knows(package, runner)) {
+        not_found.hint += fmt::format("; apt knows no distro package {} either, and `wslmod "
+                                      "search {}` lists what there is",
+                                      package, name);
+        return tl::unexpected(not_found);
+    }
+    return deb_recipe(name.ends_with("-dkms") ? name.substr(0, name.size() - 5) : name, package);
+}
+
 } // namespace wslmod::recipe

@@ -67,4 +67,10 @@ Recipe deb_recipe(const std::string& name, const std::string& package,
 // True when apt knows `package` (apt-cache show, no network).
 bool apt_knows(const std::string& package, util::CommandRunner& runner);
 
+// What `name`, which has no recipe, stands for: the deb recipe of the distro package
+// dkms_package_for(name) (named without its -dkms) when apt knows it, else `not_found` with a
+// hint that says which package apt lacks and points at `wslmod search`.
+util::Result<Recipe> distro_fallback(const std::string& name, util::Error not_found,
+                                     util::CommandRunner& runner);
+
 } // namespace wslmod::recipe

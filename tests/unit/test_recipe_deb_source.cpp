@@ -185,3 +185,25 @@ TEST_CASE("deb source: no apt, an unknown package and a missing version each say
     CHECK(recipe::apt_knows("thing-dkms", knows));
     CHECK_FALSE(recipe::apt_knows("thing-dkms", unknown));
 }
+
+TEST_CASE("deb source: a name with no recipe stands for its -dkms package when apt knows it") {
+    test::FakeRunner fake;
+    fake.on("apt-cache", 0, "Package: acpi-call-dkms\nVersion: 1.2.2-2.1\n");
+    util::Error missing{"no recipe named 'acpi-call-dkms'", "searched recipes", "see it", {}};
+    for (std::string asked : {"acpi-call", "acpi-call-dkms"}) {
+        auto r = recipe::distro_fallback(asked, missing, fake);
+        REQUIRE(r);
+        CHECK(r->name == "acpi-call");
+        CHECK(r->deb == "acpi-call-dkms");
+        CHECK(r->source == recipe::SourceKind::deb);
+    }
+    test::FakeRunner unknown;
+    unknown.on("apt-cache", 100, "E: No packages found\n");
+    auto none = recipe::distro_fallback("nosuch", missing, unknown);
+    REQUIRE_FALSE(none);
+    CHECK(none.error().what == missing.what);
+    CHECK(none.error().hint ==
+          "see it; apt knows no distro package nosuch-dkms either, and `wslmod search nosuch` "
+          "lists what there is");
+    CHECK_FALSE(recipe::distro_fallback("Bad Name", missing, fake)); // never asks apt
+}
