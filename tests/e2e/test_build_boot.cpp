@@ -14,6 +14,7 @@
 #include "support/debian_boot.h"
 #include "support/devel_tree.h"
 #include "support/microsoft_image.h"
+#include "support/module_name.h"
 #include "support/prereq.h"
 #include "support/run.h"
 #include "verify/boot.h"
@@ -30,11 +31,6 @@ fs::path fixture_recipes() {
     return fs::path(WSLMOD_SOURCE_DIR) / "tests/fixtures/recipes";
 }
 
-std::string kernel_name(std::string n) {
-    std::replace(n.begin(), n.end(), '-', '_');
-    return n;
-}
-
 // WSL's stock modules lack the drivers usbip-extra adds; Debian's have them.  The stand-in
 // stock image is Debian's tree without them (depmod run again), packed the Microsoft way.
 fs::path stock_image_without(const std::set<std::string>& names, const fs::path& dir) {
@@ -48,7 +44,7 @@ fs::path stock_image_without(const std::set<std::string>& names, const fs::path&
         auto f = e.path().filename().string();
         auto ko = f.find(".ko");
         if (e.is_regular_file() && ko != std::string::npos &&
-            names.count(kernel_name(f.substr(0, ko))))
+            names.count(test::kernel_name(f.substr(0, ko))))
             drop.push_back(e.path());
     }
     REQUIRE(drop.size() == names.size());
@@ -92,7 +88,7 @@ TEST_CASE("hello and usbip-extra and v4l2loopback and a dependent recipe merged 
     REQUIRE(usbip);
     std::set<std::string> usbip_modules;
     for (const auto& m : usbip->modules)
-        usbip_modules.insert(kernel_name(m.name));
+        usbip_modules.insert(test::kernel_name(m.name));
     auto stock = stock_image_without(usbip_modules, dir);
 
     // v4l2loopback is the shipped deb recipe: Debian's v4l2loopback-dkms, fetched by apt.
@@ -109,7 +105,7 @@ TEST_CASE("hello and usbip-extra and v4l2loopback and a dependent recipe merged 
     CHECK(img["replaced"].empty());
     std::set<std::string> added;
     for (const auto& a : img["added"]) {
-        added.insert(kernel_name(a["name"].get<std::string>()));
+        added.insert(test::kernel_name(a["name"].get<std::string>()));
         CHECK(a["path"].get<std::string>().ends_with(".ko.xz")); // compressed like Debian's own
     }
     std::set<std::string> expected = usbip_modules;
@@ -125,7 +121,7 @@ TEST_CASE("hello and usbip-extra and v4l2loopback and a dependent recipe merged 
     for (const auto& m : verified["modules"]) {
         INFO(m.dump());
         CHECK(m["loaded"] == true);
-        loaded_by_verify.insert(kernel_name(m["module"].get<std::string>()));
+        loaded_by_verify.insert(test::kernel_name(m["module"].get<std::string>()));
     }
     CHECK(loaded_by_verify == expected); // every added module, reported loaded
 

@@ -15,6 +15,7 @@
 #include "support/catch.h"
 #include "support/debian_boot.h"
 #include "support/devel_tree.h"
+#include "support/module_name.h"
 #include "support/prereq.h"
 #include "support/run.h"
 
@@ -22,11 +23,6 @@ using namespace wslmod;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string kernel_name(std::string n) {
-    std::replace(n.begin(), n.end(), '-', '_');
-    return n;
-}
 
 // The shipped recipes that are catalog entries: all but the hello demo.
 std::vector<recipe::Recipe> catalog() {
@@ -59,7 +55,7 @@ TEST_CASE("every catalog module builds, takes the stock copy's place, and loads 
     for (const auto& r : recipes) {
         argv.push_back(r.name);
         for (const auto& m : r.modules)
-            recipe_of[kernel_name(m.name)] = r.name;
+            recipe_of[test::kernel_name(m.name)] = r.name;
     }
     auto built = test::run_wslmod(argv);
     INFO(built.output);
@@ -70,11 +66,11 @@ TEST_CASE("every catalog module builds, takes the stock copy's place, and loads 
     // Debian has every kernel-tree driver stock: each is replaced by the recipe's build.
     std::set<std::string> replaced, added;
     for (const auto& r : img["replaced"]) {
-        replaced.insert(kernel_name(r["name"].get<std::string>()));
+        replaced.insert(test::kernel_name(r["name"].get<std::string>()));
         CHECK(r["path"].get<std::string>().starts_with("extra/"));
     }
     for (const auto& a : img["added"])
-        added.insert(kernel_name(a["name"].get<std::string>()));
+        added.insert(test::kernel_name(a["name"].get<std::string>()));
     std::set<std::string> yielded;
     for (const auto& [m, r] : recipe_of)
         yielded.insert(m);
@@ -92,7 +88,7 @@ TEST_CASE("every catalog module builds, takes the stock copy's place, and loads 
     std::set<std::string> diffed;
     for (const char* kind : {"added", "changed"})
         for (const auto& m : d[kind])
-            diffed.insert(kernel_name(m["name"].get<std::string>()));
+            diffed.insert(test::kernel_name(m["name"].get<std::string>()));
     CHECK(diffed == yielded);
 
     // One boot loads them all, each from the recipe's folder.

@@ -12,6 +12,7 @@
 #include "support/catch.h"
 #include "support/debian_boot.h"
 #include "support/devel_tree.h"
+#include "support/module_name.h"
 #include "support/prereq.h"
 #include "support/run.h"
 
@@ -19,11 +20,6 @@ using namespace wslmod;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string kernel_name(std::string n) {
-    std::replace(n.begin(), n.end(), '-', '_');
-    return n;
-}
 
 nlohmann::json json_of(const util::CommandOutput& out) {
     auto at = out.output.find('{');
@@ -81,11 +77,11 @@ TEST_CASE("init then add hello then add usbip-extra: the second add compiles onl
     REQUIRE(usbip);
     std::set<std::string> drivers, replaced;
     for (const auto& m : usbip->modules)
-        drivers.insert(kernel_name(m.name));
+        drivers.insert(test::kernel_name(m.name));
     for (const auto& r : doc["image"]["replaced"]) {
         CHECK(r["recipe"] == "usbip-extra");
         CHECK(r["stock_path"].get<std::string>().starts_with("kernel/drivers/"));
-        replaced.insert(kernel_name(r["name"].get<std::string>()));
+        replaced.insert(test::kernel_name(r["name"].get<std::string>()));
     }
     CHECK(replaced == drivers); // Debian ships them all; the image carries usbip-extra's builds
 

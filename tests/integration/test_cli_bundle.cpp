@@ -98,6 +98,19 @@ fs::path new_project(const std::string& name) {
 
 const std::string cache = (fs::path(WSLMOD_BINARY_DIR) / "tests/cache").string();
 
+// Imports `bundle` into a new folder `clean` and checks that it assembled `project`'s image,
+// byte for byte.
+void imports_identically(const fs::path& project, const fs::path& bundle, const fs::path& clean) {
+    fs::create_directories(clean);
+    auto imported =
+        wslmod_in(clean, {"--json", "bundle", "import", bundle.string(), "--cache", cache});
+    INFO(imported.output);
+    REQUIRE(imported.exit_code == 0);
+    CHECK(nlohmann::json::parse(imported.output.substr(imported.output.find('{')))["identical"] ==
+          true);
+    CHECK(sha_of(clean / "modules.vhdx") == sha_of(project / "modules.vhdx"));
+}
+
 } // namespace
 
 TEST_CASE(
@@ -360,14 +373,7 @@ TEST_CASE("a project with no recipe exports a bundle that imports into the same 
     INFO(exported.output);
     REQUIRE(exported.exit_code == 0);
     auto clean = root / "clean";
-    fs::create_directories(clean);
-    auto imported =
-        wslmod(clean, {"--json", "bundle", "import", bundle.string(), "--cache", cache});
-    INFO(imported.output);
-    REQUIRE(imported.exit_code == 0);
-    CHECK(nlohmann::json::parse(imported.output.substr(imported.output.find('{')))["identical"] ==
-          true);
-    CHECK(sha_of(clean / "modules.vhdx") == sha_of(project / "modules.vhdx"));
+    imports_identically(project, bundle, clean);
     CHECK(fs::is_directory(clean / "recipes"));
     CHECK(wslmod(clean, {"status"}).exit_code == 0);
 }
@@ -394,12 +400,5 @@ TEST_CASE("a project with deb sources (a shipped deb recipe and a distro package
     CHECK(v4l2_recipe);
     CHECK(acpi_module);
     auto clean = root / "clean";
-    fs::create_directories(clean);
-    auto imported =
-        wslmod(clean, {"--json", "bundle", "import", bundle.string(), "--cache", cache});
-    INFO(imported.output);
-    REQUIRE(imported.exit_code == 0);
-    CHECK(nlohmann::json::parse(imported.output.substr(imported.output.find('{')))["identical"] ==
-          true);
-    CHECK(sha_of(clean / "modules.vhdx") == sha_of(project / "modules.vhdx"));
+    imports_identically(project, bundle, clean);
 }
