@@ -42,7 +42,7 @@ util::Result<recipe::Recipe> load_named(const std::string& name, const std::vect
     return r;
 }
 
-// load_named, then the manifest's inline recipes, then the distro package NAME-dkms.
+// The manifest's inline recipes, then load_named, then the distro package NAME-dkms.
 util::Result<recipe::Recipe> named_or_distro(const std::string& name, const RecipeOptions& opt,
                                              const std::vector<fs::path>& path,
                                              const engine::TreeRef& tree,
