@@ -15,6 +15,7 @@ util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m,
                                                const RecipeOptions& options,
                                                util::CommandRunner& runner) {
     BuildInputs in;
+    std::string version; // the WSL version of the release, for {version}
     in.run = options;
     in.output = m.output.string();
     in.layout = m.layout;
@@ -28,11 +29,14 @@ util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m,
         s.stock_kernel = w.stock_kernel;
         s.release = w.release;
         in.stock = w.stock_modules.string();
-        // The tag archive is pinned by the lock once it was fetched.
+        version = w.version;
+        // The tag archive is pinned by the lock once it was fetched, for the release it was
+        // fetched for: after a WSL update the new release's tag is pinned afresh.
         s.pin_on_first_use = true;
         if (m.source.empty() && fs::exists(in.lock_file))
-            if (auto lock = recipe::load_lock(in.lock_file);
-                lock && lock->kernel.count("source") && lock->kernel.at("source").size() == 64)
+            if (auto lock = recipe::load_lock(in.lock_file); lock && lock->release == w.release &&
+                                                             lock->kernel.count("source") &&
+                                                             lock->kernel.at("source").size() == 64)
                 s.source_sha256 = lock->kernel.at("source");
         if (m.source.empty() && s.source.empty())
             return util::bad_input(
@@ -60,11 +64,29 @@ util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m,
     if (!m.source.empty()) s.source = m.source;
     if (!m.source_sha256.empty()) s.source_sha256 = m.source_sha256;
     if (!m.config.empty()) s.config = m.config;
-    if (!m.stock_kernel.empty()) s.stock_kernel = m.stock_kernel;
-    if (!m.stock_modules.empty()) in.stock = m.stock_modules;
+    // Profile wsl: a stock-kernel or stock-modules with {release} names where the files of
+    // releases other than the installed one are (bundle export --release); the installed
+    // release's come from WSL's tools folder.
+    bool from_tools = m.profile == "wsl" && !s.stock_kernel.empty();
+    auto templated = [](const std::string& v) { return v.find("{release}") != std::string::npos; };
+    if (!m.stock_kernel.empty() && !(from_tools && templated(m.stock_kernel)))
+        s.stock_kernel = m.stock_kernel;
+    if (!m.stock_modules.empty() && !(from_tools && templated(m.stock_modules)))
+        in.stock = m.stock_modules;
     if (!m.symvers.empty()) s.symvers = m.symvers;
     if (!m.release.empty()) s.release = m.release;
     if (!m.cc.empty()) s.cc = m.cc;
+    // {release} and {version} in the kernel keys follow the stock kernel (manifest.h), so a
+    // local mirror keeps working after a WSL update.
+    if (!s.release.empty()) {
+        auto expand = [&](std::string& v) {
+            v = expand_release(v, s.release, version.empty() ? s.release : version);
+        };
+        expand(s.source), expand(s.config), expand(in.stock);
+        auto kernel = s.stock_kernel.string(), symvers = s.symvers.string();
+        expand(kernel), expand(symvers);
+        s.stock_kernel = kernel, s.symvers = symvers;
+    }
     in.allow = m.allow_drift;
     if (in.stock.empty())
         return util::bad_input("the manifest names no stock modules", m.file.string(),
@@ -95,6 +117,16 @@ util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m,
         in.run.names.push_back(mr.name);
     }
     return in;
+}
+
+std::string expand_release(std::string text, const std::string& release,
+                           const std::string& version) {
+    for (const auto& [key, value] :
+         {std::pair<std::string, const std::string&>{"{release}", release}, {"{version}", version}})
+        for (size_t at = text.find(key); at != std::string::npos;
+             at = text.find(key, at + value.size()))
+            text.replace(at, key.size(), value);
+    return text;
 }
 
 util::Result<BuildInputs> kernel_inputs(const recipe::Manifest& m, const RecipeOptions& options,

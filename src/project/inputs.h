@@ -13,6 +13,11 @@ util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m,
                                                const RecipeOptions& options,
                                                util::CommandRunner& runner);
 
+// `text` with {release} and {version} replaced (a WSL release's version is its tag,
+// "6.6.87.2"; for another kernel it is the release itself).
+std::string expand_release(std::string text, const std::string& release,
+                           const std::string& version);
+
 // The kernel inputs only: for commands that look up the recipes themselves, or none.
 util::Result<BuildInputs> kernel_inputs(const recipe::Manifest& m, const RecipeOptions& options,
                                         util::CommandRunner& runner);

@@ -59,6 +59,15 @@ util::Result<fs::path> image_to_install(const fs::path& given) {
     return image;
 }
 
+// The project folder whose output `image` is: the current folder's, when it is.
+fs::path project_of(const fs::path& image) {
+    if (!fs::exists(recipe::manifest_name)) return {};
+    auto m = recipe::load_manifest(recipe::manifest_name);
+    std::error_code ec;
+    if (!m || !fs::equivalent(m->output, image, ec)) return {};
+    return fs::absolute(m->dir).lexically_normal();
+}
+
 // Before .wslconfig is touched: do the added modules load in this very kernel?  Without QEMU,
 // or without a record of what the image adds, the install goes on and says why once.
 util::Result<void> boot_first(InstallOutcome& out, const fs::path& kernel, const fs::path& cache,
@@ -116,6 +125,7 @@ util::Result<InstallOutcome> install_image(const InstallOptions& o,
     wsl::InstallRequest req{fs::absolute(out.image), fs::absolute(kernel), out.release,
                             std::nullopt, o.force};
     if (!o.load.empty()) req.load_modules = o.load;
+    req.project = project_of(out.image);
     out.installed = WSLMOD_TRY(wsl::install(target, req));
     if (wsl::may_deny_vhds_under_users(version) &&
         out.installed.generation.modules.find("\\Users\\") != std::string::npos)

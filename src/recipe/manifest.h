@@ -16,6 +16,7 @@
 //   stock-modules = "..."       folder or VHD/VHDX image
 //   symvers = "..."             Module.symvers to use instead of recovering one
 //   release = "..."             the release, when there is no stock kernel to read it from
+//                               (it also stops `wslmod upgrade` from following WSL's kernel)
 //   allow-drift = ["SYMBOL"]
 //   cc = "gcc-11"               the compiler (kernel/compiler.h); default: the one matching
 //                               the stock kernel's when installed, else gcc
@@ -29,7 +30,13 @@
 //   [output]
 //   path = "modules.vhdx"       relative to the manifest's folder
 //   layout = "flat"             or "artifacts"
-// Relative paths are relative to the manifest's folder.  Unknown keys are errors, and every
+// In source, config, stock-kernel, stock-modules and symvers, {release} stands for the stock
+// kernel's release and {version} for its WSL version (the tag, "6.6.87.2"; the release itself for
+// another kernel), so a local mirror ("/srv/wsl/linux-msft-wsl-{version}.tar.gz") follows a WSL
+// update.  With profile "wsl", a stock-kernel or stock-modules holding {release} names where the
+// stock files of releases other than the installed one are (`bundle export --release`); the
+// installed release's still come from WSL's tools folder.  Relative paths are relative to the
+// manifest's folder.  Unknown keys are errors, and every
 // error names the file, the line and the fix.
 #pragma once
 

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/atomic_file.h"
+#include "util/clock.h"
 #include "util/fault.h"
 #include "util/file.h"
 #include "util/sha256.h"
@@ -41,15 +42,6 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* section = "wsl2";
-
-std::string now_utc() {
-    auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 std::string sha_of(std::string_view bytes) {
     return util::to_hex(util::Sha256().update(bytes).finish());
@@ -328,7 +320,8 @@ util::Result<Generation> next_generation(const Target& t, const InstallState& s,
     g.dir = fmt::format("{}/{}", r.release, g.id);
     g.image_sha256 = image_sha;
     g.kernel_sha256 = kernel_sha;
-    g.installed_at = now_utc();
+    g.installed_at = util::now_utc();
+    g.project = r.project.string();
     auto root_win = WSLMOD_TRY(t.windows_path(t.root));
     g.kernel = fmt::format("{}\\{}\\{}\\kernel", root_win, r.release, g.id);
     g.modules = fmt::format("{}\\{}\\{}\\modules.vhdx", root_win, r.release, g.id);
@@ -518,7 +511,8 @@ util::Result<RollbackReport> rollback(const Target& t) {
     // Marked first: a crash after it and before the switch leaves the image marked but still
     // current; the next rollback finishes the job.
     if (!is_bad(s, report.from.image_sha256))
-        s.bad.push_back({report.from.image_sha256, report.from.release, now_utc(), report.from.id});
+        s.bad.push_back(
+            {report.from.image_sha256, report.from.release, util::now_utc(), report.from.id});
     WSLMOD_CHECK(write_state_file(t.root, s));
     util::fault_point("rollback: image marked bad");
     WSLMOD_CHECK(write_wslconfig(now.path, next, "rollback: .wslconfig switched"));

@@ -22,7 +22,9 @@
 //   generations[]     oldest first: id, release, dir (relative to the root), image_sha256,
 //                     kernel_sha256, kernel and modules (the Windows paths written to
 //                     .wslconfig), wslconfig_sha256 (of the .wslconfig this install wrote),
-//                     applied (false until .wslconfig names it), installed_at (UTC)
+//                     applied (false until .wslconfig names it), installed_at (UTC), project
+//                     (the Linux path of the project folder the image was built in, when it
+//                     was; `wslmod upgrade` run elsewhere rebuilds that project)
 //   bad[]             images rolled back from: image_sha256, release, generation, at.  Installing
 //                     one of them again needs --force (WSL marks its own kernel.rollback alike)
 //   next_id
@@ -73,7 +75,7 @@ util::Result<Target> install_target(const Windows& windows);
 struct Generation {
     int id = 0;
     std::string release, dir, image_sha256, kernel_sha256, kernel, modules, wslconfig_sha256,
-        installed_at;
+        installed_at, project;
     bool applied = false;
 };
 
@@ -100,6 +102,7 @@ struct InstallRequest {
     std::optional<std::string> load_modules; // loadKernelModules=, when asked
     bool force = false;                      // install an image that was rolled back from, or
                                              // replace a kernel= that wslmod did not set
+    std::filesystem::path project;           // the project folder, when the image is its output
 };
 
 struct InstallReport {

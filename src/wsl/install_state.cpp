@@ -24,7 +24,8 @@ json to_json(const InstallState& s) {
                         {"modules", g.modules},
                         {"wslconfig_sha256", g.wslconfig_sha256},
                         {"applied", g.applied},
-                        {"installed_at", g.installed_at}});
+                        {"installed_at", g.installed_at},
+                        {"project", g.project}});
     for (const auto& b : s.bad)
         bad.push_back({{"image_sha256", b.image_sha256},
                        {"release", b.release},
@@ -65,6 +66,7 @@ util::Result<InstallState> read_state_file(const std::filesystem::path& root) {
             x.wslconfig_sha256 = g.value("wslconfig_sha256", "");
             x.applied = g.value("applied", false);
             x.installed_at = g.value("installed_at", "");
+            x.project = g.value("project", "");
             s.generations.push_back(x);
         }
         for (const auto& b : j.value("bad", json::array()))
