@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/build_command.h"
@@ -18,10 +19,15 @@ Action setup_bundle_export(CLI::App& app) {
     struct Options {
         project::RecipeOptions run;
         std::string output;
+        std::vector<std::string> releases;
     };
     auto opt = std::make_shared<Options>();
     app.add_option("-o,--output", opt->output,
                    "The bundle to write (default: <project folder>.wslmod.tar.zst)");
+    app.add_option("--release", opt->releases,
+                   "Also build for this kernel release and carry its modules (repeatable): a "
+                   "kernel WSL is about to roll out, whose stock files the manifest's {release} "
+                   "paths name");
     add_recipe_options(app, opt->run);
     return [opt](const Context& ctx) -> util::Result<int> {
         auto m = WSLMOD_TRY(project::manifest_here("run it in a project"));
@@ -29,17 +35,27 @@ Action setup_bundle_export(CLI::App& app) {
             opt->output.empty()
                 ? fs::current_path() / (fs::current_path().filename().string() + ".wslmod.tar.zst")
                 : fs::absolute(opt->output);
-        auto r = WSLMOD_TRY(project::export_bundle(m, opt->run, out, *ctx.runner, ctx.reporter()));
+        auto r = WSLMOD_TRY(
+            project::export_bundle(m, opt->run, opt->releases, out, *ctx.runner, ctx.reporter()));
         if (r.build.failure) return report_build(ctx, r.build);
         auto recipe_count = r.recipes, module_count = r.modules;
+        auto release = r.build.release;
         if (ctx.json) {
-            ctx.emit_json(
-                {{"bundle", out.string()}, {"recipes", recipe_count}, {"modules", module_count}});
+            ctx.emit_json({{"bundle", out.string()},
+                           {"recipes", recipe_count},
+                           {"modules", module_count},
+                           {"release", release},
+                           {"releases", r.releases}});
         } else {
             *ctx.out << fmt::format(
-                "{}\n  {} recipes, {} modules, with wslmod.toml, wslmod.lock and SHA256SUMS\n"
+                "{}\n  {} recipes, {} modules, with wslmod.toml, wslmod.lock and SHA256SUMS\n",
+                out.string(), recipe_count, module_count);
+            if (!r.releases.empty())
+                *ctx.out << fmt::format("  built for {} and {}\n", release,
+                                        fmt::join(r.releases, ", "));
+            *ctx.out << fmt::format(
                 "On another machine: `wslmod bundle import {}` in an empty folder.\n",
-                out.string(), recipe_count, module_count, out.filename().string());
+                out.filename().string());
         }
         return 0;
     };

@@ -204,7 +204,7 @@ class Build {
         }
         if (in_.after_recipes) {
             WSLMOD_CHECK(in_.after_recipes(planned, as.added));
-            report_.stopped = true;
+            report_.stopped = !in_.pack_after_recipes;
         }
         return true;
     }

@@ -1,5 +1,6 @@
 #include "project/bundle.h"
 
+#include <algorithm>
 #include <deque>
 #include <unistd.h>
 
@@ -15,9 +16,11 @@
 #include "project/inputs.h"
 #include "recipe/bundle.h"
 #include "recipe/bundle_import.h"
+#include "recipe/catalog.h"
 #include "recipe/lockfile.h"
 #include "util/atomic_dir.h"
 #include "util/atomic_file.h"
+#include "util/beneath.h"
 #include "util/file.h"
 #include "util/paths.h"
 
@@ -53,11 +56,24 @@ util::Result<std::string> release_here(const BuildInputs& in) {
                            recipe::manifest_name, "add stock-kernel = \"...\" to [kernel]");
 }
 
+// The locked recipes that have a folder in `dir` (a distro package named in wslmod.toml alone
+// has none, and replaces nothing).
+util::Result<std::map<std::string, recipe::Recipe>> folder_recipes(const recipe::Lock& lock,
+                                                                   const fs::path& dir) {
+    std::map<std::string, recipe::Recipe> out;
+    for (const auto& [name, locked] : lock.recipes)
+        if (locked.package.empty() || fs::exists(dir / name / "recipe.toml"))
+            out[name] = WSLMOD_TRY(recipe::load_recipe(dir / name));
+    return out;
+}
+
 // The image from the bundled modules: stock modules, a Module.symvers recovered from the stock
-// kernel (or the manifest's), and the modules as the lock lists them.  No make runs.
+// kernel (or the manifest's) into `work`, and the modules below `modules` as the lock lists them
+// (`recipes` says what those with a folder replace).  No make runs.
 util::Result<modules::ImageReport>
 assemble_from_bundle(util::CommandRunner& runner, const BuildInputs& in, const recipe::Lock& lock,
-                     const fs::path& work, const fs::path& cache, unsigned jobs) {
+                     const fs::path& work, const std::map<std::string, recipe::Recipe>& recipes,
+                     const fs::path& modules, const fs::path& cache, unsigned jobs) {
     auto stock = WSLMOD_TRY(modules::open_stock(fs::absolute(in.stock), cache, jobs));
     if (stock.release != lock.release)
         return util::bad_input(fmt::format("the stock modules are for {} but the bundle is for {}",
@@ -83,19 +99,16 @@ assemble_from_bundle(util::CommandRunner& runner, const BuildInputs& in, const r
     as.compression =
         WSLMOD_TRY(modules::compression_from_string(kernel::module_facts(config).compression));
     for (const auto& [name, locked] : lock.recipes) {
-        // A distro package named in wslmod.toml alone (no folder) replaces nothing.
-        bool folderless =
-            !locked.package.empty() && !fs::exists(work / "recipes" / name / "recipe.toml");
-        if (!folderless) {
-            auto r = WSLMOD_TRY(recipe::load_recipe(work / "recipes" / name));
-            as.replaces[name] = r.replaces;
-            if (r.source == recipe::SourceKind::kernel_tree) as.in_tree[name] = r.kernel_tree;
+        if (auto r = recipes.find(name); r != recipes.end()) {
+            as.replaces[name] = r->second.replaces;
+            if (r->second.source == recipe::SourceKind::kernel_tree)
+                as.in_tree[name] = r->second.kernel_tree;
         }
         for (const auto& m : locked.modules) {
             auto slash = m.rfind('/');
             auto dest = slash == std::string::npos ? std::string() : m.substr(0, slash);
             auto mod = m.substr(slash + 1);
-            as.added.push_back({name, mod, dest, work / "modules" / name / (m + ".ko")});
+            as.added.push_back({name, mod, dest, modules / name / (m + ".ko")});
         }
     }
     as.output = fs::absolute(in.output).lexically_normal();
@@ -152,9 +165,10 @@ util::Result<fs::path> import_folder(const fs::path& given) {
 class Placement {
   public:
     Placement(fs::path work, fs::path dir) : work_(std::move(work)), dir_(std::move(dir)) {}
+    void with(std::string name) { names_.push_back(std::move(name)); }
     util::Result<void> move_in() {
         std::error_code ec;
-        for (const char* name : {recipe::manifest_name, recipe::lock_name, "recipes"}) {
+        for (const auto& name : names_) {
             fs::rename(work_ / name, dir_ / name, ec);
             if (ec)
                 return util::fail(fmt::format("cannot move into place: {}", ec.message()),
@@ -171,6 +185,7 @@ class Placement {
 
   private:
     fs::path work_, dir_;
+    std::vector<std::string> names_{recipe::manifest_name, recipe::lock_name, "recipes"};
     std::deque<util::RemoveOnExit> placed_;
 };
 
@@ -194,15 +209,62 @@ util::Result<BuildReport> build_here(const recipe::Manifest& m, RecipeOptions ro
 } // namespace
 
 util::Result<ExportReport> export_bundle(const recipe::Manifest& m, const RecipeOptions& options,
+                                         const std::vector<std::string>& releases,
                                          const fs::path& bundle, util::CommandRunner& runner,
                                          Reporter& reporter) {
     auto in = WSLMOD_TRY(inputs_from_manifest(m, options, runner));
     in.locked = true; // the bundle is exactly what the lock says
     ExportReport report;
     report.bundle = bundle;
+    auto own = WSLMOD_TRY(release_here(in));
+    // Each further release is built whole (merged, depmod'ed, verified and packed like any
+    // build, so its lock names a real image) in a work folder; its lock and modules join the
+    // bundle below releases/<release>/.
+    auto work = m.dir / fmt::format(".wslmod-export-{}", ::getpid());
+    util::RemoveOnExit cleanup{work};
+    std::vector<recipe::BundleFile> further;
+    for (const auto& release : releases) {
+        if (release == own || std::count(report.releases.begin(), report.releases.end(), release))
+            continue;
+        auto mr = m;
+        mr.release = release;
+        auto rin = WSLMOD_TRY(inputs_from_manifest(mr, options, runner));
+        auto dir = work / release;
+        std::error_code ec;
+        fs::create_directories(dir / "modules", ec);
+        rin.output = (dir / "modules.vhdx").string();
+        rin.lock_file = dir / recipe::lock_name;
+        rin.pack_after_recipes = true;
+        rin.after_recipes =
+            [&](const std::vector<recipe::Recipe>&,
+                const std::vector<modules::AddedModule>& added) -> util::Result<void> {
+            for (const auto& a : added) {
+                auto name = fmt::format("{}/{}/{}.ko", a.recipe, a.dest, a.name);
+                auto copy = dir / "modules" / name;
+                std::error_code e;
+                fs::create_directories(copy.parent_path(), e);
+                fs::copy_file(a.file, copy, fs::copy_options::overwrite_existing, e);
+                if (e)
+                    return util::fail(fmt::format("cannot copy: {}", e.message()), a.file.string());
+                further.push_back({"releases/" + release + "/modules/" + name, copy});
+            }
+            return {};
+        };
+        reporter.say(fmt::format("building for {} too", release));
+        auto built = WSLMOD_TRY(build(rin, runner, reporter));
+        if (built.failure) {
+            built.failure->what = fmt::format("for {}: {}", release, built.failure->what);
+            built.failure->hint += "; no bundle was written";
+            report.build = std::move(built);
+            return report;
+        }
+        further.push_back({"releases/" + release + "/" + recipe::lock_name, rin.lock_file});
+        report.releases.push_back(release);
+    }
     in.after_recipes = [&](const std::vector<recipe::Recipe>& planned,
                            const std::vector<modules::AddedModule>& added) -> util::Result<void> {
         auto files = WSLMOD_TRY(bundle_files(m, in, planned, added));
+        files.insert(files.end(), further.begin(), further.end());
         WSLMOD_CHECK(recipe::write_bundle(bundle, files));
         report.modules = added.size();
         report.recipes = planned.size();
@@ -240,6 +302,28 @@ util::Result<ImportReport> import_bundle(const ImportRequest& req, util::Command
     // A project with no recipe has no recipes/ in its bundle, and gets an empty one.
     fs::create_directories(work / "recipes", ec);
     Placement placement(work, dir);
+    // Further releases go along into the project, for `wslmod upgrade` (releases_folder).
+    if (!opened.releases.empty()) placement.with(".wslmod");
+    fs::path modules = work / "modules";
+    if (report.release != lock.release && opened.releases.count(report.release)) {
+        lock = opened.releases.at(report.release);
+        modules = work / "releases" / report.release / "modules";
+        reporter.note(fmt::format("the bundle carries a build for {}, this machine's kernel",
+                                  report.release));
+        auto text = WSLMOD_TRY(
+            util::read_text_decompressed(work / "releases" / report.release / recipe::lock_name));
+        WSLMOD_CHECK(util::write_file_atomically(work / recipe::lock_name, text));
+    }
+    if (!opened.releases.empty()) {
+        fs::create_directories(work / ".wslmod", ec);
+        fs::rename(work / "releases", work / ".wslmod/releases", ec);
+        if (ec)
+            return util::fail(fmt::format("cannot move into place: {}", ec.message()),
+                              (work / ".wslmod/releases").string());
+        if (modules != work / "modules")
+            modules = work / ".wslmod/releases" / report.release / "modules";
+    }
+    report.locked_image = lock.image;
     if (report.release != lock.release) {
         std::string names;
         for (const auto& [name, locked] : lock.recipes)
@@ -257,14 +341,65 @@ util::Result<ImportReport> import_bundle(const ImportRequest& req, util::Command
         report.built = WSLMOD_TRY(build_here(m, ro, dir, placement, runner, reporter));
         return report;
     }
-    auto image = WSLMOD_TRY(
-        assemble_from_bundle(runner, in, lock, work, ro.resolved_cache(), ro.job_count()));
+    auto recipes = WSLMOD_TRY(folder_recipes(lock, work / "recipes"));
+    auto image = WSLMOD_TRY(assemble_from_bundle(runner, in, lock, work, recipes, modules,
+                                                 ro.resolved_cache(), ro.job_count()));
     placement.also(image.output);
     WSLMOD_CHECK(placement.move_in());
     placement.keep();
     report.identical = image.sha256 == lock.image;
     report.image = std::move(image);
     return report;
+}
+
+util::Result<bool> assemble_bundled(const BuildInputs& in, const recipe::Manifest& m,
+                                    util::CommandRunner& runner, Reporter& reporter) {
+    auto release = WSLMOD_TRY(release_here(in));
+    auto dir = m.dir / ".wslmod/releases" / release;
+    if (!fs::exists(dir / recipe::lock_name)) return false;
+    auto lock = WSLMOD_TRY(recipe::load_lock(dir / recipe::lock_name));
+    // Only when the recipes are the ones the bundled build was made from.
+    auto path = recipe_path(in.run.extra);
+    std::map<std::string, recipe::Recipe> recipes;
+    auto unusable = [&](const std::string& why) {
+        reporter.note(fmt::format("the bundled build for {} is not used: {}", release, why));
+        return false;
+    };
+    for (const auto& mr : m.recipes) {
+        auto it = lock.recipes.find(mr.name);
+        if (it == lock.recipes.end())
+            return unusable(fmt::format("recipe {} is not in it", mr.name));
+        if (!mr.deb.empty()) {
+            if (!it->second.package.starts_with(mr.deb + "="))
+                return unusable(fmt::format("it has recipe {} from {}", mr.name,
+                                            util::quoted(it->second.package)));
+            continue;
+        }
+        auto r = recipe::find_recipe(path, mr.name);
+        if (!r) return unusable(r.error().message());
+        auto now = WSLMOD_TRY(recipe::lock_recipe(*r));
+        now.version = it->second.version;
+        now.archive = it->second.archive;
+        now.package = it->second.package;
+        auto diffs = recipe::recipe_differences(mr.name, it->second, now);
+        if (!diffs.empty()) return unusable(diffs.front());
+        recipes[mr.name] = std::move(*r);
+    }
+    auto work = m.dir / fmt::format(".wslmod/work-{}", ::getpid());
+    std::error_code ec;
+    fs::create_directories(work, ec);
+    util::RemoveOnExit cleanup{work};
+    reporter.say(fmt::format("using the bundled build for {}: nothing is compiled", release));
+    auto image = WSLMOD_TRY(assemble_from_bundle(runner, in, lock, work, recipes, dir / "modules",
+                                                 in.run.resolved_cache(), in.run.job_count()));
+    if (image.sha256 != lock.image)
+        reporter.warn(fmt::format("the image from the bundled build has sha256 {}, not the {} "
+                                  "its lock names: something in the build is not reproducible "
+                                  "(please report it)",
+                                  image.sha256, lock.image));
+    auto text = WSLMOD_TRY(util::read_text_decompressed(dir / recipe::lock_name));
+    WSLMOD_CHECK(util::write_file_atomically(in.lock_file, text));
+    return true;
 }
 
 } // namespace wslmod::project

@@ -59,6 +59,7 @@ struct BuildInputs {
     std::function<util::Result<void>(const std::vector<recipe::Recipe>& planned,
                                      const std::vector<modules::AddedModule>& added)>
         after_recipes;
+    bool pack_after_recipes = false; // after_recipes ran: go on to the image all the same
     // Runs once the new image is in place (e.g. `add` writes the edited manifest); its error
     // fails the build.
     std::function<util::Result<void>()> on_success;

@@ -6,6 +6,8 @@
 //   wslmod.lock                      the lock (recipe/lockfile.h)
 //   recipes/<name>/...               every recipe the lock names, as built
 //   modules/<recipe>/<dest>/<m>.ko   the built modules (uncompressed), dest/name as the lock says
+//   releases/<release>/wslmod.lock   for each further release (`export --release`): its lock,
+//   releases/<release>/modules/...   and its modules, laid out as above; same recipes
 //   SHA256SUMS                       "<sha256>  <path>\n" for every other file, sorted, last
 // Reading is strict, because a bundle comes from somewhere else: only regular files and
 // folders; no absolute path, no '.' or '..' component, no duplicate; at most 100,000 entries,

@@ -49,50 +49,73 @@ util::Result<OpenedBundle> open_bundle(const fs::path& bundle, const fs::path& w
             value->clear();
         }
     out.lock = WSLMOD_TRY(load_lock(work / lock_name));
-    // The recipes must be the locked ones, and every locked module must be there.
-    for (const auto& [name, locked] : out.lock.recipes) {
-        // A distro package named in wslmod.toml alone has no folder: the manifest's entry must
-        // name the package the lock pins.
-        const std::string& recipe_name = name; // clang 14 captures no structured binding
-        auto inline_deb = std::find_if(m.recipes.begin(), m.recipes.end(), [&](const auto& mr) {
-            return mr.name == recipe_name && !mr.deb.empty();
-        });
-        if (inline_deb != m.recipes.end()) {
-            if (!locked.package.starts_with(inline_deb->deb + "="))
-                return refuse(fmt::format("recipe {} names the package {}, its lock {}", name,
-                                          inline_deb->deb, util::quoted(locked.package)));
-        } else {
-            auto r = load_recipe(work / "recipes" / name);
-            if (!r)
-                return refuse(fmt::format("recipe {} of its lock: {}", name, r.error().message()));
-            auto now = WSLMOD_TRY(lock_recipe(*r));
-            // Only the files are compared: the version and the archive are the lock's own.
-            now.version = locked.version;
-            now.archive = locked.archive;
-            now.package = locked.package;
-            auto diffs = recipe_differences(name, locked, now);
-            if (!diffs.empty()) return refuse(diffs.front() + " since its lock was written");
+    // The recipes must be the locked ones, and every locked module must be there, for the
+    // bundle's own release and for each further one.
+    auto check = [&](const Lock& lock, const fs::path& modules) -> util::Result<void> {
+        for (const auto& [name, locked] : lock.recipes) {
+            // A distro package named in wslmod.toml alone has no folder: the manifest's entry
+            // must name the package the lock pins.
+            const std::string& recipe_name = name; // clang 14 captures no structured binding
+            auto inline_deb = std::find_if(m.recipes.begin(), m.recipes.end(), [&](const auto& mr) {
+                return mr.name == recipe_name && !mr.deb.empty();
+            });
+            if (inline_deb != m.recipes.end()) {
+                if (!locked.package.starts_with(inline_deb->deb + "="))
+                    return refuse(fmt::format("recipe {} names the package {}, its lock {}", name,
+                                              inline_deb->deb, util::quoted(locked.package)));
+            } else {
+                auto r = load_recipe(work / "recipes" / name);
+                if (!r)
+                    return refuse(
+                        fmt::format("recipe {} of its lock: {}", name, r.error().message()));
+                auto now = WSLMOD_TRY(lock_recipe(*r));
+                // Only the files are compared: the version and the archive are the lock's own.
+                now.version = locked.version;
+                now.archive = locked.archive;
+                now.package = locked.package;
+                auto diffs = recipe_differences(name, locked, now);
+                if (!diffs.empty()) return refuse(diffs.front() + " since its lock was written");
+            }
+            for (const auto& mod : locked.modules) {
+                auto ko = modules / name / (mod + ".ko");
+                if (!fs::is_regular_file(ko))
+                    return refuse(fmt::format("module {} of recipe {} is missing (for {})", mod,
+                                              name, lock.release));
+                // Checked here, before anything is assembled: a module built for another
+                // release than the lock names would only fail deep inside the build.
+                auto bytes = WSLMOD_TRY(util::read_bytes(ko));
+                auto vermagic = kernel::modinfo_value(bytes, "vermagic", ko.string());
+                if (!vermagic || !*vermagic)
+                    return refuse(
+                        fmt::format("module {} of recipe {} is not a kernel module with a vermagic",
+                                    mod, name));
+                if (kernel::vermagic_release(**vermagic) != lock.release)
+                    return refuse(fmt::format("module {} of recipe {} has vermagic {}, not the "
+                                              "release its lock names ({})",
+                                              mod, name, util::quoted(**vermagic),
+                                              util::quoted(lock.release)));
+            }
         }
-        for (const auto& mod : locked.modules) {
-            auto ko = work / "modules" / name / (mod + ".ko");
-            if (!fs::is_regular_file(ko))
-                return refuse(fmt::format("module {} of recipe {} is missing", mod, name));
-            // Checked here, before anything is assembled: a module built for another release
-            // than the lock names would only fail deep inside the build.
-            auto bytes = WSLMOD_TRY(util::read_bytes(ko));
-            auto vermagic = kernel::modinfo_value(bytes, "vermagic", ko.string());
-            if (!vermagic || !*vermagic)
-                return refuse(fmt::format(
-                    "module {} of recipe {} is not a kernel module with a vermagic", mod, name));
-            if (kernel::vermagic_release(**vermagic) != out.lock.release)
-                return refuse(fmt::format(
-                    "module {} of recipe {} has vermagic {}, not the release its lock names ({})",
-                    mod, name, util::quoted(**vermagic), util::quoted(out.lock.release)));
-        }
+        for (const auto& mr : m.recipes)
+            if (!lock.recipes.count(mr.name))
+                return refuse(
+                    fmt::format("recipe {} is not in its lock for {}", mr.name, lock.release));
+        return {};
+    };
+    WSLMOD_CHECK(check(out.lock, work / "modules"));
+    std::error_code ec;
+    for (fs::directory_iterator it(work / "releases", ec), end; !ec && it != end;
+         it.increment(ec)) {
+        auto release = it->path().filename().string();
+        if (!fs::exists(it->path() / lock_name))
+            return refuse(fmt::format("releases/{} has no {}", release, lock_name));
+        auto lock = WSLMOD_TRY(load_lock(it->path() / lock_name));
+        if (lock.release != release)
+            return refuse(
+                fmt::format("releases/{}/{} is for {}", release, lock_name, lock.release));
+        WSLMOD_CHECK(check(lock, it->path() / "modules"));
+        out.releases[release] = std::move(lock);
     }
-    for (const auto& mr : m.recipes)
-        if (!out.lock.recipes.count(mr.name))
-            return refuse(fmt::format("recipe {} is not in its lock", mr.name));
     cleanup.release();
     return out;
 }

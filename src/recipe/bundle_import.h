@@ -6,11 +6,12 @@
 //     image goes to <dir>/modules.vhdx, the kernel inputs come from this machine's profile);
 //   - every recipe the lock names is in recipes/ and unchanged since the lock, every locked
 //     module is in modules/ with the vermagic of the lock's release, and every recipe the
-//     manifest lists is locked.
+//     manifest lists is locked; the same for each further release's releases/<release>/.
 // Nothing here builds or runs anything from the bundle.
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,8 @@ namespace wslmod::recipe {
 struct OpenedBundle {
     Manifest manifest; // paths outside the import folder dropped (see notes)
     Lock lock;
-    std::vector<std::string> notes; // one sentence per path dropped
+    std::map<std::string, Lock> releases; // further releases: <work>/releases/<release>/
+    std::vector<std::string> notes;       // one sentence per path dropped
 };
 
 // Extracts `bundle` into `work` (which must not exist; removed again on any error) and checks
