@@ -20,6 +20,7 @@
 #include "cli/recipe_build.h"
 #include "cli/recipe_commands.h"
 #include "cli/status.h"
+#include "cli/upgrade.h"
 #include "cli/verify.h"
 
 namespace wslmod::cli {
@@ -63,6 +64,20 @@ const std::vector<Subcommand>& subcommands() {
          "Install an image for WSL: copies it and the stock kernel, sets kernel= and "
          "kernelModules= in .wslconfig",
          setup_install},
+        {"upgrade",
+         "After a WSL update: rebuild the image for WSL's new kernel, boot-test it, and install "
+         "it with that kernel (exit 1 with --check when one is due)",
+         setup_upgrade},
+        {"autoinstall enable",
+         "Run `wslmod upgrade` when the distro starts after WSL's kernel changed (systemd unit "
+         "or wsl.conf [boot] command)",
+         setup_autoinstall_enable},
+        {"autoinstall disable", "Remove the autoinstall hook, restoring the file it was in",
+         setup_autoinstall_disable},
+        {"autoinstall status", "Show the autoinstall hook and its last run",
+         setup_autoinstall_status},
+        {"autoinstall run", "What the hook runs: `wslmod upgrade` for a project, logged",
+         setup_autoinstall_run},
         {"rollback", "Go back to the previously installed image (the one left is marked bad)",
          setup_rollback},
         {"uninstall",

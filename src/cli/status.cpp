@@ -68,7 +68,10 @@ Action setup_status(CLI::App& app) {
                 out << "  stale     " << s << "\n";
             for (const auto& o : st.outdated)
                 out << "  outdated  " << o << "\n";
-            if (state != "current") out << "Run `wslmod build` to bring the image up to date.\n";
+            if (state == "stale" && installed && installed->current)
+                out << "Run `wslmod upgrade` to rebuild for WSL's kernel and install it.\n";
+            else if (state != "current")
+                out << "Run `wslmod build` to bring the image up to date.\n";
         }
         return state == "current" ? 0 : 1;
     };

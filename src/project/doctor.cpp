@@ -210,7 +210,8 @@ void installed_check(DoctorReport& r, const wsl::Windows& windows, const wsl::De
     if (!stale.empty()) {
         r.stale = true;
         out.push_back({"installed", "fail", "stale: " + fmt::format("{}", fmt::join(stale, "; ")),
-                       "`wslmod build && wslmod install` (profile wsl picks up WSL's new kernel)"});
+                       "`wslmod upgrade` in the project (it rebuilds for WSL's new kernel and "
+                       "installs both)"});
     } else if (pending) {
         out.push_back({"installed", "warn",
                        fmt::format("generation {} is for {}, but the running kernel is {}: WSL has "

@@ -35,4 +35,9 @@ util::Result<StatusReport> project_status(const recipe::Manifest& m,
                                           const wsl::WindowsOptions& windows,
                                           util::CommandRunner& runner);
 
+// The same without what is installed: is the project's image the one its inputs give today?
+util::Result<StatusReport> image_status(const recipe::Manifest& m,
+                                        const std::vector<std::string>& extra_recipes,
+                                        util::CommandRunner& runner);
+
 } // namespace wslmod::project
