@@ -302,26 +302,33 @@ util::Result<ImportReport> import_bundle(const ImportRequest& req, util::Command
     // A project with no recipe has no recipes/ in its bundle, and gets an empty one.
     fs::create_directories(work / "recipes", ec);
     Placement placement(work, dir);
-    // Further releases go along into the project, for `wslmod upgrade` (releases_folder).
-    if (!opened.releases.empty()) placement.with(".wslmod");
+    // A bundle with further releases leaves every release it carries in the project, its own
+    // as well (.wslmod/releases/<release>/, laid out as in the bundle), for `wslmod upgrade`.
     fs::path modules = work / "modules";
-    if (report.release != lock.release && opened.releases.count(report.release)) {
-        lock = opened.releases.at(report.release);
-        modules = work / "releases" / report.release / "modules";
-        reporter.note(fmt::format("the bundle carries a build for {}, this machine's kernel",
-                                  report.release));
-        auto text = WSLMOD_TRY(
-            util::read_text_decompressed(work / "releases" / report.release / recipe::lock_name));
-        WSLMOD_CHECK(util::write_file_atomically(work / recipe::lock_name, text));
-    }
     if (!opened.releases.empty()) {
-        fs::create_directories(work / ".wslmod", ec);
-        fs::rename(work / "releases", work / ".wslmod/releases", ec);
+        placement.with(".wslmod");
+        auto kept = work / ".wslmod/releases";
+        auto own = kept / lock.release;
+        fs::create_directories(kept.parent_path(), ec);
+        if (!ec) fs::rename(work / "releases", kept, ec);
+        if (!ec) fs::create_directories(own, ec);
+        if (!ec && fs::exists(work / "modules"))
+            fs::copy(work / "modules", own / "modules", fs::copy_options::recursive, ec);
+        if (!ec) fs::copy_file(work / recipe::lock_name, own / recipe::lock_name, ec);
         if (ec)
-            return util::fail(fmt::format("cannot move into place: {}", ec.message()),
-                              (work / ".wslmod/releases").string());
-        if (modules != work / "modules")
-            modules = work / ".wslmod/releases" / report.release / "modules";
+            return util::fail(fmt::format("cannot keep the bundle's releases: {}", ec.message()),
+                              kept.string());
+        if (report.release != lock.release && opened.releases.count(report.release)) {
+            lock = opened.releases.at(report.release);
+            modules = kept / report.release / "modules";
+            reporter.note(fmt::format("the bundle carries a build for {}, this machine's kernel",
+                                      report.release));
+            fs::copy_file(kept / report.release / recipe::lock_name, work / recipe::lock_name,
+                          fs::copy_options::overwrite_existing, ec);
+            if (ec)
+                return util::fail(fmt::format("cannot copy: {}", ec.message()),
+                                  (work / recipe::lock_name).string());
+        }
     }
     report.locked_image = lock.image;
     if (report.release != lock.release) {
