@@ -509,8 +509,7 @@ TEST_CASE("a changed stock kernel in WSL's tools folder makes doctor report the 
             named = c["status"] == "fail" &&
                     c["message"].get<std::string>().find("changed since generation 1") !=
                         std::string::npos &&
-                    c["fix"].get<std::string>().find("wslmod upgrade") !=
-                        std::string::npos;
+                    c["fix"].get<std::string>().find("wslmod upgrade") != std::string::npos;
         }
     CHECK(named);
 }
