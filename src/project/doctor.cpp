@@ -8,7 +8,6 @@
 #include "project/inputs.h"
 #include "recipe/manifest.h"
 #include "util/file.h"
-#include "util/sha256.h"
 #include "wsl/config_file.h"
 #include "wsl/install.h"
 #include "wsl/wslconfig.h"
@@ -199,13 +198,7 @@ void installed_check(DoctorReport& r, const wsl::Windows& windows, const wsl::De
     }
     const auto& g = state->generations[static_cast<size_t>(*state->current)];
     std::vector<std::string> stale;
-    if (auto tools = windows.tools(); tools && fs::exists(*tools / "kernel")) {
-        auto sha = util::sha256_file(*tools / "kernel");
-        if (sha && util::to_hex(*sha) != g.kernel_sha256)
-            stale.push_back(fmt::format(
-                "WSL's stock kernel {} changed since generation {} was installed (a WSL update?)",
-                (*tools / "kernel").string(), g.id));
-    }
+    if (auto changed = wsl::stock_kernel_changed(windows, g)) stale.push_back(*changed);
     bool pending = !d.release.empty() && d.release != g.release;
     if (!stale.empty()) {
         r.stale = true;

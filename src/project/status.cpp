@@ -145,13 +145,8 @@ std::optional<Installed> installed_state(const wsl::WindowsOptions& options,
     if (!state->current) return out;
     out.current = state->generations[static_cast<size_t>(*state->current)];
     out.this_image = out.current->image_sha256 == image_sha256;
-    if (auto tools = windows.tools(); tools && fs::exists(*tools / "kernel")) {
-        auto sha = util::sha256_file(*tools / "kernel");
-        if (sha && util::to_hex(*sha) != out.current->kernel_sha256)
-            st.stale.push_back(fmt::format(
-                "WSL's stock kernel {} changed since generation {} was installed (a WSL update?)",
-                (*tools / "kernel").string(), out.current->id));
-    }
+    if (auto changed = wsl::stock_kernel_changed(windows, *out.current))
+        st.stale.push_back(*changed);
     return out;
 }
 

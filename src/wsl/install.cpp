@@ -474,6 +474,16 @@ util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
     return report;
 }
 
+std::optional<std::string> stock_kernel_changed(const Windows& windows, const Generation& g) {
+    auto tools = windows.tools();
+    if (!tools || !fs::exists(*tools / "kernel")) return std::nullopt;
+    auto sha = util::sha256_file(*tools / "kernel");
+    if (!sha || util::to_hex(*sha) == g.kernel_sha256) return std::nullopt;
+    return fmt::format(
+        "WSL's stock kernel {} changed since generation {} was installed (a WSL update?)",
+        (*tools / "kernel").string(), g.id);
+}
+
 util::Result<RollbackReport> rollback(const Target& t) {
     if (!fs::exists(t.root / "state.json"))
         return util::bad_input("nothing to roll back: no wslmod image is installed",

@@ -114,6 +114,10 @@ struct InstallReport {
 
 util::Result<InstallReport> install(const Target& target, const InstallRequest& request);
 
+// Whether WSL's tools\kernel is another kernel than generation `g` carries (a WSL update): the
+// sentence that says so, or nullopt when it is the same one or cannot be read.
+std::optional<std::string> stock_kernel_changed(const Windows& windows, const Generation& g);
+
 struct RollbackReport {
     Generation from;
     std::optional<Generation> to; // none: back to the .wslconfig before the first install
