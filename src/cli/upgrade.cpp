@@ -100,7 +100,7 @@ Action setup_upgrade(CLI::App& app) {
                    "built in)");
     app.add_flag("--check", opt->check,
                  "Only say whether WSL's kernel changed since the install (exit 0: current, 1: "
-                 "an upgrade is due)");
+                 "an upgrade is due, 2: cannot tell)");
     app.add_flag("--no-verify", opt->no_verify,
                  "Do not boot the new kernel with the new image before installing it");
     app.add_flag("--force", opt->force, "Install the new image even if it was rolled back from");
@@ -112,7 +112,14 @@ Action setup_upgrade(CLI::App& app) {
     return [opt, project, win](const Context& ctx) -> util::Result<int> {
         auto o = *opt;
         o.project = *project;
-        auto r = WSLMOD_TRY(project::upgrade(o, *win, *ctx.runner, ctx.reporter()));
+        auto checked = project::upgrade(o, *win, *ctx.runner, ctx.reporter());
+        if (!checked && o.check) {
+            // --check's 1 means "due": a check that cannot tell exits 2, whatever failed.
+            auto e = checked.error();
+            e.code = util::ExitCode::usage;
+            return tl::unexpected(e);
+        }
+        auto r = WSLMOD_TRY(std::move(checked));
         if (r.failure) {
             if (r.build && !ctx.json && r.build->failure) return report_build(ctx, *r.build);
             return tl::unexpected(*r.failure);

@@ -118,6 +118,7 @@ util::Result<void> rebuild_and_install(const UpgradeOptions& o, const wsl::Windo
             if (!o.run.keep_going && !built.failures.empty())
                 e.hint += " (--keep-going upgrades without the recipes that do not build)";
             report.failure = e;
+            report.build->failure = e; // the CLI prints the build's report with this error
             return {};
         }
         if (!built.checked && !o.no_verify)

@@ -2,11 +2,12 @@
 // with two stand-in stock kernels of different releases built from one source: Debian's 6.12
 // generic (A) and cloud (B) flavours, both from linux-source-6.12.  WSL's tools\kernel and
 // tools\modules.vhd start as A's; the project installs for A; the update swaps both to B; status
-// says stale; upgrade rebuilds for B, boots B with the new image (QEMU) and installs generation
-// 2 with B's kernel; rollback gives A's kernel and image back byte for byte; a SIGKILL at each
-// of upgrade's write steps leaves the old state or the new.  Then a bundle exported for B and,
-// with --release, for A imports on either kernel with `make` broken, and upgrade takes the
-// bundled build instead of compiling.
+// says stale; a failing upgrade changes nothing installed, and one whose recipe no longer builds
+// names it; upgrade --keep-going rebuilds for B without it, boots B with the new image (QEMU) and
+// installs generation 2 with B's kernel; rollback gives A's kernel and image back byte for byte; a
+// SIGKILL at each of upgrade's write steps leaves the old state or the new.  Then a bundle exported
+// for B and, with --release, for A imports on either kernel with `make` broken, and upgrade takes
+// the bundled build instead of compiling.
 #include <fstream>
 #include <optional>
 #include <set>
@@ -137,7 +138,20 @@ TEST_CASE("after a WSL update, upgrade rebuilds, boots the new kernel and instal
 
     // Installed for A.
     auto project = new_project(win, dir / "project", {a, b});
-    auto add = win.wslmod({"add", "hello", "--cache", cache}, project);
+    // fussy: a recipe of the project's own that no longer builds for B's release.
+    fs::create_directories(project / "recipes/fussy/files");
+    std::ofstream(project / "recipes/fussy/recipe.toml")
+        << "name = \"fussy\"\nversion = \"1.0\"\nsummary = \"Builds for generic kernels "
+           "only\"\nlicense = \"GPL-2.0\"\n\n[source]\npath = \"files\"\n\n[build]\nmodules = "
+           "[\"fussy\"]\n";
+    std::ofstream(project / "recipes/fussy/files/Kbuild")
+        << "obj-m := fussy.o\nifneq ($(findstring cloud,$(KERNELRELEASE)),)\n$(error fussy does "
+           "not build for $(KERNELRELEASE))\nendif\n";
+    std::ofstream(project / "recipes/fussy/files/fussy.c")
+        << "#include <linux/module.h>\nstatic int __init fussy_init(void) { return 0; }\n"
+           "static void __exit fussy_exit(void) {}\nmodule_init(fussy_init);\n"
+           "module_exit(fussy_exit);\nMODULE_LICENSE(\"GPL\");\n";
+    auto add = win.wslmod({"add", "hello", "fussy", "--cache", cache}, project);
     INFO(add.output);
     REQUIRE(add.exit_code == 0);
     auto inst = win.wslmod({"install", "--no-verify"}, project); // boots are below
@@ -181,8 +195,18 @@ TEST_CASE("after a WSL update, upgrade rebuilds, boots the new kernel and instal
     CHECK(test::read_text(win.install_root() / "state.json") == state_a);
     fs::remove(dir / "make-ran");
 
+    // A recipe that no longer builds is named, nothing installed changes, and --keep-going
+    // upgrades without it.
+    auto fussy = win.wslmod({"upgrade", "--cache", cache}, project);
+    INFO(fussy.output);
+    CHECK(fussy.exit_code != 0);
+    CHECK(fussy.output.find("fussy") != std::string::npos);
+    CHECK(fussy.output.find("--keep-going") != std::string::npos);
+    CHECK(test::read_text(win.wslconfig()) == conf_a);
+    CHECK(test::read_text(win.install_root() / "state.json") == state_a);
+
     // One upgrade: rebuilt for B, booted in B, installed as generation 2 with B's kernel.
-    auto up = win.wslmod({"--json", "upgrade", "--cache", cache}, dir);
+    auto up = win.wslmod({"--json", "upgrade", "--keep-going", "--cache", cache}, dir);
     INFO(up.output);
     REQUIRE(up.exit_code == 0);
     auto up_doc = json_of(up);
@@ -190,6 +214,7 @@ TEST_CASE("after a WSL update, upgrade rebuilds, boots the new kernel and instal
     CHECK(up_doc["verified"] == true);
     CHECK(up_doc["installed"]["id"] == 2);
     CHECK(up_doc["installed"]["release"] == b.release);
+    CHECK(up_doc["left_out"] == nlohmann::json::array({"fussy"}));
     auto gen2 = win.install_root() / b.release / "2";
     CHECK(sha(gen2 / "kernel") == sha(b.kernel));
     CHECK(sha(gen2 / "modules.vhdx") == sha(project / "modules.vhdx"));
@@ -198,6 +223,12 @@ TEST_CASE("after a WSL update, upgrade rebuilds, boots the new kernel and instal
           up_doc["installed"]["modules"].get<std::string>());
     auto inspect = json_of(win.wslmod({"--json", "inspect", (gen2 / "modules.vhdx").string()}));
     CHECK(inspect.dump().find(b.release) != std::string::npos);
+    auto left = json_of(win.wslmod({"--json", "status"}, project));
+    CHECK(left["state"] == "outdated");
+    CHECK(left["outdated"].dump().find("recipe fussy is in the manifest but not built") !=
+          std::string::npos);
+    REQUIRE(win.wslmod({"remove", "fussy", "--cache", cache}, project).exit_code == 0);
+    CHECK(sha(project / "modules.vhdx") == sha(gen2 / "modules.vhdx")); // the same inputs
     CHECK(json_of(win.wslmod({"--json", "status"}, project))["state"] == "current");
 
     // Rollback: A's kernel and image, and the .wslconfig that named them, byte for byte.

@@ -109,6 +109,11 @@ TEST_CASE("autoinstall enable then disable leaves wsl.conf identical, and the bo
     CHECK(st["last_run"]["message"].get<std::string>().find("nothing wslmod installed") !=
           std::string::npos);
 
+    // What the login notice asks: with nothing installed it cannot tell, which is not "due".
+    auto check = win.wslmod({"upgrade", "--check"}, s.project, s.env());
+    CHECK(check.exit_code == 2);
+    CHECK(check.output.find("nothing wslmod installed is current") != std::string::npos);
+
     auto off = win.wslmod({"autoinstall", "disable"}, s.project, s.env());
     INFO(off.output);
     REQUIRE(off.exit_code == 0);

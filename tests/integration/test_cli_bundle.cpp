@@ -222,6 +222,28 @@ TEST_CASE(
              REQUIRE(at != std::string::npos);
              ko[at + std::string("vermagic=").size() + release.size() - 2] = '9'; // amd64 -> amd94
          }},
+        // Further releases (export --release) are checked like the bundle's own.
+        {"further release whose lock is another's", "releases/6.0.1-other/wslmod.lock is for",
+         [](auto& e) {
+             auto lock = find(e, "wslmod.lock");
+             lock.path = "releases/6.0.1-other/wslmod.lock";
+             e.push_back(lock);
+         }},
+        {"further release without its modules", "is missing (for 6.0.1-other)",
+         [](auto& e) {
+             auto lock = find(e, "wslmod.lock");
+             lock.path = "releases/6.0.1-other/wslmod.lock";
+             const auto& release = test::debian_kernel().release;
+             REQUIRE(lock.data.find(release) != std::string::npos);
+             for (auto at = lock.data.find(release); at != std::string::npos;
+                  at = lock.data.find(release))
+                 lock.data.replace(at, release.size(), "6.0.1-other");
+             e.push_back(lock);
+         }},
+        {"further release with no lock", "releases/6.0.1-other has no wslmod.lock",
+         [](auto& e) {
+             e.push_back({"releases/6.0.1-other/modules/x.ko", AE_IFREG, "x"});
+         }},
         {"below a file", "below a file",
          [](auto& e) {
              e.push_back({"wslmod.toml/x", AE_IFREG, "x"});
