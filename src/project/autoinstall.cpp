@@ -23,10 +23,6 @@ constexpr const char* record_format = "wslmod-autoinstall-1";
 constexpr const char* unit_name = "wslmod-autoinstall.service";
 constexpr const char* notice_name = "wslmod-upgrade.sh";
 
-std::string sha_of(std::string_view bytes) {
-    return util::to_hex(util::Sha256().update(bytes).finish());
-}
-
 fs::path record_file(const AutoinstallPaths& p) {
     return p.state / "autoinstall.json";
 }
@@ -96,7 +92,7 @@ util::Result<std::string> enable_wsl_conf(const AutoinstallPaths& p, HookRecord&
     auto part = wsl::boot_part(command_of(r));
     auto bytes = WSLMOD_TRY(with_hook(conf, part));
     r.before_absent = !conf.bytes.has_value();
-    r.written_sha256 = sha_of(bytes);
+    r.written_sha256 = util::sha256_hex(bytes);
     std::error_code ec;
     fs::create_directories(p.state, ec);
     if (conf.bytes) WSLMOD_CHECK(util::write_file_atomically(before_file(p), *conf.bytes));
@@ -110,7 +106,7 @@ util::Result<void> write_hook_file(const fs::path& file, const std::string& text
     std::error_code ec;
     fs::create_directories(file.parent_path(), ec);
     r.file = file;
-    r.written_sha256 = sha_of(text);
+    r.written_sha256 = util::sha256_hex(text);
     WSLMOD_CHECK(write_record(p, r));
     return util::write_file_atomically(file, text);
 }
@@ -127,7 +123,7 @@ util::Result<void> remove_file(const fs::path& f) {
 util::Result<bool> disable_wsl_conf(const AutoinstallPaths& p, const HookRecord& r) {
     auto conf = WSLMOD_TRY(wsl::read_config(r.file));
     auto before = util::read_if_exists(before_file(p));
-    if (conf.bytes && sha_of(*conf.bytes) == r.written_sha256) {
+    if (conf.bytes && util::sha256_hex(*conf.bytes) == r.written_sha256) {
         if (r.before_absent) {
             WSLMOD_CHECK(remove_file(conf.path));
         } else {
@@ -186,7 +182,8 @@ util::Result<EnableReport> enable_autoinstall(const AutoinstallPaths& p, const E
         bool same = had->hook == r.hook && had->project == r.project && had->user == r.user &&
                     had->wslmod == r.wslmod;
         auto now = util::read_if_exists(had->file);
-        if (same && now && sha_of(*now) == had->written_sha256) return EnableReport{*had, true};
+        if (same && now && util::sha256_hex(*now) == had->written_sha256)
+            return EnableReport{*had, true};
         // The same hook, half made (a crash between the record and the file) or edited since:
         // taken out, then made again.
         if (same)

@@ -68,12 +68,7 @@ util::Result<OpenedBundle> open_bundle(const fs::path& bundle, const fs::path& w
                 if (!r)
                     return refuse(
                         fmt::format("recipe {} of its lock: {}", name, r.error().message()));
-                auto now = WSLMOD_TRY(lock_recipe(*r));
-                // Only the files are compared: the version and the archive are the lock's own.
-                now.version = locked.version;
-                now.archive = locked.archive;
-                now.package = locked.package;
-                auto diffs = recipe_differences(name, locked, now);
+                auto diffs = WSLMOD_TRY(file_differences(name, locked, *r));
                 if (!diffs.empty()) return refuse(diffs.front() + " since its lock was written");
             }
             for (const auto& mod : locked.modules) {

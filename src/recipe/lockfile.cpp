@@ -201,4 +201,13 @@ util::Result<LockedRecipe> lock_recipe(const Recipe& r) {
     return out;
 }
 
+util::Result<std::vector<std::string>>
+file_differences(const std::string& name, const LockedRecipe& locked, const Recipe& r) {
+    auto now = WSLMOD_TRY(lock_recipe(r));
+    now.version = locked.version;
+    now.archive = locked.archive;
+    now.package = locked.package;
+    return recipe_differences(name, locked, now);
+}
+
 } // namespace wslmod::recipe

@@ -75,6 +75,12 @@ std::vector<std::string> recipe_differences(const Lock& locked, const Lock& now)
 std::vector<std::string> recipe_differences(const std::string& name, const LockedRecipe& locked,
                                             const LockedRecipe& now);
 
+// How recipe `name`'s files (`r`) differ from what `locked` records for it (phrases as above): only
+// the files, since the version, the archive and the package are the lock's own once it is written.
+// Bundle import and an upgrade from a bundled build check a recipe with this.
+util::Result<std::vector<std::string>>
+file_differences(const std::string& name, const LockedRecipe& locked, const Recipe& r);
+
 // A resolved recipe as the lock records it: its files' digests and its archive's.  Modules are
 // left to the caller (they are known once built).
 util::Result<LockedRecipe> lock_recipe(const Recipe& r);

@@ -61,4 +61,8 @@ Result<Digest> sha256_file(const std::filesystem::path& path) {
     return h.finish();
 }
 
+std::string sha256_hex(std::string_view bytes) {
+    return to_hex(Sha256().update(bytes).finish());
+}
+
 } // namespace wslmod::util

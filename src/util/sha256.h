@@ -34,6 +34,9 @@ class Sha256 {
 // Lower-case hex of `digest`.
 std::string to_hex(std::span<const std::byte> digest);
 
+// Lower-case hex SHA-256 of `bytes` (what records keep to tell a file they wrote).
+std::string sha256_hex(std::string_view bytes);
+
 // SHA-256 of a file's contents, read in 1 MiB chunks.
 Result<Digest> sha256_file(const std::filesystem::path& path);
 

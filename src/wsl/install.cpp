@@ -43,10 +43,6 @@ namespace {
 
 constexpr const char* section = "wsl2";
 
-std::string sha_of(std::string_view bytes) {
-    return util::to_hex(util::Sha256().update(bytes).finish());
-}
-
 util::Result<std::string> sha_of_file(const fs::path& p) {
     return util::to_hex(WSLMOD_TRY(util::sha256_file(p)));
 }
@@ -455,7 +451,7 @@ util::Result<InstallReport> install(const Target& t, const InstallRequest& r) {
     WSLMOD_CHECK(util::fsync_path(final_dir.parent_path()));
     util::fault_point("generation published");
 
-    g.wslconfig_sha256 = sha_of(after);
+    g.wslconfig_sha256 = util::sha256_hex(after);
     s.generations.push_back(g);
     s.next_id = g.id + 1;
     if (r.force)
