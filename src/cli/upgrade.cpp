@@ -81,13 +81,12 @@ std::string hook_user() {
     return "";
 }
 
-std::string hook_json_text(const project::HookRecord& h) {
-    return nlohmann::json{{"hook", h.hook},
-                          {"file", h.file.string()},
-                          {"project", h.project.string()},
-                          {"user", h.user},
-                          {"enabled_at", h.enabled_at}}
-        .dump();
+nlohmann::json hook_json(const project::HookRecord& h) {
+    return {{"hook", h.hook},
+            {"file", h.file.string()},
+            {"project", h.project.string()},
+            {"user", h.user},
+            {"enabled_at", h.enabled_at}};
 }
 
 } // namespace
@@ -160,7 +159,7 @@ Action setup_autoinstall_enable(CLI::App& app) {
         auto paths = project::AutoinstallPaths::from_env();
         auto out = WSLMOD_TRY(project::enable_autoinstall(paths, r));
         if (ctx.json) {
-            auto doc = nlohmann::json::parse(hook_json_text(out.hook));
+            auto doc = hook_json(out.hook);
             doc["unchanged"] = out.unchanged;
             ctx.emit_json(doc);
             return 0;
@@ -179,7 +178,7 @@ Action setup_autoinstall_disable(CLI::App& /*app*/) {
         auto paths = project::AutoinstallPaths::from_env();
         auto r = WSLMOD_TRY(project::disable_autoinstall(paths));
         if (ctx.json) {
-            auto doc = nlohmann::json::parse(hook_json_text(r.hook));
+            auto doc = hook_json(r.hook);
             doc["byte_identical"] = r.byte_identical;
             ctx.emit_json(doc);
             return 0;
@@ -202,7 +201,7 @@ Action setup_autoinstall_status(CLI::App& app) {
             paths, cache->empty() ? kernel::default_cache() : fs::path(*cache)));
         if (ctx.json) {
             nlohmann::json doc{{"enabled", st.hook.has_value()}, {"systemd", st.systemd}};
-            if (st.hook) doc["hook"] = nlohmann::json::parse(hook_json_text(*st.hook));
+            if (st.hook) doc["hook"] = hook_json(*st.hook);
             if (st.last)
                 doc["last_run"] = {{"at", st.last->at},
                                    {"result", st.last->result},
