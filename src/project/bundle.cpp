@@ -22,6 +22,7 @@
 #include "util/atomic_file.h"
 #include "util/beneath.h"
 #include "util/file.h"
+#include "util/in_folder.h"
 #include "util/paths.h"
 
 namespace wslmod::project {
@@ -198,10 +199,8 @@ util::Result<BuildReport> build_here(const recipe::Manifest& m, RecipeOptions ro
     ro.extra.front() = (dir / "recipes").string();
     auto in = WSLMOD_TRY(inputs_from_manifest(m, ro, runner));
     in.lock_file = dir / recipe::lock_name;
-    auto cwd = fs::current_path();
-    fs::current_path(dir);
+    util::InFolder here(dir);
     auto built = build(in, runner, reporter);
-    fs::current_path(cwd);
     if (built && !built->failure) placement.keep();
     return built;
 }
@@ -384,11 +383,7 @@ util::Result<bool> assemble_bundled(const BuildInputs& in, const recipe::Manifes
         }
         auto r = recipe::find_recipe(path, mr.name);
         if (!r) return unusable(r.error().message());
-        auto now = WSLMOD_TRY(recipe::lock_recipe(*r));
-        now.version = it->second.version;
-        now.archive = it->second.archive;
-        now.package = it->second.package;
-        auto diffs = recipe::recipe_differences(mr.name, it->second, now);
+        auto diffs = WSLMOD_TRY(recipe::file_differences(mr.name, it->second, *r));
         if (!diffs.empty()) return unusable(diffs.front());
         recipes[mr.name] = std::move(*r);
     }

@@ -156,19 +156,18 @@ util::Result<StatusReport> project_status(const recipe::Manifest& m,
                                           const std::vector<std::string>& extra_recipes,
                                           const wsl::WindowsOptions& windows,
                                           util::CommandRunner& runner) {
-    auto st = WSLMOD_TRY(image_status(m, extra_recipes, runner));
+    RecipeOptions o;
+    o.extra = extra_recipes;
+    // The recipes are looked up one by one, so that one missing is reported, not fatal.
+    auto in = WSLMOD_TRY(kernel_inputs(m, o, runner));
+    auto st = WSLMOD_TRY(image_status(m, in, extra_recipes));
     st.installed = installed_state(windows, runner, st.image_sha256, st);
     st.state = !st.stale.empty() ? "stale" : !st.outdated.empty() ? "outdated" : "current";
     return st;
 }
 
-util::Result<StatusReport> image_status(const recipe::Manifest& m,
-                                        const std::vector<std::string>& extra_recipes,
-                                        util::CommandRunner& runner) {
-    RecipeOptions o;
-    o.extra = extra_recipes;
-    // The recipes are looked up one by one, so that one missing is reported, not fatal.
-    auto in = WSLMOD_TRY(kernel_inputs(m, o, runner));
+util::Result<StatusReport> image_status(const recipe::Manifest& m, const BuildInputs& in,
+                                        const std::vector<std::string>& extra_recipes) {
     std::optional<recipe::Lock> lock;
     if (fs::exists(in.lock_file)) lock = WSLMOD_TRY(recipe::load_lock(in.lock_file));
     auto st = WSLMOD_TRY(recorded_status(m, lock, in, recipe_path(extra_recipes)));

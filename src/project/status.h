@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "project/options.h"
 #include "recipe/lockfile.h"
 #include "recipe/manifest.h"
 #include "util/process.h"
@@ -35,9 +36,9 @@ util::Result<StatusReport> project_status(const recipe::Manifest& m,
                                           const wsl::WindowsOptions& windows,
                                           util::CommandRunner& runner);
 
-// The same without what is installed: is the project's image the one its inputs give today?
-util::Result<StatusReport> image_status(const recipe::Manifest& m,
-                                        const std::vector<std::string>& extra_recipes,
-                                        util::CommandRunner& runner);
+// The same without what is installed, for inputs already resolved from `m` (its kernel part is
+// used): is the project's image the one its inputs give today?
+util::Result<StatusReport> image_status(const recipe::Manifest& m, const BuildInputs& in,
+                                        const std::vector<std::string>& extra_recipes);
 
 } // namespace wslmod::project

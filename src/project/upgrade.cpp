@@ -12,29 +12,13 @@
 #include "project/status.h"
 #include "util/fault.h"
 #include "util/file.h"
+#include "util/in_folder.h"
 #include "util/sha256.h"
 #include "wsl/install.h"
 
 namespace wslmod::project {
 namespace {
 namespace fs = std::filesystem;
-
-// The recipe search path and a manifest's relative paths are the current folder's, so an
-// upgrade of a project run from elsewhere (the autoinstall hook) works in that project's folder
-// for the call, and goes back after.
-class InFolder {
-  public:
-    explicit InFolder(const fs::path& dir) : back_(fs::current_path()) { fs::current_path(dir); }
-    ~InFolder() {
-        std::error_code ec;
-        fs::current_path(back_, ec);
-    }
-    InFolder(const InFolder&) = delete;
-    InFolder& operator=(const InFolder&) = delete;
-
-  private:
-    fs::path back_;
-};
 
 util::Result<fs::path> project_folder(const fs::path& given, const wsl::Generation& current) {
     if (!given.empty()) {
@@ -74,7 +58,7 @@ util::Result<void> rebuild_and_install(const UpgradeOptions& o, const wsl::Windo
                                        util::CommandRunner& runner, Reporter& reporter,
                                        const fs::path& kernel, const wsl::Generation& current,
                                        UpgradeReport& report) {
-    InFolder here(report.project);
+    util::InFolder here(report.project); // run from elsewhere, e.g. by the boot hook
     auto m = WSLMOD_TRY(recipe::load_manifest(report.project / recipe::manifest_name));
     if (!m.release.empty() && m.release != report.to_release)
         return util::bad_input(
@@ -91,7 +75,7 @@ util::Result<void> rebuild_and_install(const UpgradeOptions& o, const wsl::Windo
 
     // An image already built from exactly these inputs (a second run after an install that
     // failed, or `wslmod build` run by hand after the update) is installed as it is.
-    auto st = WSLMOD_TRY(image_status(m, run.extra, runner));
+    auto st = WSLMOD_TRY(image_status(m, in, run.extra));
     bool built_already = st.state == "current" && st.release == report.to_release;
     auto bundled = !built_already && WSLMOD_TRY(assemble_bundled(in, m, runner, reporter));
     if (built_already) {
@@ -170,7 +154,7 @@ util::Result<UpgradeReport> upgrade(const UpgradeOptions& o, const wsl::WindowsO
     report.from_release = current.release;
     report.project = WSLMOD_TRY(project_folder(o.project, current));
 
-    auto sha = util::to_hex(WSLMOD_TRY(util::sha256_file(kernel)));
+    auto sha = util::to_hex(util::Sha256().update(bytes).finish()); // the bytes read above
     if (sha == current.kernel_sha256) {
         report.state = "current";
         return report;
