@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "recipe/recipe.h"
 #include "support/catch.h"
 #include "support/prereq.h"
@@ -14,7 +16,9 @@ using namespace wslmod::recipe;
 namespace {
 
 std::filesystem::path recipe_dir(const std::string& name) {
-    auto dir = test::scratch_dir("recipe-" + name) / name;
+    // One folder per process: ctest -j runs this file's test cases side by side, and
+    // scratch_dir empties the folder it names.
+    auto dir = test::scratch_dir(fmt::format("recipe-{}-{}", name, ::getpid())) / name;
     std::filesystem::create_directories(dir / "files");
     std::filesystem::create_directories(dir / "patches");
     std::ofstream(dir / "patches/01-fix.patch") << "--- a\n+++ b\n";
