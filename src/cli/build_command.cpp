@@ -38,12 +38,20 @@ util::Result<int> report_failure(const Context& ctx, const project::BuildReport&
 
 } // namespace
 
+nlohmann::json headers_json(const kernel::Headers& h) {
+    return {{"release", h.release},    {"arch", h.srcarch}, {"files", h.files},
+            {"symlinks", h.symlinks},  {"bytes", h.bytes},  {"stripped", h.stripped},
+            {"cache_hit", h.cache_hit}};
+}
+
 util::Result<int> report_build(const Context& ctx, const project::BuildReport& report) {
     if (report.failure) return report_failure(ctx, report);
     const auto& r = *report.image;
     if (ctx.json) {
         auto doc = modules::to_json(r);
         doc["warnings"] = report.warnings;
+        doc["headers"] = report.headers ? headers_json(*report.headers) : nlohmann::json();
+        if (report.headers) doc["headers"]["at"] = report.headers_at;
         ctx.emit_json(
             {{"release", report.release},
              {"tree", report.tree.string()},
@@ -75,6 +83,9 @@ util::Result<int> report_build(const Context& ctx, const project::BuildReport& r
     for (const auto& x : r.replaced)
         out << fmt::format("  replaced  {:<24} {} -> {} ({})\n", x.name, x.stock_path, x.path,
                            x.recipe);
+    if (report.headers)
+        out << fmt::format("  headers   {} files, {:.1f} MB, at {}\n", report.headers->files,
+                           report.headers->bytes / 1e6, report.headers_at);
     std::string steps;
     for (const auto& [step, sec] : r.seconds)
         steps += fmt::format("{}{} {:.2f} s", steps.empty() ? "" : ", ", step, sec);
@@ -133,6 +144,9 @@ Action setup_build(CLI::App& app) {
     app.add_flag("--verify", opt->verify,
                  "Boot the stock kernel under QEMU with the new image and load every added "
                  "module; a failure keeps the previous image");
+    app.add_flag("--headers", opt->headers,
+                 "Carry the kernel headers in the image, so /lib/modules/<release>/build works "
+                 "for make -C and DKMS (headers = true in wslmod.toml)");
     app.add_flag("--locked", opt->locked,
                  "Refuse to build unless every input matches wslmod.lock (and leave the lock "
                  "as it is)");
@@ -152,6 +166,7 @@ Action setup_build(CLI::App& app) {
             if (!opt->spec.cc.empty()) in.spec.cc = opt->spec.cc; // --cc over the manifest's
             in.locked = opt->locked;
             in.verify = opt->verify;
+            in.headers = in.headers || opt->headers;
             return report_build(ctx, WSLMOD_TRY(project::build(in, *ctx.runner, ctx.reporter())));
         }
         return report_build(ctx, WSLMOD_TRY(project::build(*opt, *ctx.runner, ctx.reporter())));

@@ -8,6 +8,7 @@
 #include "cli/build_command.h"
 #include "cli/bundle.h"
 #include "cli/doctor.h"
+#include "cli/headers.h"
 #include "cli/image_commands.h"
 #include "cli/inspect.h"
 #include "cli/install.h"
@@ -89,6 +90,11 @@ const std::vector<Subcommand>& subcommands() {
          setup_doctor},
         {"inspect", "List the modules in an image with release and vermagic, or diff two images",
          setup_inspect},
+        {"headers install",
+         "Install the kernel headers as /usr/src/linux-headers-<release>, for make -C and DKMS",
+         setup_headers_install},
+        {"headers deb", "Write the kernel headers as a linux-headers-<release> .deb package",
+         setup_headers_deb},
         {"image pack", "Pack a modules folder into a reproducible, verified modules.vhdx",
          setup_image_pack},
         {"image ls", "List a folder inside a modules image (VHDX, VHD or raw)", setup_image_ls},
@@ -131,6 +137,7 @@ std::string table_help() {
 std::vector<std::pair<CLI::App*, Action>> register_subcommands(CLI::App& app) {
     static const std::map<std::string, std::string> group_help = {
         {"bundle", "Bundles: a project and its built modules in one file, for another machine"},
+        {"headers", "Kernel headers for the distro: a folder in /usr/src, or a .deb"},
         {"image", "Modules images: pack, list, extract, verify"},
         {"kernel", "Kernel inputs: release, config, devel tree, Module.symvers"},
         {"recipe", "Recipes: how each set of modules is built"},

@@ -178,6 +178,43 @@ util::Result<void> make_symlink(ext2_filsys fs, ext2_ino_t parent, const TreeEnt
     return {};
 }
 
+std::vector<std::string> split_path(const std::string& path) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= path.size()) {
+        auto slash = path.find('/', start);
+        if (slash == std::string::npos) slash = path.size();
+        parts.push_back(path.substr(start, slash - start));
+        start = slash + 1;
+    }
+    return parts;
+}
+
+// Every entry of `tree` below the folder `top`, in the tree's order.
+util::Result<void> write_entries(ext2_filsys fs, const Tree& tree, ext2_ino_t top,
+                                 util::BackgroundSha256& digest, Ext4Result& result) {
+    std::map<std::string, ext2_ino_t> dirs{{"", top}};
+    for (const auto& e : tree.entries) {
+        if (e.path.empty()) continue;
+        ext2_ino_t parent = dirs.at(parent_path(e.path));
+        switch (e.type) {
+        case TreeEntry::Type::directory:
+            dirs[e.path] = WSLMOD_TRY(make_directory(fs, parent, base_name(e.path), e.mode));
+            ++result.directories;
+            break;
+        case TreeEntry::Type::file:
+            WSLMOD_TRY(make_file(fs, parent, e, digest));
+            ++result.files;
+            break;
+        case TreeEntry::Type::symlink:
+            WSLMOD_CHECK(make_symlink(fs, parent, e));
+            ++result.symlinks;
+            break;
+        }
+    }
+    return {};
+}
+
 // The steps of mke2fs that a fresh filesystem needs before any file: tables, root,
 // lost+found, reserved inodes and the bad-block inode.
 util::Result<void> format(ext2_filsys fs, const Tree& tree, const Ext4Options& o) {
@@ -212,14 +249,23 @@ void set_guid_bits(unsigned char* uuid) {
 Ext4Plan plan_ext4(const Tree& tree, const Ext4Options& o, double grow) {
     uint64_t data = 0, inodes = 16; // reserved inodes and lost+found
     std::map<std::string, uint64_t> dir_bytes;
-    for (const auto& e : tree.entries) {
-        ++inodes;
-        if (!e.path.empty())
-            dir_bytes[parent_path(e.path)] += 8 + ceil_div(base_name(e.path).size(), 4) * 4;
-        if (e.type == TreeEntry::Type::file)
-            data += ceil_div(e.size, block) + (e.size > 4 * 32768 * block ? 1 : 0);
-        if (e.type == TreeEntry::Type::symlink && e.size >= 60) data += 1;
-        if (e.type == TreeEntry::Type::directory) dir_bytes[e.path] += 0;
+    auto count = [&](const Tree& t, const std::string& at) {
+        for (const auto& e : t.entries) {
+            ++inodes;
+            auto path = at.empty() ? e.path : e.path.empty() ? at : at + "/" + e.path;
+            if (!path.empty())
+                dir_bytes[parent_path(path)] += 8 + ceil_div(base_name(path).size(), 4) * 4;
+            if (e.type == TreeEntry::Type::file)
+                data += ceil_div(e.size, block) + (e.size > 4 * 32768 * block ? 1 : 0);
+            if (e.type == TreeEntry::Type::symlink && e.size >= 60) data += 1;
+            if (e.type == TreeEntry::Type::directory) dir_bytes[path] += 0;
+        }
+    };
+    count(tree, "");
+    for (const auto& g : o.grafts) {
+        count(*g.tree, g.at);
+        inodes += 2; // the folders above it
+        data += 2;
     }
     for (const auto& [dir, bytes] : dir_bytes)
         data += ceil_div(bytes + 36, block - 12);
@@ -292,34 +338,45 @@ util::Result<Ext4Result> write_ext4(const Tree& tree, const Ext4Plan& plan, Bloc
     ext2fs_init_csum_seed(fs);
     WSLMOD_CHECK(format(fs, tree, o));
 
+    // The folders the layout makes, by their path from the filesystem root.
+    std::map<std::string, ext2_ino_t> made{{"", EXT2_ROOT_INO}};
     ext2_ino_t top = EXT2_ROOT_INO;
     if (o.layout == Layout::artifacts) {
         auto rel = WSLMOD_TRY(make_directory(fs, EXT2_ROOT_INO, o.release, 0755));
         top = WSLMOD_TRY(make_directory(fs, rel, "modules", tree.entries.front().mode));
+        made[o.release] = rel;
+        made[o.release + "/modules"] = top;
     }
     Ext4Result result;
     util::BackgroundSha256 digest;
-    auto first = digest.take_buffer();
-    std::memcpy(first.data(), tree.listing_digest.data(), tree.listing_digest.size());
-    digest.submit(std::move(first), tree.listing_digest.size());
-    std::map<std::string, ext2_ino_t> dirs{{"", top}};
-    for (const auto& e : tree.entries) {
-        if (e.path.empty()) continue;
-        ext2_ino_t parent = dirs.at(parent_path(e.path));
-        switch (e.type) {
-        case TreeEntry::Type::directory:
-            dirs[e.path] = WSLMOD_TRY(make_directory(fs, parent, base_name(e.path), e.mode));
-            ++result.directories;
-            break;
-        case TreeEntry::Type::file:
-            WSLMOD_TRY(make_file(fs, parent, e, digest));
-            ++result.files;
-            break;
-        case TreeEntry::Type::symlink:
-            WSLMOD_CHECK(make_symlink(fs, parent, e));
-            ++result.symlinks;
-            break;
+    auto feed = [&](std::string_view bytes) {
+        auto buffer = digest.take_buffer();
+        std::memcpy(buffer.data(), bytes.data(), bytes.size());
+        digest.submit(std::move(buffer), bytes.size());
+    };
+    feed({reinterpret_cast<const char*>(tree.listing_digest.data()), tree.listing_digest.size()});
+    WSLMOD_CHECK(write_entries(fs, tree, top, digest, result));
+    for (const auto& g : o.grafts) {
+        if (g.at.empty() || made.count(g.at))
+            return util::fail(fmt::format("cannot graft a tree onto '{}'", g.at));
+        ext2_ino_t parent = EXT2_ROOT_INO;
+        std::string path;
+        auto parts = split_path(g.at);
+        for (size_t i = 0; i < parts.size(); ++i) {
+            path = path.empty() ? parts[i] : path + "/" + parts[i];
+            if (auto it = made.find(path); it != made.end()) {
+                parent = it->second;
+                continue;
+            }
+            bool last = i + 1 == parts.size();
+            parent = WSLMOD_TRY(
+                make_directory(fs, parent, parts[i], last ? g.tree->entries.front().mode : 0755));
+            made[path] = parent;
         }
+        feed(g.at);
+        feed({reinterpret_cast<const char*>(g.tree->listing_digest.data()),
+              g.tree->listing_digest.size()});
+        WSLMOD_CHECK(write_entries(fs, *g.tree, parent, digest, result));
     }
     result.content_digest = digest.finish();
     std::memcpy(sb->s_uuid, result.content_digest.data(), 16);

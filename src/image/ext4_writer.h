@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "image/block_device.h"
 #include "image/tree.h"
@@ -22,11 +23,19 @@ namespace wslmod::image {
 // mounts); artifacts: under <release>/modules/ (newer WSL, microsoft/WSL#41267).
 enum class Layout { flat, artifacts };
 
+// A second tree written at `at` (a path from the filesystem root, its parents made 0755 when
+// the layout has not made them), after the main one: the headers beside the modules.
+struct Graft {
+    std::string at;
+    const Tree* tree = nullptr;
+};
+
 struct Ext4Options {
     int64_t epoch = 1577836800; // 2020-01-01T00:00:00Z unless SOURCE_DATE_EPOCH says otherwise
     Layout layout = Layout::flat;
     std::string release; // artifacts layout only
     std::string label;   // volume label, at most 16 bytes
+    std::vector<Graft> grafts;
 };
 
 struct Ext4Plan {
@@ -40,7 +49,8 @@ struct Ext4Plan {
 Ext4Plan plan_ext4(const Tree& tree, const Ext4Options& options, double grow = 1.0);
 
 struct Ext4Result {
-    util::Digest content_digest{}; // SHA-256 over the listing and every file's bytes
+    // SHA-256 over the listing and every file's bytes, then each graft's path, listing and bytes
+    util::Digest content_digest{};
     uint64_t files = 0, directories = 0, symlinks = 0;
 };
 

@@ -67,6 +67,15 @@ util::Result<PackReport> pack(const std::filesystem::path& dir, const std::files
         (ext4.release.empty() || ext4.release == "." || ext4.release == ".."))
         return util::bad_input("cannot tell the release for the artifacts layout", dir.string(),
                                "pass --release, or pack a folder named after the release");
+    Tree headers;
+    if (!o.headers.empty()) {
+        headers = WSLMOD_TRY(
+            scan_tree(o.headers, {}, o.canonical_modes ? Modes::canonical : Modes::as_on_disk));
+        ext4.grafts.push_back(
+            {o.layout == Layout::flat ? "build" : ext4.release + "/linux-headers", &headers});
+    } else if (!o.build_link.empty() && o.layout == Layout::flat) {
+        WSLMOD_CHECK(add_root_symlink(tree, "build", o.build_link));
+    }
     auto atomic = WSLMOD_TRY(util::AtomicFile::create(out));
     util::Result<PackReport> report = util::fail("not attempted");
     for (double grow : {1.0, 1.25, 1.6, 2.5}) {

@@ -24,6 +24,13 @@ struct PackOptions {
     bool keep_previous = false;   // keep an existing output as <name>.prev
     bool hash_output = false;     // compute the image's SHA-256 (one more pass over it)
     bool canonical_modes = false; // tree.h Modes::canonical instead of the modes on disk
+    // A kernel headers folder (kernel/headers.h) to carry: at build/ in the flat layout, so it
+    // is /lib/modules/<release>/build in the guest; at <release>/linux-headers/ in the
+    // artifacts layout, where gen_artifacts_vhdx.sh puts it.
+    std::filesystem::path headers;
+    // Without headers, in the flat layout: a `build` symlink at the root to this target (the
+    // headers installed in the distro, /usr/src/linux-headers-<release>); empty: none.
+    std::string build_link;
 };
 
 struct PackReport {

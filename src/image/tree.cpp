@@ -55,6 +55,14 @@ util::Result<void> scan_dir(const std::filesystem::path& root, const std::string
     return {};
 }
 
+std::array<std::byte, 32> listing_digest(const Tree& tree) {
+    util::Sha256 h;
+    for (const auto& e : tree.entries)
+        h.update(fmt::format("{}\t{}\t{:o}\t{}\t{}\n", e.path, static_cast<int>(e.type), e.mode,
+                             e.size, e.target));
+    return h.finish();
+}
+
 } // namespace
 
 util::Result<Tree> scan_tree(const std::filesystem::path& root,
@@ -74,13 +82,29 @@ util::Result<Tree> scan_tree(const std::filesystem::path& root,
                      : e.type == TreeEntry::Type::symlink ? 0777
                      : (e.mode & 0111)                    ? 0755
                                                           : 0644;
-
-    util::Sha256 h;
-    for (const auto& e : tree.entries)
-        h.update(fmt::format("{}\t{}\t{:o}\t{}\t{}\n", e.path, static_cast<int>(e.type), e.mode,
-                             e.size, e.target));
-    tree.listing_digest = h.finish();
+    tree.listing_digest = listing_digest(tree);
     return tree;
+}
+
+util::Result<void> add_root_symlink(Tree& tree, const std::string& name,
+                                    const std::string& target) {
+    // Entries are in depth-first order with siblings sorted, so the new one goes right before
+    // the first root entry that sorts after it (and after the whole subtree of the one before).
+    auto at = tree.entries.end();
+    for (auto it = tree.entries.begin(); it != tree.entries.end(); ++it) {
+        if (it->path.empty() || it->path.find('/') != std::string::npos) continue;
+        if (it->path == name)
+            return util::fail(fmt::format("the tree already has '{}' at its root", name),
+                              tree.entries.front().source.string());
+        if (it->path > name) {
+            at = it;
+            break;
+        }
+    }
+    TreeEntry e{name, TreeEntry::Type::symlink, 0777, target.size(), target, {}};
+    tree.entries.insert(at, e);
+    tree.listing_digest = listing_digest(tree);
+    return {};
 }
 
 } // namespace wslmod::image

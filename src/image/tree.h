@@ -40,4 +40,8 @@ util::Result<Tree> scan_tree(const std::filesystem::path& root,
                              const std::vector<std::string>& skip_top = {},
                              Modes modes = Modes::as_on_disk);
 
+// Adds a symlink `name` -> `target` at the root, where sorted order puts it, and updates the
+// listing digest; a root entry of that name already there is an error.
+util::Result<void> add_root_symlink(Tree& tree, const std::string& name, const std::string& target);
+
 } // namespace wslmod::image

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "kernel/headers.h"
 #include "modules/depmod.h"
 #include "modules/verify.h"
 #include "util/file.h"
@@ -111,6 +112,8 @@ util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::Command
     po.hash_output = true;
     po.canonical_modes = true; // the same image whatever the umask of whoever built it
     if (po.release.empty()) po.release = spec.release;
+    po.headers = spec.headers;
+    if (spec.headers.empty()) po.build_link = kernel::distro_headers_dir(spec.release);
     bool had_previous = fs::exists(spec.output, ec);
     auto packed = WSLMOD_TRY(image::pack(staging.root(), spec.output, po));
     timer.lap("pack");

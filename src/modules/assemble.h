@@ -7,6 +7,10 @@
 //            previous output (kept as <name>.prev) (image/pack.h)
 // A failure at any step leaves the output untouched.
 //
+// A flat image's `build` entry is the headers folder itself, or a link to where a distro keeps
+// the headers: /lib/modules/<release> is WSL's read-only mount of the image, so nothing
+// installed later can put a link there that lasts.
+//
 // An image with added modules records them at its root in `wslmod.added` (added_record_name):
 // a comment line, then one line per module, sorted: "<name> <path> <recipe>".  WSL mounts the
 // image at /lib/modules/<release>, where the file is inert.
@@ -38,6 +42,10 @@ struct AssembleSpec {
     std::map<std::string, std::vector<std::string>> replaces; // recipe -> stock modules
     std::map<std::string, std::vector<std::string>> in_tree;  // kernel-tree recipe -> folders
     std::filesystem::path output;
+    // The kernel headers to carry (kernel/headers.h); without them a flat image gets a `build`
+    // link to /usr/src/linux-headers-<release>, where `wslmod headers install` and the
+    // package `wslmod headers deb` writes put them (image/pack.h).
+    std::filesystem::path headers;
     image::PackOptions pack;     // keep_previous and hash_output are always set
     std::filesystem::path cache; // staging work folders and compressed modules
     unsigned jobs = 1;

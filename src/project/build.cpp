@@ -5,6 +5,7 @@
 #include "image/ext4_writer.h"
 #include "kernel/config.h"
 #include "kernel/facts.h"
+#include "kernel/headers.h"
 #include "modules/stock.h"
 #include "project/boot.h"
 #include "project/recipes.h"
@@ -147,6 +148,16 @@ class Build {
                                    "prepare it with --stock-kernel (or --symvers)");
         report_.release = prepared.release;
         report_.tree = prepared.dir;
+        if (in_.headers) {
+            reporter_.step("headers");
+            auto h = kernel::make_headers(prepared, ro_.cache, runner_);
+            reporter_.done();
+            report_.headers = WSLMOD_TRY(std::move(h));
+            report_.headers_at =
+                in_.layout == "artifacts"
+                    ? fmt::format("{}/linux-headers/ in the image", prepared.release)
+                    : fmt::format("/lib/modules/{}/build", prepared.release);
+        }
         if (now_.compiler.empty()) now_.compiler = engine::compiler_identity(runner_, prepared.cc);
         return engine::TreeRef{prepared.dir, prepared.release, prepared.cc};
     }
@@ -222,6 +233,7 @@ class Build {
         as.pack.epoch = WSLMOD_TRY(image::source_date_epoch());
         as.cache = ro_.cache;
         as.jobs = jobs_;
+        if (report_.headers) as.headers = report_.headers->dir;
         auto assembled =
             modules::assemble_image(as, runner_, [&](const std::string& m) { reporter_.step(m); });
         reporter_.done();

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kernel/headers.h"
 #include "modules/assemble.h"
 #include "project/options.h"
 #include "project/reporter.h"
@@ -26,8 +27,10 @@ struct BuildReport {
     nlohmann::json builds = nlohmann::json::array(),
                    failures = nlohmann::json::array(), // as `recipe build` has them
         skipped = nlohmann::json::array();
-    bool stopped = false;                       // after_recipes ran: nothing was staged or packed
-    std::optional<modules::ImageReport> image;  // the image in place
+    bool stopped = false;                      // after_recipes ran: nothing was staged or packed
+    std::optional<modules::ImageReport> image; // the image in place
+    std::optional<kernel::Headers> headers;    // BuildInputs::headers: what the image carries
+    std::string headers_at; // where they show: /lib/modules/<release>/build, or the folder
     std::optional<verify::CheckReport> checked; // --verify ran (passed, or is the failure)
     std::filesystem::path rejected;             // --verify failed: where the new image went
     std::vector<std::string> warnings;          // the image's, and an unreproducible build's

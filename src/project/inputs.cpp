@@ -19,6 +19,7 @@ util::Result<BuildInputs> inputs_from_manifest(const recipe::Manifest& m,
     in.run = options;
     in.output = m.output.string();
     in.layout = m.layout;
+    in.headers = m.headers;
     in.lock_file = m.dir / recipe::lock_name;
     auto& s = in.spec;
     if (m.profile == "wsl") {

@@ -47,6 +47,7 @@ struct BuildInputs {
     std::string stock; // stock modules folder or image
     bool no_stock = false;
     std::string output = "modules.vhdx", layout = "flat";
+    bool headers = false; // carry the kernel headers (image/pack.h: build/ or linux-headers/)
     // A project's build writes its lock (recipe/lockfile.h) once the image is in place;
     // `locked` instead refuses, before anything is prepared or built, any input that differs.
     std::filesystem::path lock_file;

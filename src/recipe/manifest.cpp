@@ -159,7 +159,8 @@ util::Result<Manifest> parse_manifest(std::string_view text, const fs::path& fil
     if (auto* n = doc["output"].node()) {
         auto* t = n->as_table();
         if (!t) return util::bad_input("[output] must be a table", r.at(*n));
-        WSLMOD_CHECK(r.only(*t, {"path", "layout"}, " in [output]"));
+        WSLMOD_CHECK(r.only(*t, {"path", "layout", "headers"}, " in [output]"));
+        if (auto* h = t->get("headers")) m.headers = WSLMOD_TRY(r.boolean(*h, "headers"));
         if (auto* p = t->get("path")) {
             auto v = WSLMOD_TRY(r.string(*p, "path"));
             if (v.empty())
@@ -220,7 +221,9 @@ std::string manifest_text(const std::string& profile, const std::string& series)
            "ones.\n"
            "# \"*\" takes any version; a version pins it.\n[recipes]\n\n"
            "[output]\npath = \"modules.vhdx\"\nlayout = \"flat\"              # \"artifacts\" for "
-           "<release>/modules/\n";
+           "<release>/modules/\n"
+           "headers = false              # true: the image carries the kernel headers "
+           "(/lib/modules/<release>/build)\n";
 }
 
 std::string add_recipes(std::string_view text, const std::vector<std::string>& names) {

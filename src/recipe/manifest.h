@@ -30,6 +30,8 @@
 //   [output]
 //   path = "modules.vhdx"       relative to the manifest's folder
 //   layout = "flat"             or "artifacts"
+//   headers = true              the image carries the kernel headers: build/ (flat), or
+//                               <release>/linux-headers/ (artifacts); default false
 // In source, config, stock-kernel, stock-modules and symvers, {release} stands for the stock
 // kernel's release and {version} for its WSL version (the tag, "6.6.87.2"; the release itself for
 // another kernel), so a local mirror ("/srv/wsl/linux-msft-wsl-{version}.tar.gz") follows a WSL
@@ -64,6 +66,7 @@ struct Manifest {
     std::vector<ManifestRecipe> recipes;
     std::filesystem::path output; // absolute
     std::string layout = "flat";
+    bool headers = false;
 };
 
 constexpr const char* manifest_name = "wslmod.toml";

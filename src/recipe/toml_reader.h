@@ -46,6 +46,12 @@ class TomlReader {
                                fmt::format("write {} = \"...\"", key));
     }
 
+    util::Result<bool> boolean(const toml::node& n, const std::string& key) const {
+        if (auto b = n.value_exact<bool>()) return *b;
+        return util::bad_input(fmt::format("'{}' must be true or false", key), at(n),
+                               fmt::format("write {} = true", key));
+    }
+
     util::Result<std::vector<std::string>> strings(const toml::node& n,
                                                    const std::string& key) const {
         auto* arr = n.as_array();

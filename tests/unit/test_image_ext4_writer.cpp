@@ -1,4 +1,5 @@
 // The ext4 writer on a memory device, read back through the ext4 reader.
+#include <algorithm>
 #include <fstream>
 #include <sys/stat.h>
 
@@ -180,4 +181,78 @@ TEST_CASE("scan_tree with canonical modes gives the same listing whatever the um
     CHECK(c->listing_digest != d->listing_digest);
     for (const auto& p : {tight / "kernel/drivers", tight / "kernel", tight})
         fs::permissions(p, P(0755)); // scratch cleanup
+}
+
+TEST_CASE("a graft puts a second tree beside the first: build/ (flat) or linux-headers/ "
+          "(artifacts), in the content digest") {
+    auto tree = scan_tree(sample_tree("ext4-graft-main"), {"build", "source"});
+    auto headers_dir = test::scratch_dir("ext4-graft-headers");
+    std::filesystem::create_directories(headers_dir / "include/generated");
+    std::ofstream(headers_dir / "Makefile") << "# top\n";
+    std::ofstream(headers_dir / "include/generated/utsrelease.h") << "#define UTS_RELEASE \"r\"\n";
+    std::filesystem::create_symlink("generated/utsrelease.h", headers_dir / "include/link.h");
+    auto headers = scan_tree(headers_dir);
+    REQUIRE(tree);
+    REQUIRE(headers);
+    Ext4Options plain;
+    auto without = write(*tree, plain);
+
+    Ext4Options flat;
+    flat.grafts.push_back({"build", &*headers});
+    auto w = write(*tree, flat);
+    CHECK(w.result.files == 3 + 2);
+    CHECK(w.result.symlinks == 2 + 1);
+    CHECK(w.result.content_digest != without.result.content_digest);
+    auto fs = Ext4Reader::open(w.device, "mem");
+    REQUIRE(fs);
+    CHECK(*(*fs)->read_file("build/Makefile") == "# top\n");
+    CHECK(*(*fs)->read_file("build/include/generated/utsrelease.h") ==
+          "#define UTS_RELEASE \"r\"\n");
+    CHECK(*(*fs)->read_file("build/include/link.h") == "generated/utsrelease.h"); // the target
+    CHECK(*(*fs)->read_file("modules.dep") == "kernel/drivers/usb/a.ko:\n");
+    REQUIRE((*fs)->check());
+
+    Ext4Options artifacts;
+    artifacts.layout = Layout::artifacts;
+    artifacts.release = "6.6.87.2-microsoft-standard-WSL2";
+    artifacts.grafts.push_back({artifacts.release + "/linux-headers", &*headers});
+    auto a = write(*tree, artifacts);
+    auto afs = Ext4Reader::open(a.device, "mem");
+    REQUIRE(afs);
+    CHECK(*(*afs)->read_file("6.6.87.2-microsoft-standard-WSL2/linux-headers/Makefile") ==
+          "# top\n");
+    CHECK(*(*afs)->read_file("6.6.87.2-microsoft-standard-WSL2/modules/modules.dep") ==
+          "kernel/drivers/usb/a.ko:\n");
+    auto top = (*afs)->list("6.6.87.2-microsoft-standard-WSL2");
+    REQUIRE(top);
+    std::vector<std::string> names;
+    for (const auto& e : *top)
+        names.push_back(e.name);
+    std::sort(names.begin(), names.end());
+    CHECK(names == std::vector<std::string>{"linux-headers", "modules"});
+    REQUIRE((*afs)->check());
+}
+
+TEST_CASE("add_root_symlink puts the link in sorted order and changes the listing digest") {
+    auto tree = scan_tree(sample_tree("ext4-root-link"), {"build", "source"});
+    REQUIRE(tree);
+    auto before = tree->listing_digest;
+    REQUIRE(add_root_symlink(*tree, "build", "/usr/src/linux-headers-r"));
+    CHECK(tree->listing_digest != before);
+    std::vector<std::string> top;
+    for (const auto& e : tree->entries)
+        if (!e.path.empty() && e.path.find('/') == std::string::npos) top.push_back(e.path);
+    CHECK(top == std::vector<std::string>{"build", "empty", "kernel", "long-link", "modules.dep",
+                                          "short-link"});
+    CHECK(!add_root_symlink(*tree, "build", "/elsewhere"));
+    auto w = write(*tree, Ext4Options{});
+    auto fs = Ext4Reader::open(w.device, "mem");
+    REQUIRE(fs);
+    auto root = (*fs)->list("");
+    REQUIRE(root);
+    bool found = false;
+    for (const auto& e : *root)
+        if (e.name == "build") found = e.target == "/usr/src/linux-headers-r";
+    CHECK(found);
+    REQUIRE((*fs)->check());
 }
