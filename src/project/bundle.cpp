@@ -13,6 +13,7 @@
 #include "kernel/facts.h"
 #include "kernel/symvers.h"
 #include "modules/stock.h"
+#include "project/headers.h"
 #include "project/inputs.h"
 #include "recipe/bundle.h"
 #include "recipe/bundle_import.h"
@@ -119,6 +120,9 @@ assemble_from_bundle(util::CommandRunner& runner, const BuildInputs& in, const r
     as.pack.epoch = WSLMOD_TRY(image::source_date_epoch());
     as.cache = cache;
     as.jobs = jobs;
+    // Headers are cut from a prepared tree, which the bundle does not carry: modules_prepare
+    // builds Kbuild's host programs here (no recipe is compiled).
+    if (in.headers) as.headers = WSLMOD_TRY(headers_for(in, runner, quiet())).dir;
     return modules::assemble_image(as, runner);
 }
 

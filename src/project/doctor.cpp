@@ -1,5 +1,8 @@
 #include "project/doctor.h"
 
+#include "kernel/headers.h"
+#include "project/headers.h"
+
 #include <fmt/format.h>
 
 #include "kernel/compiler.h"
@@ -224,6 +227,32 @@ void installed_check(DoctorReport& r, const wsl::Windows& windows, const wsl::De
 
 } // namespace
 
+Check headers_check(const fs::path& modules_root, const fs::path& prefix,
+                    const std::string& release) {
+    auto copy = fs::path(kernel::distro_headers_dir(release, prefix.string()));
+    auto link = (modules_root / release / "build").string();
+    switch (build_entry(modules_root, release, copy)) {
+    case BuildEntry::in_image:
+        return {"headers", "ok", fmt::format("{} is the image's own headers", link), ""};
+    case BuildEntry::leads_here:
+        return {"headers", "ok", fmt::format("{} leads to {}", link, copy.string()), ""};
+    case BuildEntry::elsewhere:
+    case BuildEntry::missing:
+        break;
+    }
+    std::error_code ec;
+    if (fs::exists(copy / "Makefile", ec))
+        return {"headers", "warn",
+                fmt::format("{} is installed, but {} does not lead there", copy.string(), link),
+                "rebuild the image with this wslmod (`wslmod build`: it links build there), or "
+                "pass --kernelsourcedir " +
+                    copy.string() + " to dkms"};
+    return {"headers", "warn",
+            fmt::format("no headers for {}: make -C {} and DKMS cannot build", release, link),
+            "`wslmod build --headers` (in the image), or `sudo wslmod headers install --cache "
+            "~/.cache/wslmod`"};
+}
+
 DoctorReport diagnose(const wsl::WindowsOptions& options, util::CommandRunner& runner) {
     DoctorReport r;
     auto& out = r.checks;
@@ -233,12 +262,13 @@ DoctorReport diagnose(const wsl::WindowsOptions& options, util::CommandRunner& r
     auto d = wsl::detect(options);
     // wslpath exists only inside WSL (or where a test stands in for it).
     bool windows_side = d.wsl2() || !options.root.empty() || util::find_program("wslpath");
-    if (d.wsl2())
+    if (d.wsl2()) {
         out.push_back({"wsl", "ok",
                        fmt::format("WSL 2, kernel {}{}", d.release,
                                    d.distro.empty() ? "" : ", distro " + d.distro),
                        ""});
-    else if (!options.root.empty())
+        out.push_back(headers_check("/lib/modules", "/usr/src", d.release));
+    } else if (!options.root.empty())
         out.push_back({"wsl", "ok",
                        fmt::format("Windows side at --windows-root {} (kernel {})",
                                    options.root.string(), d.release),

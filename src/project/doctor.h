@@ -1,8 +1,9 @@
 // `wslmod doctor`: whether this machine can build and install, check by check: the toolchain,
-// free space, WSL and its version, .wslconfig, and the installed generation (stale after a
-// WSL update).  Each check says what to do when it is not ok.
+// free space, WSL and its version, the running kernel's headers, .wslconfig, and the installed
+// generation (stale after a WSL update).  Each check says what to do when it is not ok.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,11 @@ struct DoctorReport {
     bool stale = false; // the installed image is for a stock kernel WSL no longer has
     bool failed() const;
 };
+
+// The "headers" check, for the running kernel `release` on WSL: does
+// <modules_root>/<release>/build lead to headers (the image's own, or <prefix>'s copy)?
+Check headers_check(const std::filesystem::path& modules_root, const std::filesystem::path& prefix,
+                    const std::string& release);
 
 DoctorReport diagnose(const wsl::WindowsOptions& options, util::CommandRunner& runner);
 

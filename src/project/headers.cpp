@@ -39,12 +39,18 @@ util::Result<void> copy_headers(const kernel::Headers& h, const fs::path& to,
     return util::write_file(to / record_name, record_text(h, via));
 }
 
-tl::unexpected<util::Error> cannot_write(const fs::path& where, const std::error_code& ec) {
+// `h` came from <cache>/headers/<entry>/tree: the cache to hand to a second run as root, so
+// that it reuses the tree this one prepared instead of preparing its own.
+tl::unexpected<util::Error> cannot_write(const fs::path& where, const std::error_code& ec,
+                                         const kernel::Headers& h) {
+    auto cache = h.dir.parent_path().parent_path().parent_path();
     return util::fail(fmt::format("cannot write there: {}", ec.message()), where.string(),
                       ::geteuid() == 0
                           ? "pass --prefix with a folder you can write"
-                          : "run it with sudo, and pass --cache ~/.cache/wslmod so that root uses "
-                            "your prepared tree, or pass --prefix");
+                          : fmt::format("run it again as root, with this tree: `sudo wslmod "
+                                        "headers install --cache {}` (the rest of the command "
+                                        "as it was), or pass --prefix",
+                                        util::shell_quote({cache.string()})));
 }
 
 } // namespace
@@ -129,12 +135,12 @@ util::Result<HeadersInstall> install_headers(const kernel::Headers& h, const fs:
     } else {
         out.state = "installed";
         fs::create_directories(out.dir.parent_path(), ec);
-        if (ec) return cannot_write(out.dir.parent_path(), ec);
+        if (ec) return cannot_write(out.dir.parent_path(), ec, h);
     }
     auto building = util::AtomicDir::create(out.dir);
     if (!building)
         return cannot_write(out.dir.parent_path(),
-                            std::make_error_code(std::errc::permission_denied));
+                            std::make_error_code(std::errc::permission_denied), h);
     WSLMOD_CHECK(copy_headers(h, building->path(), "install"));
     if (there) {
         // The old copy goes aside only once the new one is whole, and comes back when the new
@@ -142,7 +148,7 @@ util::Result<HeadersInstall> install_headers(const kernel::Headers& h, const fs:
         aside = out.dir.parent_path() /
                 fmt::format(".old-{}.{}", out.dir.filename().string(), ::getpid());
         fs::rename(out.dir, *aside, ec);
-        if (ec) return cannot_write(out.dir, ec);
+        if (ec) return cannot_write(out.dir, ec, h);
     }
     auto committed = building->commit();
     if (!committed) {
@@ -179,7 +185,9 @@ util::Result<HeadersDeb> write_headers_deb(const kernel::Headers& h, const fs::p
     deb.arch = deb_arch(h.srcarch);
     std::error_code ec;
     fs::create_directories(out_dir, ec);
-    if (ec) return cannot_write(out_dir, ec);
+    if (ec)
+        return util::fail(fmt::format("cannot write there: {}", ec.message()), out_dir.string(),
+                          "pass -o with a folder you can write");
     deb.file = fs::absolute(out_dir).lexically_normal() /
                fmt::format("{}_{}_{}.deb", deb.package, deb.version, deb.arch);
 

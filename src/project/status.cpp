@@ -104,6 +104,16 @@ util::Result<StatusReport> recorded_status(const recipe::Manifest& m,
                 if (!has_module(*src, prefix, mod))
                     st.outdated.push_back(
                         fmt::format("module {} of {} is not in the image", mod, name));
+        // The headers (image/pack.h) as [output] headers asks.
+        bool headers =
+            src->exists(in.layout == "artifacts" ? lock->release + "/linux-headers/Makefile"
+                                                 : std::string("build/Makefile"));
+        if (in.headers && !headers)
+            st.outdated.push_back(
+                "the image has no kernel headers, and wslmod.toml asks for them (headers = true)");
+        if (!in.headers && headers)
+            st.outdated.push_back("the image carries kernel headers, and wslmod.toml does not ask "
+                                  "for them (headers = true in [output])");
     }
     // Stale: a kernel input changed, as after a WSL update.
     auto kernel = WSLMOD_TRY(kernel_now(in));

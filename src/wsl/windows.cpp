@@ -40,8 +40,9 @@ std::string last_line(const std::string& text) {
     return last;
 }
 
-const char* no_windows_hint = "run wslmod inside WSL 2 (with interop enabled), or pass "
-                              "--windows-root DIR for a folder that stands for C:\\";
+const char* no_windows_hint = "run wslmod inside WSL 2 (with interop enabled), or set "
+                              "WSLMOD_WINDOWS_ROOT=DIR (or pass --windows-root DIR) for a folder "
+                              "that stands for C:\\";
 
 } // namespace
 

@@ -1,9 +1,9 @@
-// The headers an image carries, used with no wslmod in the loop: `wslmod build --headers`
-// writes the image; qemu-img and debugfs take its build/ folder out to another path; plain
-// `make -C <copy> M=...` builds a module there; real DKMS builds Debian's acpi-call-dkms against
-// the copy `wslmod headers install` wrote (--kernelsourcedir).  Both modules, and the image's
-// own added module, then load in the stand-in kernel under QEMU, from a disk mke2fs made of the
-// image's files.
+// The headers an image carries, used with no wslmod in the loop: `wslmod build --headers
+// --verify` writes the image and boots it; qemu-img and debugfs take its build/ folder out to
+// another path; plain `make -C <copy> M=...` builds a module there; real DKMS builds Debian's
+// acpi-call-dkms against the copy `wslmod headers install` wrote (--kernelsourcedir).  Both
+// modules, and the image's own added module, then load in the stand-in kernel under QEMU, from a
+// disk mke2fs made of the image's files.
 #include <fstream>
 
 #include "support/catch.h"
@@ -59,11 +59,14 @@ TEST_CASE("an image built with --headers builds loading modules from a copy of i
     auto cache = (fs::path(WSLMOD_BINARY_DIR) / "tests/cache").string();
     auto img = dir / "modules.vhdx";
 
-    auto built = test::run_wslmod({"--json", "build", "hello", "--headers", "--kernel",
-                                   tree.string(), "--stock-modules", k.modules.string(), "--cache",
-                                   cache, "-o", img.string()});
+    // --verify boots the image itself, headers and all, and loads its added module.
+    auto built =
+        test::run_wslmod({"--json", "build", "hello", "--headers", "--verify", "--kernel",
+                          tree.string(), "--stock-kernel", k.kernel.string(), "--stock-modules",
+                          k.modules.string(), "--cache", cache, "-o", img.string()});
     INFO(built.output);
     REQUIRE(built.exit_code == 0);
+    CHECK(built.output.find("\"verify\": null") == std::string::npos);
     CHECK(built.output.find("\"at\": \"/lib/modules/" + k.release + "/build\"") !=
           std::string::npos);
 
