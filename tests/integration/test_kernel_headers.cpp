@@ -2,6 +2,8 @@
 // path back into the cache, no bigger than Debian's own headers packages for the same kernel,
 // working from wherever they are moved; and the .deb, installed by dpkg into a scratch root,
 // holding the same files, with real DKMS building against it.
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "kernel/config.h"
@@ -232,4 +234,49 @@ TEST_CASE("the image's headers go to <release>/linux-headers/ in the artifacts l
     INFO(link);
     CHECK(link.find("Type: symlink") != std::string::npos);
     CHECK(link.find("\"/usr/src/linux-headers-" + k.release + "\"") != std::string::npos);
+}
+
+TEST_CASE("a project's headers = true: build carries them, status follows the manifest, and "
+          "headers install --project takes the project's kernel") {
+    const auto& k = test::debian_kernel();
+    test::prepared_tree(); // the debian profile prepares this same tree
+    auto dir = test::scratch_dir("headers-project");
+    auto wslmod = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), test::wslmod_binary().string());
+        return test::run_tool(args, dir);
+    };
+    auto init = wslmod({"init", "--profile", "debian"});
+    INFO(init.output);
+    REQUIRE(init.exit_code == 0);
+    auto manifest = test::read_text(dir / "wslmod.toml");
+    auto at = manifest.find("headers = false");
+    REQUIRE(at != std::string::npos);
+    auto with_headers = manifest;
+    with_headers.replace(at, 15, "headers = true");
+    std::ofstream(dir / "wslmod.toml", std::ios::trunc) << with_headers;
+
+    auto built = wslmod({"--json", "build", "--cache", cache()});
+    INFO(built.output);
+    REQUIRE(built.exit_code == 0);
+    auto doc = nlohmann::json::parse(built.output.substr(built.output.find('{')));
+    CHECK(doc["image"]["headers"]["release"] == k.release);
+    auto current = wslmod({"status"});
+    INFO(current.output);
+    CHECK(current.exit_code == 0);
+
+    std::ofstream(dir / "wslmod.toml", std::ios::trunc) << manifest;
+    auto outdated = wslmod({"status"});
+    INFO(outdated.output);
+    CHECK(outdated.exit_code == 1);
+    CHECK(outdated.output.find("the image carries kernel headers") != std::string::npos);
+
+    auto other = test::scratch_dir("headers-project-elsewhere");
+    auto installed =
+        test::run_tool({test::wslmod_binary().string(), "--json", "headers", "install", "--project",
+                        dir.string(), "--cache", cache(), "--prefix", (other / "usr/src").string()},
+                       other);
+    INFO(installed.output);
+    REQUIRE(installed.exit_code == 0);
+    CHECK(nlohmann::json::parse(installed.output)["release"] == k.release);
+    CHECK(fs::exists(other / "usr/src" / ("linux-headers-" + k.release) / "Module.symvers"));
 }
