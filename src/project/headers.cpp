@@ -30,13 +30,24 @@ std::string deb_arch(const std::string& srcarch) {
     return srcarch == "x86" ? "amd64" : srcarch;
 }
 
-// A copy of the headers with the record, in `to` (which may exist, empty).
+// A copy of the headers with the record, in `to` (which may exist, empty).  Modes are a
+// distro's (folders 0755, files 0644, or 0755 when executable) whatever the umask of whoever
+// runs this, so that every user can build against the copy and the .deb holds the same modes.
 util::Result<void> copy_headers(const kernel::Headers& h, const fs::path& to,
                                 const std::string& via) {
     WSLMOD_CHECK(util::copy_tree(h.dir, to, "the headers"));
+    WSLMOD_CHECK(util::write_file(to / record_name, record_text(h, via)));
     std::error_code ec;
     fs::permissions(to, fs::perms(0755), ec);
-    return util::write_file(to / record_name, record_text(h, via));
+    for (fs::recursive_directory_iterator it(to, ec), end; !ec && it != end; it.increment(ec)) {
+        auto st = it->symlink_status(ec);
+        if (ec || fs::is_symlink(st)) continue;
+        bool exec = (st.permissions() & fs::perms::owner_exec) != fs::perms::none;
+        fs::permissions(it->path(),
+                        fs::is_directory(st) || exec ? fs::perms(0755) : fs::perms(0644), ec);
+    }
+    if (ec) return util::fail(fmt::format("cannot set modes: {}", ec.message()), to.string());
+    return {};
 }
 
 // `h` came from <cache>/headers/<entry>/tree: the cache to hand to a second run as root, so

@@ -31,6 +31,26 @@ uint64_t file_bytes(const fs::path& root) {
     return n;
 }
 
+// The same, each file rounded up to whole 4 KiB blocks, as an ext4 disk stores it.
+uint64_t block_bytes(const fs::path& root) {
+    uint64_t n = 0;
+    for (const auto& e : fs::recursive_directory_iterator(root))
+        if (e.is_regular_file() && !e.is_symlink()) n += (e.file_size() + 4095) / 4096 * 4096;
+    return n;
+}
+
+// Debian's headers for the stand-in: linux-headers-<release>, -common and linux-kbuild, with
+// `measure` applied to each folder.
+uint64_t debian_headers(uint64_t (*measure)(const fs::path&)) {
+    const auto& k = test::debian_kernel();
+    uint64_t n = 0;
+    for (const auto& e : fs::directory_iterator(k.root / "headers/usr/src"))
+        n += measure(e.path());
+    for (const auto& e : fs::directory_iterator(k.root / "headers/usr/lib"))
+        if (e.path().filename().string().starts_with("linux-kbuild-")) n += measure(e.path());
+    return n;
+}
+
 nlohmann::json install(const fs::path& tree, const fs::path& prefix) {
     auto r = test::run_wslmod({"--json", "headers", "install", "--kernel", tree.string(), "--cache",
                                cache(), "--prefix", prefix.string()});
@@ -96,12 +116,7 @@ TEST_CASE("headers install: the cut only, no cache path, within Debian's size, a
     CHECK(cache_grep.exit_code == 1);
 
     // Debian's headers for the same kernel: linux-headers-<release>, -common and linux-kbuild.
-    uint64_t debian = 0;
-    for (const auto& e : fs::directory_iterator(k.root / "headers/usr/src"))
-        debian += file_bytes(e.path());
-    for (const auto& e : fs::directory_iterator(k.root / "headers/usr/lib"))
-        if (e.path().filename().string().starts_with("linux-kbuild-"))
-            debian += file_bytes(e.path());
+    auto debian = debian_headers(file_bytes);
     auto ours = file_bytes(headers);
     INFO("wslmod " << ours / 1e6 << " MB, Debian " << debian / 1e6 << " MB");
     CHECK(ours <= debian);
@@ -230,6 +245,12 @@ TEST_CASE("the image's headers go to <release>/linux-headers/ in the artifacts l
     CHECK(debugfs(artifacts, "ls /" + k.release + "/modules").find(" build ") == std::string::npos);
 
     auto flat = raw_of({}, "flat");
+    // What the headers add to the image, against what Debian's packages take on a disk of the
+    // same block size.
+    auto added = fs::file_size(dir / "artifacts.vhdx") - fs::file_size(dir / "flat.vhdx");
+    auto debian = debian_headers(block_bytes);
+    INFO("the headers add " << added / 1e6 << " MB; Debian's take " << debian / 1e6 << " MB");
+    CHECK(added <= debian);
     auto link = debugfs(flat, "stat /build");
     INFO(link);
     CHECK(link.find("Type: symlink") != std::string::npos);

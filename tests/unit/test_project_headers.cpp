@@ -94,6 +94,26 @@ TEST_CASE("headers install leaves a folder it did not write, or one a package ow
     CHECK(owned.error().hint.find("apt install") != std::string::npos);
 }
 
+TEST_CASE("headers install gives the copy a distro's modes whatever the cached files' modes") {
+    auto scratch = test::scratch_dir("project-headers-modes");
+    auto h = fake_headers(scratch / "cache", "h1-aaaa", "# cut\n");
+    std::ofstream(h.dir / "fixdep") << "program\n";
+    fs::permissions(h.dir / "fixdep", fs::perms(0700));
+    fs::permissions(h.dir / "Makefile", fs::perms(0600));
+    fs::permissions(h.dir / "include", fs::perms(0700));
+    auto r = project::install_headers(h, scratch / "usr/src", false, scratch / "lib/modules");
+    REQUIRE(r);
+    auto mode = [&](const std::string& rel) {
+        return static_cast<int>(fs::status(r->dir / rel).permissions() & fs::perms::mask);
+    };
+    CHECK(mode("") == 0755);
+    CHECK(mode("include") == 0755);
+    CHECK(mode("include/generated") == 0755);
+    CHECK(mode("Makefile") == 0644);
+    CHECK(mode("fixdep") == 0755);
+    CHECK(mode(".wslmod-headers.json") == 0644);
+}
+
 TEST_CASE("build_entry tells the image's own headers, a link here, and anything else apart") {
     auto scratch = test::scratch_dir("project-headers-entry");
     auto here = scratch / "usr/src/linux-headers-r";
