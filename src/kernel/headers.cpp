@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Part of the entry's name: a change to the cut makes new entries instead of reusing old ones.
-constexpr const char* headers_format = "h1";
+constexpr const char* headers_format = "h2";
 
 // Whether a walk should go below the folder `rel` at all: most of a source tree is drivers'
 // and filesystems' .c files, which the cut never takes.
@@ -130,6 +130,13 @@ util::Result<void> cut_tree(const PreparedTree& tree, const HeadersCut& cut, con
     if (ec)
         return util::fail(fmt::format("cannot cut the headers: {}", ec.message()),
                           tree.dir.string());
+    // A tree pinned with KERNELRELEASE= (release_pin.h) has the source's own release in
+    // kernel.release, which is where Kbuild reads KERNELRELEASE from for an external module
+    // build (modules_install's folder): the headers name the stock release instead.
+    auto release_file = dest / "include/config/kernel.release";
+    if (fs::exists(release_file) &&
+        util::read_if_exists(release_file).value_or("") != tree.release + "\n")
+        WSLMOD_CHECK(util::write_file(release_file, tree.release + "\n"));
     for (const char* must : {"Makefile", "Module.symvers", "include/generated/utsrelease.h",
                              "include/config/auto.conf", "scripts/basic/fixdep"})
         if (!fs::exists(dest / must))

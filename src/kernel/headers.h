@@ -8,7 +8,8 @@
 // Relocatable is checked, not assumed: no file may hold the absolute path of the folder the
 // tree was prepared in.  Host programs built with -g (objtool) hold it in their DWARF, so ELF
 // files that do are stripped of debug sections (`strip --strip-debug`, listed in `stripped`);
-// anything else that still holds it is an error naming the file.
+// anything else that still holds it is an error naming the file.  include/config/kernel.release
+// always holds the stock release, also for a tree pinned with KERNELRELEASE=.
 #pragma once
 
 #include <filesystem>

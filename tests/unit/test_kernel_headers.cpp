@@ -116,6 +116,8 @@ TEST_CASE("make_headers copies exactly the cut, strips the tree's path out of EL
         CHECK(kernel::find_path_reference(*text, needle) == std::string::npos);
     }
     CHECK(fs::read_symlink(h->dir / "include/linux/input.h") == "../uapi/linux/input.h");
+    // The fake tree's kernel.release is not the release, as in a KERNELRELEASE=-pinned tree.
+    CHECK(util::read_if_exists(h->dir / "include/config/kernel.release") == tree.release + "\n");
     CHECK(h->stripped == std::vector<std::string>{"tools/objtool/objtool"});
     CHECK(h->files == files.size() - 1); // and one symlink
     CHECK(h->symlinks == 1);
