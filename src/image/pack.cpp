@@ -54,8 +54,10 @@ util::Result<PackReport> pack(const std::filesystem::path& dir, const std::files
         seconds.emplace_back(step, std::chrono::duration<double>(now - mark).count());
         mark = now;
     };
-    auto tree = WSLMOD_TRY(scan_tree(dir, {"build", "source"},
-                                     o.canonical_modes ? Modes::canonical : Modes::as_on_disk));
+    auto modes = o.canonical_modes ? Modes::canonical : Modes::as_on_disk;
+    auto tree = WSLMOD_TRY(scan_tree(dir, {"build", "source"}, modes));
+    Tree headers;
+    if (!o.headers.empty()) headers = WSLMOD_TRY(scan_tree(o.headers, {}, modes));
     lap("scan");
     Ext4Options ext4;
     ext4.epoch = o.epoch;
@@ -67,10 +69,7 @@ util::Result<PackReport> pack(const std::filesystem::path& dir, const std::files
         (ext4.release.empty() || ext4.release == "." || ext4.release == ".."))
         return util::bad_input("cannot tell the release for the artifacts layout", dir.string(),
                                "pass --release, or pack a folder named after the release");
-    Tree headers;
     if (!o.headers.empty()) {
-        headers = WSLMOD_TRY(
-            scan_tree(o.headers, {}, o.canonical_modes ? Modes::canonical : Modes::as_on_disk));
         ext4.grafts.push_back(
             {o.layout == Layout::flat ? "build" : ext4.release + "/linux-headers", &headers});
     } else if (!o.build_link.empty() && o.layout == Layout::flat) {

@@ -65,6 +65,13 @@ std::array<std::byte, 32> listing_digest(const Tree& tree) {
 
 } // namespace
 
+uint32_t canonical_mode(TreeEntry::Type type, uint32_t mode) {
+    return type == TreeEntry::Type::directory ? 0755
+           : type == TreeEntry::Type::symlink ? 0777
+           : (mode & 0111)                    ? 0755
+                                              : 0644;
+}
+
 util::Result<Tree> scan_tree(const std::filesystem::path& root,
                              const std::vector<std::string>& skip_top, Modes modes) {
     std::error_code ec;
@@ -78,10 +85,7 @@ util::Result<Tree> scan_tree(const std::filesystem::path& root,
     WSLMOD_CHECK(scan_dir(root, "", skip_top, tree));
     if (modes == Modes::canonical)
         for (auto& e : tree.entries)
-            e.mode = e.type == TreeEntry::Type::directory ? 0755
-                     : e.type == TreeEntry::Type::symlink ? 0777
-                     : (e.mode & 0111)                    ? 0755
-                                                          : 0644;
+            e.mode = canonical_mode(e.type, e.mode);
     tree.listing_digest = listing_digest(tree);
     return tree;
 }

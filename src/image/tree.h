@@ -34,6 +34,9 @@ struct Tree {
 // whoever wrote the files (modules images: the same inputs give the same image for every user).
 enum class Modes { as_on_disk, canonical };
 
+// The canonical permission bits for an entry of `type` whose bits on disk are `mode`.
+uint32_t canonical_mode(TreeEntry::Type type, uint32_t mode);
+
 // Scans `root`.  `skip_top` names top-level entries to leave out (e.g. "build", "source").
 // Device nodes, fifos and sockets are refused: a modules tree has none.
 util::Result<Tree> scan_tree(const std::filesystem::path& root,

@@ -119,11 +119,7 @@ class Build {
             if (!in_.spec.cc.empty()) // --cc over the compiler the tree was prepared with
                 prepared.cc = WSLMOD_TRY(kernel::choose_compiler("", in_.spec.cc, runner_)).program;
         } else {
-            auto spec = in_.spec;
-            for (auto sym : in_.allow)
-                spec.allow_drift.insert(sym.starts_with("CONFIG_") ? sym.substr(7) : sym);
-            spec.cache = ro_.cache;
-            spec.jobs = jobs_;
+            auto spec = prepare_spec(in_);
             spec.gate = [&](const kernel::InputDigests& d) -> util::Result<void> {
                 now_.release = d.release;
                 now_.toolchain = d.toolchain;
@@ -133,7 +129,6 @@ class Build {
                 return locked_ ? refuse(recipe::kernel_differences(*locked_, now_))
                                : util::Result<void>{};
             };
-            if (!in_.stock.empty()) spec.stock_modules = in_.stock;
             auto p = kernel::prepare_tree(
                 spec, runner_, [&](const std::string& m) { reporter_.step("prepare: " + m); });
             reporter_.done();

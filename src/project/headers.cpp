@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "image/tree.h"
 #include "util/atomic_dir.h"
 #include "util/atomic_file.h"
 #include "util/copy_tree.h"
@@ -30,9 +31,9 @@ std::string deb_arch(const std::string& srcarch) {
     return srcarch == "x86" ? "amd64" : srcarch;
 }
 
-// A copy of the headers with the record, in `to` (which may exist, empty).  Modes are a
-// distro's (folders 0755, files 0644, or 0755 when executable) whatever the umask of whoever
-// runs this, so that every user can build against the copy and the .deb holds the same modes.
+// A copy of the headers with the record, in `to` (which may exist, empty).  Modes are the
+// canonical ones images get (image/tree.h) whatever the umask of whoever runs this, so that
+// every user can build against the copy and the .deb holds the same modes.
 util::Result<void> copy_headers(const kernel::Headers& h, const fs::path& to,
                                 const std::string& via) {
     WSLMOD_CHECK(util::copy_tree(h.dir, to, "the headers"));
@@ -42,9 +43,10 @@ util::Result<void> copy_headers(const kernel::Headers& h, const fs::path& to,
     for (fs::recursive_directory_iterator it(to, ec), end; !ec && it != end; it.increment(ec)) {
         auto st = it->symlink_status(ec);
         if (ec || fs::is_symlink(st)) continue;
-        bool exec = (st.permissions() & fs::perms::owner_exec) != fs::perms::none;
-        fs::permissions(it->path(),
-                        fs::is_directory(st) || exec ? fs::perms(0755) : fs::perms(0644), ec);
+        auto type =
+            fs::is_directory(st) ? image::TreeEntry::Type::directory : image::TreeEntry::Type::file;
+        auto mode = image::canonical_mode(type, static_cast<uint32_t>(st.permissions()));
+        fs::permissions(it->path(), fs::perms(mode), ec);
     }
     if (ec) return util::fail(fmt::format("cannot set modes: {}", ec.message()), to.string());
     return {};
@@ -68,24 +70,18 @@ tl::unexpected<util::Error> cannot_write(const fs::path& where, const std::error
 
 util::Result<kernel::Headers> headers_for(const BuildInputs& in, util::CommandRunner& runner,
                                           Reporter& reporter) {
-    auto cache = in.run.resolved_cache();
     kernel::PreparedTree tree;
     if (!in.tree.empty()) {
         tree = WSLMOD_TRY(kernel::open_prepared_tree(fs::absolute(in.tree).lexically_normal()));
     } else {
-        auto spec = in.spec;
-        for (auto sym : in.allow)
-            spec.allow_drift.insert(sym.starts_with("CONFIG_") ? sym.substr(7) : sym);
-        spec.cache = cache;
-        spec.jobs = in.run.job_count();
-        if (!in.stock.empty()) spec.stock_modules = in.stock;
-        auto p = kernel::prepare_tree(
-            spec, runner, [&](const std::string& m) { reporter.step("prepare: " + m); });
+        auto p = kernel::prepare_tree(prepare_spec(in), runner, [&](const std::string& m) {
+            reporter.step("prepare: " + m);
+        });
         reporter.done();
         tree = WSLMOD_TRY(std::move(p));
     }
     reporter.step("headers");
-    auto h = kernel::make_headers(tree, cache, runner);
+    auto h = kernel::make_headers(tree, in.run.resolved_cache(), runner);
     reporter.done();
     return h;
 }

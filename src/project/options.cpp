@@ -24,4 +24,14 @@ std::vector<fs::path> recipe_path(const std::vector<std::string>& extra) {
     return path;
 }
 
+kernel::PrepareSpec prepare_spec(const BuildInputs& in) {
+    auto spec = in.spec;
+    for (auto sym : in.allow)
+        spec.allow_drift.insert(sym.starts_with("CONFIG_") ? sym.substr(7) : sym);
+    spec.cache = in.run.resolved_cache();
+    spec.jobs = in.run.job_count();
+    if (!in.stock.empty()) spec.stock_modules = in.stock;
+    return spec;
+}
+
 } // namespace wslmod::project

@@ -66,4 +66,8 @@ struct BuildInputs {
     std::function<util::Result<void>()> on_success;
 };
 
+// The spec that prepares `in`'s kernel tree: its allowed drift (without CONFIG_), cache, job
+// count and stock modules filled in; the caller adds a gate when it has one.
+kernel::PrepareSpec prepare_spec(const BuildInputs& in);
+
 } // namespace wslmod::project
