@@ -15,6 +15,7 @@ std::filesystem::path write_tar(const std::filesystem::path& out,
                                                               archive_write_free);
     REQUIRE(archive_write_set_format_pax_restricted(a.get()) == ARCHIVE_OK);
     REQUIRE((filter == TarFilter::zstd ? archive_write_add_filter_zstd(a.get())
+             : filter == TarFilter::xz ? archive_write_add_filter_xz(a.get())
                                        : archive_write_add_filter_gzip(a.get())) == ARCHIVE_OK);
     REQUIRE(archive_write_open_filename(a.get(), out.c_str()) == ARCHIVE_OK);
     for (const auto& e : entries) {

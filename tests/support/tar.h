@@ -21,7 +21,7 @@ struct TarEntry {
     uint64_t zeros = 0;    // when set, the file holds this many zero bytes instead of `data`
 };
 
-enum class TarFilter { gzip, zstd };
+enum class TarFilter { gzip, zstd, xz };
 
 // Writes `entries`, in order, as a pax tar compressed with `filter` to `out`, and returns `out`;
 // any step libarchive refuses fails the test.
