@@ -64,7 +64,9 @@ Action setup_kernel_prepare(CLI::App& app) {
                            {"symvers", tree->symvers_source},
                            {"cache_hit", tree->cache_hit},
                            {"drift", kernel::to_json(tree->drift)},
-                           {"warnings", tree->warnings}});
+                           {"warnings", tree->warnings},
+                           {"seconds", util::timings_json(tree->seconds)}});
+            ctx.print_timings("kernel prepare", tree->seconds);
             return 0;
         }
         *ctx.out << fmt::format("{}\n  release  {} ({})\n  symvers  {}\n  cache    {}\n",
@@ -81,6 +83,7 @@ Action setup_kernel_prepare(CLI::App& app) {
             ctx.warn(w);
         if (tree->symvers_source == "recovered" && opt->spec.stock_modules.empty())
             ctx.warn("Module.symvers has vmlinux only (no --stock-modules)");
+        ctx.print_timings("kernel prepare", tree->seconds);
         return 0;
     };
 }

@@ -40,7 +40,7 @@ Action setup_recipe_build(CLI::App& app) {
     return [opt](const Context& ctx) -> util::Result<int> {
         auto prepared =
             WSLMOD_TRY(kernel::open_prepared_tree(fs::absolute(opt->tree).lexically_normal()));
-        engine::TreeRef tree{prepared.dir, prepared.release, prepared.cc};
+        engine::TreeRef tree{prepared.dir, prepared.release, prepared.cc, prepared.source};
         if (!opt->cc.empty())
             tree.cc = WSLMOD_TRY(kernel::choose_compiler("", opt->cc, *ctx.runner)).program;
         auto ro = opt->run;

@@ -186,7 +186,7 @@ util::Result<RecipeBuild> build_recipe(const recipe::Recipe& r, const std::strin
         return util::bad_input(fmt::format("package name '{}' or version '{}' is not a plain word",
                                            package, package_version),
                                r.file.string(), "use letters, digits and . + ~ _ -");
-    if (auto staged = stage_source(r, build_dir, tree.dir, opt.cache, runner); !staged) {
+    if (auto staged = stage_source(r, build_dir, tree, opt.cache, runner); !staged) {
         auto e = staged.error();
         if (!e.what.starts_with("recipe ")) e.what = fmt::format("recipe {}: {}", r.name, e.what);
         if (e.hint.empty())

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/requirements.h"
+#include "kernel/prepare.h"
 #include "recipe/recipe.h"
 #include "util/process.h"
 
@@ -29,7 +30,8 @@ class Jobserver;
 struct TreeRef {
     std::filesystem::path dir; // a prepared tree (kernel::prepare_tree)
     std::string release;
-    std::string cc = "gcc"; // the compiler the tree was prepared with, which builds its modules
+    std::string cc = "gcc";    // the compiler the tree was prepared with, which builds its modules
+    kernel::TreeSource source; // where kernel-tree recipes' folders come from
 };
 
 struct BuiltModule {

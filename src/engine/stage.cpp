@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kernel/source_archive.h"
+#include "kernel/source_folders.h"
 #include "util/copy_tree.h"
 #include "util/fetch.h"
 
@@ -10,7 +11,7 @@ namespace wslmod::engine {
 namespace fs = std::filesystem;
 
 util::Result<void> stage_source(const recipe::Recipe& r, const fs::path& build_dir,
-                                const fs::path& tree, const fs::path& cache,
+                                const TreeRef& tree, const fs::path& cache,
                                 util::CommandRunner& runner) {
     using recipe::SourceKind;
     switch (r.source) {
@@ -31,24 +32,25 @@ util::Result<void> stage_source(const recipe::Recipe& r, const fs::path& build_d
         if (!links) return util::bad_input(links.error().what, r.url, links.error().hint);
         return {};
     }
-    case SourceKind::kernel_tree:
+    case SourceKind::kernel_tree: {
+        auto folders = kernel::source_folders(tree.dir, tree.source, r.kernel_tree, cache);
+        if (!folders) {
+            auto e = folders.error();
+            if (e.what.starts_with("kernel-tree folder")) e.where = r.file.string();
+            return tl::unexpected(e);
+        }
         for (const auto& folder : r.kernel_tree) {
-            auto from = tree / folder;
-            std::error_code ec;
-            if (!fs::is_directory(from, ec))
-                return util::bad_input(
-                    fmt::format("kernel-tree folder '{}' is not in the kernel source", folder),
-                    r.file.string(),
-                    "name a folder of the kernel source, such as drivers/usb/serial");
             // A folder inside another listed one (drivers/net/can/usb with drivers/net/can) comes
             // with that one's copy.
             bool nested = false;
             for (const auto& other : r.kernel_tree)
                 nested = nested || (other != folder && (folder + "/").starts_with(other + "/"));
             if (!nested)
-                WSLMOD_CHECK(util::copy_tree(from, build_dir / folder, "kernel folder " + folder));
+                WSLMOD_CHECK(util::copy_tree(folders->at(folder), build_dir / folder,
+                                             "kernel folder " + folder));
         }
         return {};
+    }
     }
     return {};
 }

@@ -5,8 +5,9 @@
 //                extracted by the same streaming extractor as kernel sources, which refuses
 //                absolute paths, '..', escaping symlinks and device nodes; its single top
 //                folder is stripped
-//   kernel-tree  each listed folder is copied from the prepared tree to the same relative
-//                path below the build folder
+//   kernel-tree  each listed folder is copied from the kernel source (kernel/source_folders.h:
+//                the prepared tree holds only part of it) to the same relative path below the
+//                build folder
 // Patches are applied in order with `patch -p1 --forward --batch` (the tool DKMS uses too); a
 // patch that does not apply is an error naming it, with patch's own words.
 #pragma once
@@ -14,16 +15,17 @@
 #include <filesystem>
 #include <string>
 
+#include "engine/recipe_build.h"
 #include "recipe/recipe.h"
 #include "util/process.h"
 
 namespace wslmod::engine {
 
 // Stages `r`'s source into `build_dir` (which must not exist yet).  `tree` is the prepared
-// kernel tree (kernel-tree sources); `cache` holds fetched archives.
+// kernel tree (kernel-tree sources); `cache` holds fetched archives and source folders.
 util::Result<void> stage_source(const recipe::Recipe& r, const std::filesystem::path& build_dir,
-                                const std::filesystem::path& tree,
-                                const std::filesystem::path& cache, util::CommandRunner& runner);
+                                const TreeRef& tree, const std::filesystem::path& cache,
+                                util::CommandRunner& runner);
 
 // Applies `r.patches` in order inside `build_dir`; the output goes to `log`.
 util::Result<void> apply_patches(const recipe::Recipe& r, const std::filesystem::path& build_dir,

@@ -94,6 +94,35 @@ bool keep_link(const std::string& rel, const fs::path& target, const HeadersCut&
     return in_headers_cut(resolved, cut);
 }
 
+constexpr const char* resolve_btfids = "tools/bpf/resolve_btfids/resolve_btfids";
+
+// resolve_btfids for the headers of a tree that does not have it (prepare.h leaves it out):
+// built from the tree's tools/ sources into a scratch folder beside the headers, with the
+// tools' own make (what Kbuild's `prepare: tools/bpf/resolve_btfids` runs), so that nothing is
+// written into the prepared tree.
+util::Result<void> build_resolve_btfids(const PreparedTree& tree, const fs::path& dest,
+                                        const std::string& needle, util::CommandRunner& runner,
+                                        Headers& h) {
+    auto scratch = dest.parent_path() / "resolve_btfids-build";
+    std::error_code ec;
+    fs::create_directories(scratch / "tools", ec);
+    util::RemoveOnExit remove(scratch);
+    auto out = WSLMOD_TRY(runner.run(util::Command(
+        {"make", "-s", "-C", (tree.dir / "tools").string(), "O=" + fs::absolute(scratch).string(),
+         "subdir=tools", "bpf/resolve_btfids"})));
+    if (out.exit_code != 0)
+        return util::fail(
+            fmt::format("building resolve_btfids for the headers failed:\n{}",
+                        out.output.substr(out.output.size() > 1500 ? out.output.size() - 1500 : 0)),
+            (tree.dir / "tools/bpf/resolve_btfids").string(), "install libelf-dev and zlib1g-dev");
+    fs::create_directories((dest / resolve_btfids).parent_path(), ec);
+    WSLMOD_TRY(copy_checked(scratch / resolve_btfids, dest / resolve_btfids, resolve_btfids, needle,
+                            runner, h));
+    ++h.files;
+    h.bytes += fs::file_size(dest / resolve_btfids, ec);
+    return {};
+}
+
 util::Result<void> cut_tree(const PreparedTree& tree, const HeadersCut& cut, const fs::path& dest,
                             util::CommandRunner& runner, Headers& h) {
     // The folder the tree was prepared in is a temporary sibling of tree.dir, so the check
@@ -137,6 +166,8 @@ util::Result<void> cut_tree(const PreparedTree& tree, const HeadersCut& cut, con
     if (fs::exists(release_file) &&
         util::read_if_exists(release_file).value_or("") != tree.release + "\n")
         WSLMOD_CHECK(util::write_file(release_file, tree.release + "\n"));
+    if (cut.btf_modules && !fs::exists(dest / resolve_btfids))
+        WSLMOD_CHECK(build_resolve_btfids(tree, dest, needle, runner, h));
     for (const char* must : {"Makefile", "Module.symvers", "include/generated/utsrelease.h",
                              "include/config/auto.conf", "scripts/basic/fixdep"})
         if (!fs::exists(dest / must))

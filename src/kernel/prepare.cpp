@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <regex>
 #include <unistd.h>
 
@@ -16,18 +17,21 @@
 #include "kernel/modinfo.h"
 #include "kernel/release_pin.h"
 #include "kernel/source_archive.h"
+#include "kernel/source_subset.h"
 #include "kernel/symvers.h"
 #include "util/atomic_dir.h"
 #include "util/decompress.h"
 #include "util/fetch.h"
 #include "util/file.h"
 #include "util/sha256.h"
+#include "util/timings.h"
 
 namespace wslmod::kernel {
 namespace {
 
-// 2: the release is pinned by localversion-wslmod; 3: drift classes spelled as the CLI prints them
-constexpr const char* tree_format = "wslmod-tree-3";
+// 2: the release is pinned by localversion-wslmod; 3: drift classes spelled as the CLI prints
+// them; 4: the tree holds part of its source (source_subset.h) and no resolve_btfids
+constexpr const char* tree_format = "wslmod-tree-4";
 
 std::string first_line(util::CommandRunner& runner, std::vector<std::string> argv) {
     auto out = runner.run(util::Command(argv));
@@ -70,6 +74,9 @@ util::Result<PreparedTree> read_entry(const std::filesystem::path& dir) {
     t.drift = drift_from_json(j.value("drift", nlohmann::json::array()));
     t.cc = j.value("cc", "gcc");
     t.compiler = j.value("compiler", "");
+    t.source.path = j.value("source", "");
+    t.source.digest = j.value("source_digest", "");
+    t.source.subset = j.value("subset", false);
     return t;
 }
 
@@ -207,38 +214,61 @@ std::string tree_key(const InputDigests& digests, const std::set<std::string>& a
     return util::to_hex(key.finish()).substr(0, 32);
 }
 
-// The source into `tmp`: a folder copied (links as links), an archive extracted.
+// The source into `tmp`, whole or only its subset: an archive extracted, a folder copied (links
+// as links).
 util::Result<void> unpack_source(const std::filesystem::path& source,
-                                 const std::filesystem::path& tmp) {
+                                 const std::optional<SourceSubset>& subset,
+                                 const std::filesystem::path& tmp, unsigned jobs) {
+    namespace fs = std::filesystem;
     std::error_code ec;
-    if (std::filesystem::is_directory(source, ec)) {
-        std::filesystem::copy(source, tmp,
-                              std::filesystem::copy_options::recursive |
-                                  std::filesystem::copy_options::copy_symlinks,
-                              ec);
+    if (!fs::is_directory(source, ec)) {
+        ExtractOptions options;
+        options.threads = jobs;
+        const auto root = fs::absolute(tmp).lexically_normal();
+        if (subset)
+            options.place = [&](const std::string& rel) {
+                return in_source_subset(rel, *subset) ? root / rel : fs::path();
+            };
+        WSLMOD_TRY(extract_source(source, tmp, options));
+        return {};
+    }
+    if (!subset) {
+        fs::copy(source, tmp, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
         if (ec)
             return util::fail(fmt::format("cannot copy the source: {}", ec.message()),
                               source.string());
-    } else {
-        WSLMOD_TRY(extract_source(source, tmp));
+        return {};
     }
+    fs::create_directories(tmp, ec);
+    fs::recursive_directory_iterator it(source, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+        auto rel = it->path().lexically_relative(source).generic_string();
+        auto st = it->symlink_status(ec);
+        if (ec || fs::is_directory(st) || !in_source_subset(rel, *subset)) continue;
+        fs::create_directories((tmp / rel).parent_path(), ec);
+        if (!ec) fs::copy(it->path(), tmp / rel, fs::copy_options::copy_symlinks, ec);
+    }
+    if (ec)
+        return util::fail(fmt::format("cannot copy the source: {}", ec.message()), source.string());
     return {};
 }
 
-// The published CONFIG_CC_VERSION_TEXT, when the config can be read before the source is
-// extracted (a config inside the source archive cannot, without a pass over the archive).
-std::string published_compiler(const Sources& in) {
-    if (in.config.empty()) return "";
+// The published config, when it can be read before the source is extracted (a config inside
+// the source archive cannot, without a pass over the archive); errors in it are reported by
+// configure() after the extraction.
+std::optional<KernelConfig> early_config(const Sources& in) {
+    if (in.config.empty()) return std::nullopt;
     auto text = util::read_text_decompressed(in.config);
-    if (!text) return "";
+    if (!text) return std::nullopt;
     auto cfg = parse_config(*text, in.config_location);
-    return cfg ? cfg->string_value("CC_VERSION_TEXT") : "";
+    if (!cfg) return std::nullopt;
+    return *cfg;
 }
 
 // The published config as the tree's .config, completed by olddefconfig; returns the published one.
 util::Result<KernelConfig> configure(const Sources& in, const std::filesystem::path& tmp,
                                      const std::filesystem::path& log, util::CommandRunner& runner,
-                                     const std::string& cc) {
+                                     const std::string& cc, unsigned jobs) {
     auto config = in.config;
     if (!in.config_in_source.empty()) {
         config = tmp / in.config_in_source;
@@ -250,7 +280,9 @@ util::Result<KernelConfig> configure(const Sources& in, const std::filesystem::p
     auto published_text = WSLMOD_TRY(util::read_text_decompressed(config));
     auto published = WSLMOD_TRY(parse_config(published_text, in.config_location));
     WSLMOD_CHECK(util::write_file(tmp / ".config", published_text));
-    WSLMOD_TRY(make(runner, tmp, {"-s", "olddefconfig", "LOCALVERSION="}, log, cc));
+    WSLMOD_TRY(make(
+        runner, tmp,
+        {"-s", fmt::format("-j{}", std::max(1u, jobs)), "olddefconfig", "LOCALVERSION="}, log, cc));
     return published;
 }
 
@@ -320,10 +352,23 @@ util::Result<void> check_tree_drift(const PrepareSpec& spec, const KernelConfig&
     return tl::unexpected(refusal);
 }
 
+using Recovery = std::future<util::Result<RecoveredSymvers>>;
+
+// Module.symvers recovered from the stock kernel and modules on other threads, started before
+// the tree is configured (it needs nothing of the tree), or no future when there is nothing to
+// recover.
+Recovery start_recovery(const PrepareSpec& spec, const StockInputs& stock) {
+    if (!spec.symvers.empty() || stock.kernel_bytes.empty()) return {};
+    return std::async(std::launch::async, [&spec, &stock] {
+        return recover_symvers(stock.kernel_bytes, spec.stock_kernel.string(), stock.modules.get(),
+                               spec.jobs);
+    });
+}
+
 // Sets tree.symvers_source ("file", "none" or "recovered") and writes tmp/Module.symvers.
 util::Result<void> write_symvers(const PrepareSpec& spec, const StockInputs& stock,
                                  const KernelConfig& published, const std::filesystem::path& tmp,
-                                 PreparedTree& tree) {
+                                 Recovery& recovery, PreparedTree& tree) {
     if (!spec.symvers.empty()) {
         std::error_code ec;
         std::filesystem::copy_file(spec.symvers, tmp / "Module.symvers",
@@ -338,8 +383,7 @@ util::Result<void> write_symvers(const PrepareSpec& spec, const StockInputs& sto
                 "no Module.symvers (no --stock-kernel or --symvers): modules built against this "
                 "tree will not load in a MODVERSIONS kernel");
     } else {
-        auto symvers = WSLMOD_TRY(recover_symvers(stock.kernel_bytes, spec.stock_kernel.string(),
-                                                  stock.modules.get(), spec.jobs));
+        auto symvers = WSLMOD_TRY(recovery.get());
         WSLMOD_CHECK(util::write_file(tmp / "Module.symvers", symvers.text));
         tree.symvers_source = "recovered";
     }
@@ -370,6 +414,9 @@ util::Result<void> publish_tree(util::AtomicDir& building, const std::filesystem
                         {"kernelrelease", tree.kernelrelease},
                         {"symvers", tree.symvers_source},
                         {"toolchain", toolchain},
+                        {"source", tree.source.path.string()},
+                        {"source_digest", tree.source.digest},
+                        {"subset", tree.source.subset},
                         {"drift", to_json(tree.drift)},
                         {"compiler_major", local_major},
                         {"cc", cc.program},
@@ -389,15 +436,20 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     auto say = [&](const std::string& m) {
         if (progress) progress(m);
     };
+    util::Timings seconds;
+    util::Stopwatch watch(seconds);
     auto stock = WSLMOD_TRY(open_stock_inputs(spec));
     auto in = WSLMOD_TRY(fetch_sources(spec, runner));
 
     // The cache key covers everything that can change the prepared tree.
-    auto cc = WSLMOD_TRY(choose_compiler(published_compiler(in), spec.cc, runner));
+    auto early = early_config(in);
+    auto cc = WSLMOD_TRY(
+        choose_compiler(early ? early->string_value("CC_VERSION_TEXT") : "", spec.cc, runner));
     auto toolchain = cc.version + "|" + first_line(runner, {"make", "--version"}) + "|" +
                      first_line(runner, {"pahole", "--version"});
     auto digests = WSLMOD_TRY(digest_inputs(spec, stock.release, toolchain, in));
     digests.compiler = cc.version;
+    watch.lap("inputs");
     if (spec.gate) WSLMOD_CHECK(spec.gate(digests));
     auto hex = tree_key(digests, spec.allow_drift);
     auto trees = spec.cache / "trees";
@@ -406,6 +458,9 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
         auto t = WSLMOD_TRY(read_entry(entry));
         t.cache_hit = true;
         t.digests = digests;
+        t.source.path = std::filesystem::absolute(in.source).lexically_normal(); // where it is now
+        t.source.digest = digests.inputs.front().second;
+        t.seconds = std::move(seconds);
         return t;
     }
 
@@ -415,31 +470,43 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     const auto& tmp = building.path();
     auto log = tmp.string() + ".log";
 
+    std::optional<SourceSubset> subset;
+    if (auto arch = subset_srcarch(early ? &*early : nullptr, in.config_in_source))
+        subset = SourceSubset{*arch, in.config_in_source};
     say("extracting " + in.source.filename().string());
-    WSLMOD_CHECK(unpack_source(in.source, tmp));
+    WSLMOD_CHECK(unpack_source(in.source, subset, tmp, spec.jobs));
+    watch.lap("extract");
 
+    auto recovery = start_recovery(spec, stock);
     say("configuring");
     PreparedTree tree;
     tree.cc = cc.program;
     tree.compiler = cc.version;
-    auto published = WSLMOD_TRY(configure(in, tmp, log, runner, cc.program));
+    tree.source = {std::filesystem::absolute(in.source).lexically_normal(),
+                   digests.inputs.front().second, subset.has_value()};
+    auto published = WSLMOD_TRY(configure(in, tmp, log, runner, cc.program, spec.jobs));
     WSLMOD_CHECK(pin_release(spec, stock, tmp, log, runner, tree));
     WSLMOD_CHECK(check_tree_drift(spec, published, in, tmp, tree));
+    watch.lap("configure");
 
     say("make modules_prepare");
     std::vector<std::string> prepare{"-s", fmt::format("-j{}", std::max(1u, spec.jobs)),
-                                     "modules_prepare"};
+                                     "modules_prepare", "CONFIG_DEBUG_INFO_BTF="};
     if (tree.kernelrelease) prepare.push_back("KERNELRELEASE=" + tree.release);
     WSLMOD_TRY(make(runner, tmp, prepare, log, cc.program));
     WSLMOD_CHECK(check_uts_release(tmp, tree));
+    watch.lap("modules_prepare");
 
     say("Module.symvers");
-    WSLMOD_CHECK(write_symvers(spec, stock, published, tmp, tree));
+    WSLMOD_CHECK(write_symvers(spec, stock, published, tmp, recovery, tree));
+    watch.lap("symvers");
 
     WSLMOD_CHECK(publish_tree(building, entry, cc, toolchain, published, tree));
+    watch.lap("publish");
     tree.dir = entry;
     tree.key = hex;
     tree.digests = digests;
+    tree.seconds = std::move(seconds);
     return tree;
 }
 

@@ -2,10 +2,16 @@
 // kernel:
 //   release   from the stock kernel image (checked against the stock modules' vermagic), and
 //             pinned in the tree whatever its shape (release_pin.h)
-//   extract   the source archive, streaming and refusing unsafe entries (source_archive.h)
+//   extract   the part of the source archive that a module build reads (source_subset.h),
+//             streaming, refusing unsafe entries, xz decoded on `jobs` threads
+//             (source_archive.h); a source folder's part is copied from it
 //   configure the published config, `make olddefconfig`, then the drift check (drift.h)
-//   prepare   `make modules_prepare` with the release pinned
-//   symvers   Module.symvers from --symvers, or recovered from the stock kernel and modules
+//   prepare   `make modules_prepare` with the release pinned, and with CONFIG_DEBUG_INFO_BTF=
+//             on its command line: that leaves out only tools/bpf/resolve_btfids (half of
+//             modules_prepare's time, for libbpf), which serves module BTF, which needs a
+//             vmlinux that no prepared tree has; the headers build it when their cut wants it
+//   symvers   Module.symvers from --symvers, or recovered from the stock kernel and modules,
+//             on other threads while configure and modules_prepare run
 // Trees are cached in <cache>/trees/<key>/, keyed by the digests of the source, config, stock
 // kernel and modules, the toolchain and the release.  An entry is built in a temporary folder,
 // marked complete, then renamed into place, so a killed prepare never leaves an entry that looks
@@ -23,6 +29,7 @@
 #include "kernel/drift.h"
 #include "kernel/facts.h"
 #include "util/process.h"
+#include "util/timings.h"
 
 namespace wslmod::kernel {
 
@@ -58,6 +65,14 @@ struct PrepareSpec {
     std::function<util::Result<void>(const InputDigests&)> gate;
 };
 
+// The source a tree was prepared from: kernel-tree recipes read the folders that the tree leaves
+// out from it (source_folders.h).
+struct TreeSource {
+    std::filesystem::path path; // the archive or folder (where it is now, on a cache hit)
+    std::string digest;         // its digest (input_digest) when the tree was prepared
+    bool subset = false;        // the tree holds only part of it (source_subset.h)
+};
+
 struct PreparedTree {
     std::filesystem::path dir;
     std::string release, localversion; // localversion: the LOCALVERSION= that pins the release
@@ -69,6 +84,10 @@ struct PreparedTree {
     std::string key;
     std::string cc = "gcc", compiler; // CC= for make, and its version text (kernel/compiler.h)
     InputDigests digests;             // empty for open_prepared_tree
+    TreeSource source;
+    // Wall time of this prepare per step: inputs (digests, compiler), and when it was not a
+    // cache hit extract, configure, modules_prepare, symvers and publish.
+    util::Timings seconds;
 };
 
 // A file's SHA-256 or a folder's listing digest, in hex, as InputDigests has them.

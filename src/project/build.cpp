@@ -87,15 +87,26 @@ class Build {
                 if (auto eq = lr.package.find('='); eq != std::string::npos)
                     ro_.deb_pins[name] = {lr.package.substr(eq + 1), lr.archive};
         }
+        watch_.lap("inputs");
         auto tree = WSLMOD_TRY(prepare());
         auto stock = WSLMOD_TRY(open_stock(tree));
+        watch_.lap("stock");
         modules::AssembleSpec as;
         as.stock = stock ? &*stock : nullptr;
-        if (!WSLMOD_TRY(build_recipes(tree, as))) return report_;
-        if (report_.stopped) return report_;
+        bool built = WSLMOD_TRY(build_recipes(tree, as));
+        watch_.lap("recipes");
+        if (!built || report_.stopped) return report_;
         auto image = WSLMOD_TRY(assemble(tree, as));
-        if (in_.verify && !image.added.empty() && !WSLMOD_TRY(boot_verify(image))) return report_;
+        // The image's own steps (stage, depmod, verify, pack) stand for the assembly.
+        report_.seconds.insert(report_.seconds.end(), image.seconds.begin(), image.seconds.end());
+        watch_.skip();
+        if (in_.verify && !image.added.empty()) {
+            bool loaded = WSLMOD_TRY(boot_verify(image));
+            watch_.lap("boot check");
+            if (!loaded) return report_;
+        }
         WSLMOD_CHECK(finish(std::move(image)));
+        watch_.lap("finish");
         return report_;
     }
 
@@ -134,6 +145,7 @@ class Build {
             reporter_.done();
             prepared = WSLMOD_TRY(std::move(p));
         }
+        watch_.lap("prepare");
         for (const auto& w : prepared.warnings)
             reporter_.warn(w);
         if (!fs::exists(prepared.dir / "Module.symvers") || prepared.symvers_source == "none")
@@ -148,13 +160,14 @@ class Build {
             auto h = kernel::make_headers(prepared, ro_.cache, runner_);
             reporter_.done();
             report_.headers = WSLMOD_TRY(std::move(h));
+            watch_.lap("headers");
             report_.headers_at =
                 in_.layout == "artifacts"
                     ? fmt::format("{}/linux-headers/ in the image", prepared.release)
                     : fmt::format("/lib/modules/{}/build", prepared.release);
         }
         if (now_.compiler.empty()) now_.compiler = engine::compiler_identity(runner_, prepared.cc);
-        return engine::TreeRef{prepared.dir, prepared.release, prepared.cc};
+        return engine::TreeRef{prepared.dir, prepared.release, prepared.cc, prepared.source};
     }
 
     // 2. The stock modules, checked before anything is compiled.
@@ -295,6 +308,7 @@ class Build {
     recipe::Lock now_;
     std::optional<recipe::Lock> locked_;
     BuildReport report_;
+    util::Stopwatch watch_{report_.seconds};
 };
 
 } // namespace

@@ -15,6 +15,7 @@
 #include "modules/assemble.h"
 #include "project/options.h"
 #include "project/reporter.h"
+#include "util/timings.h"
 #include "verify/boot_check.h"
 
 namespace wslmod::project {
@@ -42,6 +43,9 @@ struct BuildReport {
     // Set when the recipes or the boot check failed: the report says what ran, the error why;
     // the previous image is in place.
     std::optional<util::Error> failure;
+    // Wall time per step (inputs, prepare, headers, stock, recipes, the image's own steps,
+    // boot check, finish): what `--timings` prints.
+    util::Timings seconds;
 };
 
 util::Result<BuildReport> build(const BuildInputs& in, util::CommandRunner& runner,
