@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     util::SystemRunner runner;
     auto console = cli::Console::for_stderr(std::cerr, cli->json);
     cli::Context ctx{cli->json, &std::cout, &std::cerr, &runner, &console};
+    ctx.timings = cli->timings;
     for (auto& [sub, action] : cli->actions) {
         if (!sub->parsed()) continue;
         try {

@@ -25,6 +25,10 @@ std::unique_ptr<App> make_app() {
     app.require_subcommand(1);
     app.add_flag("--json", out->json, "Print machine-readable JSON instead of text")
         ->configurable(false);
+    app.add_flag("--timings", out->timings,
+                 "Print the wall time of each step of a long command (prepare, build, pack, "
+                 "boot check) on stderr")
+        ->configurable(false);
     out->actions = register_subcommands(app);
     app.footer(table_help());
     fall_through(app);

@@ -16,7 +16,8 @@ namespace wslmod::cli {
 struct App {
     CLI::App parser{"wslmod: build out-of-tree kernel modules for WSL2 into one modules.vhdx",
                     "wslmod"};
-    bool json = false; // --json, accepted before or after the subcommand
+    bool json = false;    // --json, accepted before or after the subcommand
+    bool timings = false; // --timings, likewise
     std::vector<std::pair<CLI::App*, Action>> actions;
 };
 

@@ -29,10 +29,12 @@ util::Result<int> report_failure(const Context& ctx, const project::BuildReport&
                            {"skipped", report.skipped},
                            {"image", nullptr}};
         if (report.checked) doc["verify"] = project::check_json(*report.checked);
+        doc["seconds"] = util::timings_json(report.seconds);
         ctx.emit_json(doc);
     } else if (report.checked) {
         print_check(*ctx.err, *report.checked, report.rejected);
     }
+    ctx.print_timings("build", report.seconds);
     return tl::unexpected(*report.failure);
 }
 
@@ -64,7 +66,9 @@ util::Result<int> report_build(const Context& ctx, const project::BuildReport& r
              {"verify", report.checked ? project::check_json(*report.checked) : nlohmann::json()},
              {"wslconfig",
               {{"kernel", or_null(report.kernel_windows)},
-               {"kernelModules", or_null(report.image_windows)}}}});
+               {"kernelModules", or_null(report.image_windows)}}},
+             {"seconds", util::timings_json(report.seconds)}});
+        ctx.print_timings("build", report.seconds);
         return 0;
     }
     for (const auto& w : report.warnings)
@@ -103,6 +107,7 @@ util::Result<int> report_build(const Context& ctx, const project::BuildReport& r
         out << "\nTo use it: `wslmod install"
             << (report.lock_file.empty() ? " " + r.output.string() : std::string())
             << "`, then `wsl --shutdown` from PowerShell.\n";
+        ctx.print_timings("build", report.seconds);
         return 0;
     }
     out << "\nTo use it, set in %USERPROFILE%\\.wslconfig (WSL 2.5.1 or later), then run `wsl "
@@ -114,6 +119,7 @@ util::Result<int> report_build(const Context& ctx, const project::BuildReport& r
         << " and the stock kernel to Windows first; WSL needs both keys, kernelModules alone is "
            "refused; "
            "on WSL, `wslmod install` does all of it)\n";
+    ctx.print_timings("build", report.seconds);
     return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include <ostream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace wslmod::cli {
@@ -16,6 +17,11 @@ void Context::emit_error_details(const util::Error& e) const {
     if (!doc.is_object()) return;
     doc["error"] = e.message();
     emit_json(doc);
+}
+
+void Context::print_timings(const std::string& what, const util::Timings& t) const {
+    if (timings && err)
+        *err << fmt::format("wslmod: timings: {}: {}\n", what, util::format_timings(t));
 }
 
 } // namespace wslmod::cli

@@ -63,16 +63,18 @@ Action setup_image_pack(CLI::App& app) {
         auto r = WSLMOD_TRY(std::move(packed));
         auto sha = r.sha256 ? util::to_hex(*r.sha256) : std::string{};
         if (ctx.json) {
-            nlohmann::json seconds = nlohmann::json::object();
-            for (const auto& [step, s] : r.seconds)
-                seconds[step] = s;
-            nlohmann::json doc{{"output", r.output.string()}, {"virtual_size", r.virtual_size},
-                               {"file_size", r.file_size},    {"stored_blocks", r.stored_blocks},
-                               {"files", r.ext4.files},       {"directories", r.ext4.directories},
-                               {"symlinks", r.ext4.symlinks}, {"layout", opt->layout},
-                               {"seconds", seconds}};
+            nlohmann::json doc{{"output", r.output.string()},
+                               {"virtual_size", r.virtual_size},
+                               {"file_size", r.file_size},
+                               {"stored_blocks", r.stored_blocks},
+                               {"files", r.ext4.files},
+                               {"directories", r.ext4.directories},
+                               {"symlinks", r.ext4.symlinks},
+                               {"layout", opt->layout},
+                               {"seconds", util::timings_json(r.seconds)}};
             if (r.sha256) doc["sha256"] = sha;
             ctx.emit_json(doc);
+            ctx.print_timings("image pack", r.seconds);
             return 0;
         }
         *ctx.out << r.output.string() << "\n";
@@ -81,6 +83,7 @@ Action setup_image_pack(CLI::App& app) {
                                 "  size     {:.1f} MiB file, {:.1f} MiB ext4\n",
                                 r.ext4.files, r.ext4.directories, r.ext4.symlinks, opt->layout,
                                 r.file_size / 1048576.0, r.virtual_size / 1048576.0);
+        ctx.print_timings("image pack", r.seconds);
         return 0;
     };
 }

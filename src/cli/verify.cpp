@@ -75,9 +75,12 @@ Action setup_verify(CLI::App& app) {
             return util::bad_input("no image named and no wslmod.toml here", "IMAGE",
                                    "pass the modules.vhdx");
         // The structure first: the container and its ext4.
+        util::Timings timings;
+        util::Stopwatch watch(timings);
         auto opened = WSLMOD_TRY(image::open_image_fs(image));
         auto structure = WSLMOD_TRY(opened.fs->check());
         const auto& disk = opened.disk;
+        watch.lap("structure");
         if (!opt->boot) {
             if (ctx.json)
                 ctx.emit_json({{"image", image.string()},
@@ -99,14 +102,17 @@ Action setup_verify(CLI::App& app) {
             opt->cache_text.empty() ? kernel::default_cache() : fs::path(opt->cache_text);
         auto r = WSLMOD_TRY(
             project::boot_check_image(image, kernel, modules, cache, *ctx.runner, ctx.reporter()));
+        timings.insert(timings.end(), r.timings.begin(), r.timings.end());
         if (ctx.json) {
             auto doc = project::check_json(r);
             doc["image"] = image.string();
             doc["kernel"] = kernel.string();
+            doc["steps"] = util::timings_json(timings);
             ctx.emit_json(doc);
         } else {
             print_check(*ctx.out, r, image);
         }
+        ctx.print_timings("verify --boot", timings);
         return r.ok() ? 0 : 1;
     };
 }

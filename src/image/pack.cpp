@@ -1,6 +1,5 @@
 #include "image/pack.h"
 
-#include <chrono>
 #include <future>
 
 #include <fmt/format.h>
@@ -46,14 +45,9 @@ util::Result<void> verify_written(const std::filesystem::path& temp, const PackR
 
 util::Result<PackReport> pack(const std::filesystem::path& dir, const std::filesystem::path& out,
                               const PackOptions& o) {
-    using clock = std::chrono::steady_clock;
-    auto mark = clock::now();
-    std::vector<std::pair<std::string, double>> seconds;
-    auto lap = [&](const char* step) {
-        auto now = clock::now();
-        seconds.emplace_back(step, std::chrono::duration<double>(now - mark).count());
-        mark = now;
-    };
+    util::Timings seconds;
+    util::Stopwatch watch(seconds);
+    auto lap = [&](const char* step) { watch.lap(step); };
     auto modes = o.canonical_modes ? Modes::canonical : Modes::as_on_disk;
     auto tree = WSLMOD_TRY(scan_tree(dir, {"build", "source"}, modes));
     Tree headers;

@@ -13,6 +13,7 @@
 
 #include "image/ext4_writer.h"
 #include "util/sha256.h"
+#include "util/timings.h"
 
 namespace wslmod::image {
 
@@ -40,7 +41,7 @@ struct PackReport {
     uint64_t file_size = 0;             // bytes of the .vhdx file
     uint64_t stored_blocks = 0;         // VHDX payload blocks stored (all-zero ones are not)
     Ext4Result ext4;
-    std::vector<std::pair<std::string, double>> seconds; // wall time per step, in order
+    util::Timings seconds; // wall time per step, in order
 };
 
 util::Result<PackReport> pack(const std::filesystem::path& dir, const std::filesystem::path& out,

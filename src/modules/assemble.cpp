@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include <atomic>
-#include <chrono>
 #include <fstream>
 #include <unistd.h>
 
@@ -15,27 +14,10 @@
 #include "modules/verify.h"
 #include "util/file.h"
 #include "util/sha256.h"
+#include "util/timings.h"
 
 namespace wslmod::modules {
 namespace fs = std::filesystem;
-namespace {
-
-class Timer {
-  public:
-    explicit Timer(std::vector<std::pair<std::string, double>>& out) : out_(out) {}
-    void lap(const std::string& step) {
-        auto now = std::chrono::steady_clock::now();
-        out_.emplace_back(step, std::chrono::duration<double>(now - last_).count());
-        last_ = now;
-    }
-
-  private:
-    std::vector<std::pair<std::string, double>>& out_;
-    std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
-};
-
-} // namespace
-
 util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::CommandRunner& runner,
                                          const std::function<void(const std::string&)>& progress) {
     auto say = [&](const std::string& m) {
@@ -48,7 +30,7 @@ util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::Command
                                "pass the modules that ship with that kernel");
     ImageReport report;
     report.release = spec.release;
-    Timer timer(report.seconds);
+    util::Stopwatch timer(report.seconds);
 
     say("staging");
     auto work_root = spec.cache / "staging";
@@ -136,8 +118,7 @@ util::Result<ImageReport> assemble_image(const AssembleSpec& spec, util::Command
 }
 
 nlohmann::json to_json(const ImageReport& r) {
-    auto added = nlohmann::json::array(), replaced = nlohmann::json::array(),
-         seconds = nlohmann::json::object();
+    auto added = nlohmann::json::array(), replaced = nlohmann::json::array();
     for (const auto& a : r.added)
         added.push_back({{"recipe", a.recipe}, {"name", a.name}, {"path", a.path}});
     for (const auto& x : r.replaced)
@@ -145,8 +126,6 @@ nlohmann::json to_json(const ImageReport& r) {
                             {"name", x.name},
                             {"stock_path", x.stock_path},
                             {"path", x.path}});
-    for (const auto& [step, s] : r.seconds)
-        seconds[step] = s;
     return {
         {"release", r.release},
         {"output", r.output.string()},
@@ -164,7 +143,7 @@ nlohmann::json to_json(const ImageReport& r) {
         {"added", added},
         {"replaced", replaced},
         {"warnings", r.warnings},
-        {"seconds", seconds}};
+        {"seconds", util::timings_json(r.seconds)}};
 }
 
 } // namespace wslmod::modules

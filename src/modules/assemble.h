@@ -28,6 +28,7 @@
 #include "image/pack.h"
 #include "modules/staging.h"
 #include "util/process.h"
+#include "util/timings.h"
 
 namespace wslmod::modules {
 
@@ -60,7 +61,7 @@ struct ImageReport {
     std::vector<StagedModule> added;
     std::vector<ReplacedModule> replaced;
     std::vector<std::string> warnings;
-    std::vector<std::pair<std::string, double>> seconds; // per step, in order
+    util::Timings seconds; // per step, in order
 };
 
 util::Result<ImageReport>

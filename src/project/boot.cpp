@@ -82,6 +82,7 @@ nlohmann::json check_json(const verify::CheckReport& r) {
     return {{"release", r.release},
             {"ok", r.ok()},
             {"seconds", r.seconds},
+            {"steps", util::timings_json(r.timings)},
             {"accel", r.accel},
             {"initramfs_cached", r.initramfs_cached},
             {"boot_modules", r.boot_modules},

@@ -246,12 +246,14 @@ bool kvm_works(const BootSpec& spec, const std::vector<std::byte>& base,
 util::Result<BootResult> boot(const BootSpec& spec, util::CommandRunner& runner) {
     std::filesystem::create_directories(spec.workdir);
     BootResult result;
+    util::Stopwatch watch(result.timings);
     auto [base, cached] = WSLMOD_TRY(cached_base(spec, runner));
     result.initramfs_cached = cached;
     auto nonce = fresh_nonce();
     auto initrd = spec.workdir / "initramfs.cpio";
     WSLMOD_CHECK(write_initrd(
         initrd, base, WSLMOD_TRY(boot_archive(spec.commands, nonce, spec.disk.has_value()))));
+    watch.lap("initramfs");
 
     auto accel = spec.accel;
     if (const char* kvm = getenv("WSLMOD_QEMU_KVM"); kvm && *kvm)
@@ -259,6 +261,7 @@ util::Result<BootResult> boot(const BootSpec& spec, util::CommandRunner& runner)
     bool use_kvm =
         accel == Accel::kvm || (accel == Accel::automatic && kvm_works(spec, base, runner));
     result.accel = use_kvm ? "kvm" : "tcg";
+    watch.lap("kvm probe");
 
     auto argv = qemu_argv(spec, initrd, use_kvm);
     result.qemu_command = util::shell_quote(argv);
@@ -267,6 +270,7 @@ util::Result<BootResult> boot(const BootSpec& spec, util::CommandRunner& runner)
         WSLMOD_TRY(runner.run(util::Command(argv).in(spec.workdir).with_timeout(spec.timeout)));
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    watch.lap("boot");
     result.console = std::move(run.output);
     result.timed_out = run.timed_out;
     result.report = parse_console(result.console, nonce);

@@ -28,6 +28,7 @@
 
 #include "util/error.h"
 #include "util/process.h"
+#include "util/timings.h"
 #include "verify/console.h"
 
 namespace wslmod::verify {
@@ -68,6 +69,7 @@ struct BootResult {
     std::string accel;             // "tcg" or "kvm"
     bool initramfs_cached = false; // the base part came from the cache
     double seconds = 0;            // QEMU's wall time
+    util::Timings timings;         // initramfs, kvm probe, boot
 
     // True when the guest ran to the end and the disk was mounted the WSL way.
     bool ok() const { return report.done && report.setup && report.setup->exit_code == 0; }

@@ -49,6 +49,7 @@ util::Result<CheckReport> check_boot(const CheckSpec& spec, util::CommandRunner&
                           "qemu-system-x86_64",
                           "apt install qemu-system-x86, or skip the check with --no-verify");
     CheckReport report;
+    util::Stopwatch watch(report.timings);
     auto src = WSLMOD_TRY(image::open_file_source(spec.image));
     report.release = WSLMOD_TRY(kernel::modules_release(*src));
     auto kernel_bytes = WSLMOD_TRY(util::read_bytes(spec.kernel));
@@ -78,7 +79,9 @@ util::Result<CheckReport> check_boot(const CheckSpec& spec, util::CommandRunner&
     boot.workdir = spec.workdir;
     boot.cache = spec.cache;
     boot.accel = spec.accel;
+    watch.lap("image");
     auto result = WSLMOD_TRY(verify::boot(boot, runner));
+    report.timings.insert(report.timings.end(), result.timings.begin(), result.timings.end());
     report.seconds = result.seconds;
     report.accel = result.accel;
     report.initramfs_cached = result.initramfs_cached;

@@ -31,6 +31,7 @@ struct CheckReport {
     std::vector<ModuleOutcome> modules;
     std::vector<std::string> boot_modules; // loaded from the image before the mount
     double seconds = 0;                    // the boot's wall time
+    util::Timings timings;                 // image, initramfs, kvm probe, boot
     std::string accel;
     bool initramfs_cached = false;
     bool ok() const;

@@ -35,3 +35,17 @@ TEST_CASE("an option no command has is still refused wherever it stands") {
     CHECK_THROWS_AS(parse({"kernel", "info", "--no-such-option"}), CLI::ExtrasError);
     CHECK_THROWS_AS(parse({"list", "--config", "x"}), CLI::ExtrasError);
 }
+
+TEST_CASE("the global --timings is accepted anywhere on the line and is off by default") {
+    for (std::vector<std::string> args : {std::vector<std::string>{"--timings", "recipe", "list"},
+                                          {"recipe", "list", "--timings"}}) {
+        auto app = cli::make_app();
+        std::vector<std::string> reversed(args.rbegin(), args.rend());
+        app->parser.parse(reversed);
+        CHECK(app->timings);
+    }
+    auto app = cli::make_app();
+    std::vector<std::string> plain{"list", "recipe"};
+    app->parser.parse(plain);
+    CHECK_FALSE(app->timings);
+}
