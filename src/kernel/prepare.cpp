@@ -449,6 +449,10 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
                      first_line(runner, {"pahole", "--version"});
     auto digests = WSLMOD_TRY(digest_inputs(spec, stock.release, toolchain, in));
     digests.compiler = cc.version;
+    // The source as the tree records it: where it is now, and its digest (digest_inputs names
+    // it first).
+    const TreeSource source{std::filesystem::absolute(in.source).lexically_normal(),
+                            digests.inputs.front().second};
     watch.lap("inputs");
     if (spec.gate) WSLMOD_CHECK(spec.gate(digests));
     auto hex = tree_key(digests, spec.allow_drift);
@@ -458,8 +462,8 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
         auto t = WSLMOD_TRY(read_entry(entry));
         t.cache_hit = true;
         t.digests = digests;
-        t.source.path = std::filesystem::absolute(in.source).lexically_normal(); // where it is now
-        t.source.digest = digests.inputs.front().second;
+        t.source.path = source.path; // where it is now; subset is as the entry says
+        t.source.digest = source.digest;
         t.seconds = std::move(seconds);
         return t;
     }
@@ -482,8 +486,8 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     PreparedTree tree;
     tree.cc = cc.program;
     tree.compiler = cc.version;
-    tree.source = {std::filesystem::absolute(in.source).lexically_normal(),
-                   digests.inputs.front().second, subset.has_value()};
+    tree.source = source;
+    tree.source.subset = subset.has_value();
     auto published = WSLMOD_TRY(configure(in, tmp, log, runner, cc.program, spec.jobs));
     WSLMOD_CHECK(pin_release(spec, stock, tmp, log, runner, tree));
     WSLMOD_CHECK(check_tree_drift(spec, published, in, tmp, tree));
