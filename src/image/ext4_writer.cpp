@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "image/ext2fs_io.h"
+#include "image/write_cache.h"
 #include "util/background_sha256.h"
 
 namespace wslmod::image {
@@ -315,8 +316,11 @@ util::Result<Ext4Result> write_ext4(const Tree& tree, const Ext4Plan& plan, Bloc
         EXT4_FEATURE_RO_COMPAT_HUGE_FILE | EXT4_FEATURE_RO_COMPAT_DIR_NLINK |
         EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE | EXT4_FEATURE_RO_COMPAT_METADATA_CSUM;
 
+    // libext2fs's block-sized metadata I/O and short file writes, coalesced (write_cache.h);
+    // ext2fs_close_free flushes it.  Declared first, so that it outlives the filesystem.
+    WriteCache cache(device);
     FsCloser closer;
-    auto name = device_name(device);
+    auto name = device_name(cache);
     E2(ext2fs_initialize(name.c_str(), EXT2_FLAG_64BITS, &param, block_device_io_manager(),
                          &closer.fs),
        "creating the filesystem");
