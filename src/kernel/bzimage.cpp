@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "util/decompress.h"
+
 namespace wslmod::kernel {
 namespace {
 
@@ -51,6 +53,29 @@ util::Result<BzImageHeader> parse_bzimage(std::span<const std::byte> d, std::str
         h.payload_length = len;
     }
     return h;
+}
+
+util::Result<std::vector<std::byte>> bzimage_vmlinux(std::span<const std::byte> bzimage,
+                                                     std::string_view origin) {
+    std::string where(origin);
+    auto header = WSLMOD_TRY(parse_bzimage(bzimage, origin));
+    if (header.payload_offset == 0)
+        return util::bad_input(
+            fmt::format("boot protocol {:#06x} predates payload fields", header.protocol), where);
+    auto payload = bzimage.subspan(header.payload_offset, header.payload_length);
+    if (payload.size() < 8) return util::bad_input("the compressed payload is empty", where);
+    // x86's boot Makefile appends the uncompressed size (u32 LE) to every payload but gzip's,
+    // whose own trailer ends with the same field.  Strip it and check the result against it.
+    uint32_t expected = static_cast<uint32_t>(le(payload, payload.size() - 4, 4));
+    bool gzip = payload[0] == std::byte{0x1f} && payload[1] == std::byte{0x8b};
+    auto elf = WSLMOD_TRY(
+        util::decompress(gzip ? payload : payload.first(payload.size() - 4), where + " (payload)"));
+    if (static_cast<uint32_t>(elf.size()) != expected)
+        return util::bad_input(
+            fmt::format("the payload decompressed to {} bytes, its trailer says {}", elf.size(),
+                        expected),
+            where, "the kernel image is damaged");
+    return elf;
 }
 
 } // namespace wslmod::kernel

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "util/error.h"
 
@@ -31,5 +32,11 @@ struct BzImageHeader {
 // Decodes the header of `image`; `origin` names the file in errors.
 util::Result<BzImageHeader> parse_bzimage(std::span<const std::byte> image,
                                           std::string_view origin);
+
+// The uncompressed vmlinux ELF inside `image`: the payload, decompressed with whatever its magic
+// says (gzip, xz, zstd, lz4, lzma, bzip2) and checked against the size x86's boot Makefile
+// appends to it.
+util::Result<std::vector<std::byte>> bzimage_vmlinux(std::span<const std::byte> image,
+                                                     std::string_view origin);
 
 } // namespace wslmod::kernel

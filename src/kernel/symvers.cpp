@@ -51,25 +51,7 @@ util::Result<std::vector<SymversLine>> parse_one(const std::string& path, const 
 
 util::Result<std::vector<SymversLine>> symvers_from_bzimage(std::span<const std::byte> bzimage,
                                                             const std::string& origin) {
-    auto header = WSLMOD_TRY(parse_bzimage(bzimage, origin));
-    if (header.payload_offset == 0)
-        return util::bad_input(
-            fmt::format("boot protocol {:#06x} predates payload fields", header.protocol), origin);
-    auto payload = bzimage.subspan(header.payload_offset, header.payload_length);
-    if (payload.size() < 8) return util::bad_input("the compressed payload is empty", origin);
-    // x86's boot Makefile appends the uncompressed size (u32 LE) to every payload but gzip's,
-    // whose own trailer ends with the same field.  Strip it and check the result against it.
-    uint32_t expected = 0;
-    for (int i = 3; i >= 0; --i)
-        expected = expected << 8 | std::to_integer<uint32_t>(payload[payload.size() - 4 + i]);
-    bool gzip = payload[0] == std::byte{0x1f} && payload[1] == std::byte{0x8b};
-    auto elf = WSLMOD_TRY(util::decompress(gzip ? payload : payload.first(payload.size() - 4),
-                                           origin + " (payload)"));
-    if (static_cast<uint32_t>(elf.size()) != expected)
-        return util::bad_input(
-            fmt::format("the payload decompressed to {} bytes, its trailer says {}", elf.size(),
-                        expected),
-            origin, "the kernel image is damaged");
+    auto elf = WSLMOD_TRY(bzimage_vmlinux(bzimage, origin));
     return lines_for(WSLMOD_TRY(vmlinux_exports(elf, origin + " (vmlinux)")), "vmlinux");
 }
 
