@@ -84,6 +84,7 @@ nlohmann::json check_json(const verify::CheckReport& r) {
             {"seconds", r.seconds},
             {"steps", util::timings_json(r.timings)},
             {"accel", r.accel},
+            {"entry", r.entry},
             {"initramfs_cached", r.initramfs_cached},
             {"boot_modules", r.boot_modules},
             {"modules", mods}};

@@ -5,7 +5,8 @@
 // The guest's initramfs (built here, from busybox-static and the host's kmod, so no binary is
 // ever shipped) loads the modules the kernel needs to see a virtio-scsi disk and read ext4 and
 // overlayfs (given as files, or taken from `boot_modules_tree`; none when the kernel builds
-// them in, as WSL's does), then mounts the disk
+// them in, as WSL's does; stored decompressed and loaded by busybox's insmod, since they are
+// the harness, not what is checked), then mounts the disk
 // as WSL's init does: ext4 read-only at /modules, a tmpfs at /lib/modules/$(uname -r)/rw, and an
 // overlay at /lib/modules/$(uname -r) with /modules below and rw/upper on top.  Results travel
 // over the serial console (see console.h); QEMU's exit code is never trusted.
@@ -13,6 +14,10 @@
 // The initramfs is two newc archives back to back (the kernel unpacks each in turn): the part
 // that depends only on the host's tools and the boot modules, cached in <cache>/verify/ by a
 // key of their identities, and a small per-boot part with /init (its nonce) and the commands.
+//
+// QEMU is given the bzImage's own vmlinux when it has a PVH entry (boot_kernel.h), and the
+// command line skips the crypto self-tests (cryptomgr.notests): together about two seconds of a
+// TCG boot, with no change to what loads.
 //
 // Acceleration: software emulation (TCG) unless KVM really works.  /dev/kvm can exist and still
 // hang a guest (nested virtualisation on some clouds), so KVM is used only after a bounded probe
@@ -54,6 +59,12 @@ struct BootSpec {
     std::vector<std::string> boot_modules = {"virtio_pci",     "virtio_scsi", "sd_mod",
                                              "crc32c_generic", "ext4",        "overlay"};
     std::vector<std::string> commands; // each run by `sh` in the guest, in order
+    // Run once in the guest after the mount, before the commands; command i is then skipped
+    // (reported with exit code 0 and no output) when skip_if[i], a shell test, holds there.
+    // The boot check loads every module in one `modprobe -a`, then runs `modprobe m` again,
+    // one at a time, for each module that is not loaded, for its own exit code and message.
+    std::string batch;
+    std::vector<std::string> skip_if;
     std::chrono::seconds timeout{180}; // the whole boot, killed after it
     std::filesystem::path workdir;     // initramfs and console log go here
     std::filesystem::path cache;       // where the initramfs base and the KVM verdict are
@@ -67,9 +78,10 @@ struct BootResult {
     std::string console; // everything QEMU printed
     std::string qemu_command;
     std::string accel;             // "tcg" or "kvm"
+    std::string entry;             // how QEMU entered the kernel: "pvh" or "bzImage"
     bool initramfs_cached = false; // the base part came from the cache
     double seconds = 0;            // QEMU's wall time
-    util::Timings timings;         // initramfs, kvm probe, boot
+    util::Timings timings;         // initramfs, kernel, kvm probe, boot
 
     // True when the guest ran to the end and the disk was mounted the WSL way.
     bool ok() const { return report.done && report.setup && report.setup->exit_code == 0; }

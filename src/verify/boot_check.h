@@ -33,6 +33,7 @@ struct CheckReport {
     double seconds = 0;                    // the boot's wall time
     util::Timings timings;                 // image, initramfs, kvm probe, boot
     std::string accel;
+    std::string entry; // how QEMU entered the kernel: "pvh" or "bzImage" (boot_kernel.h)
     bool initramfs_cached = false;
     bool ok() const;
 };

@@ -3,9 +3,11 @@
 #include "kernel/bzimage.h"
 #include "kernel/config.h"
 #include "kernel/facts.h"
+#include "kernel/pvh.h"
 #include "support/catch.h"
 #include "support/prereq.h"
 #include "util/file.h"
+#include "verify/boot_kernel.h"
 
 using namespace wslmod;
 
@@ -60,4 +62,25 @@ TEST_CASE("the stock WSL configs parse whole, with the facts the notes record") 
         CHECK(cfg->builtin("EXT4_FS"));
         CHECK(cfg->builtin("OVERLAY_FS"));
     }
+}
+
+TEST_CASE(
+    "the boot check enters Debian's kernel at its PVH entry, from the bzImage's own payload") {
+    const auto& k = test::debian_kernel();
+    auto store = test::scratch_dir("boot-kernel-debian");
+    auto first = verify::boot_kernel(k.kernel, store);
+    CHECK(first.entry == "pvh");
+    REQUIRE(first.path.parent_path() == store);
+    auto elf = util::read_bytes(first.path);
+    auto bz = util::read_bytes(k.kernel);
+    REQUIRE(elf);
+    REQUIRE(bz);
+    CHECK(kernel::has_pvh_entry(*elf));
+    auto payload = kernel::bzimage_vmlinux(*bz, k.kernel.string());
+    REQUIRE(payload);
+    CHECK(*payload == *elf);
+    auto when = std::filesystem::last_write_time(first.path);
+    auto again = verify::boot_kernel(k.kernel, store);
+    CHECK(again.path == first.path);
+    CHECK(std::filesystem::last_write_time(first.path) == when); // kept, not written again
 }

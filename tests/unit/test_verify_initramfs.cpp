@@ -43,6 +43,9 @@ TEST_CASE("init_script mounts the disk the way WSL does and prints every marker"
         CHECK(s.find(m) != std::string::npos);
     CHECK(s.find("-lt 2 ]") != std::string::npos);
     CHECK(init_script(0, "abc", false).find("while [ ! -b /dev/sda ]") == std::string::npos);
+    // The batch runs before the commands; a command whose skip test holds is not run.
+    CHECK(s.find("sh /cmds/batch") < s.find("sh /cmds/$i"));
+    CHECK(s.find(". /cmds/skip.$i") < s.find("sh /cmds/$i"));
 }
 
 TEST_CASE("add_dynamic_binary adds every library ldd names, at ldd's paths, and skips the vDSO",
