@@ -1,5 +1,7 @@
 #include "project/build.h"
 
+#include <future>
+
 #include <fmt/format.h>
 
 #include "image/ext4_writer.h"
@@ -88,8 +90,15 @@ class Build {
                     ro_.deb_pins[name] = {lr.package.substr(eq + 1), lr.archive};
         }
         watch_.lap("inputs");
+        // The stock modules' twins (seconds of xz on a first build) are made beside the
+        // kernel tree's preparation, which leaves cores idle in its serial make steps; neither
+        // needs the other.  Progress is prepare's.  With --locked, after it: the lock is checked
+        // before anything is made.  (A failed prepare returns at once; the future's destructor
+        // waits for a running twin step, which writes its cache entry whole or not at all.)
+        auto stock_ready = std::async(in_.locked ? std::launch::deferred : std::launch::async,
+                                      [this] { return stock_tree(); });
         auto tree = WSLMOD_TRY(prepare());
-        auto stock = WSLMOD_TRY(open_stock(tree));
+        auto stock = WSLMOD_TRY(check_stock(stock_ready.get(), tree));
         watch_.lap("stock");
         modules::AssembleSpec as;
         as.stock = stock ? &*stock : nullptr;
@@ -170,18 +179,23 @@ class Build {
         return engine::TreeRef{prepared.dir, prepared.release, prepared.cc, prepared.source};
     }
 
-    // 2. The stock modules, checked before anything is compiled.
-    util::Result<std::optional<modules::StockTree>> open_stock(const engine::TreeRef& tree) {
+    // 2. The stock modules, checked before anything is compiled: opened (on another thread, see
+    // run()), then matched with the tree's release.
+    util::Result<std::optional<modules::StockTree>> stock_tree() const {
         if (in_.stock.empty()) return std::optional<modules::StockTree>();
-        auto st = modules::open_stock(fs::absolute(in_.stock), ro_.cache, jobs_,
-                                      [&](const std::string& m) { reporter_.step(m); });
-        reporter_.done();
-        auto stock = WSLMOD_TRY(std::move(st));
-        if (stock.release != tree.release)
+        return std::optional<modules::StockTree>(
+            WSLMOD_TRY(modules::open_stock(fs::absolute(in_.stock), ro_.cache, jobs_)));
+    }
+
+    util::Result<std::optional<modules::StockTree>>
+    check_stock(util::Result<std::optional<modules::StockTree>> opened,
+                const engine::TreeRef& tree) const {
+        auto stock = WSLMOD_TRY(std::move(opened));
+        if (stock && stock->release != tree.release)
             return util::bad_input(fmt::format("the stock modules are for {} but the kernel is {}",
-                                               stock.release, tree.release),
+                                               stock->release, tree.release),
                                    in_.stock, "pass the modules that ship with that kernel");
-        return std::optional<modules::StockTree>(std::move(stock));
+        return stock;
     }
 
     // 3. The recipes; false when one failed (report_.failure says why).
