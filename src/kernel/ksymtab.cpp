@@ -36,9 +36,10 @@ class Image {
         GElf_Ehdr eh{};
         if (!elf || elf_kind(elf.get()) != ELF_K_ELF || !gelf_getehdr(elf.get(), &eh))
             return util::bad_input("not an ELF file", origin);
-        if (eh.e_machine != EM_X86_64 || gelf_getclass(elf.get()) != ELFCLASS64)
-            return util::bad_input("not an x86-64 ELF file", origin,
-                                   "wslmod handles x86-64 kernels");
+        if ((eh.e_machine != EM_X86_64 && eh.e_machine != EM_AARCH64) ||
+            gelf_getclass(elf.get()) != ELFCLASS64)
+            return util::bad_input("not an x86-64 or arm64 ELF file", origin,
+                                   "wslmod handles x86-64 and arm64 kernels");
         if (eh.e_type != want_type)
             return util::bad_input(want_type == ET_EXEC ? "not a linked kernel (ET_EXEC)"
                                                         : "not a kernel module (ET_REL)",

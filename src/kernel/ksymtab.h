@@ -8,10 +8,11 @@
 //                                +8 s32 namespace_offset  /   (namespace 0: none)
 //   __kcrctab, __kcrctab_gpl   u32 CRC (CONFIG_MODVERSIONS), entry i belongs to ksymtab entry i
 //   __ksymtab_strings          the names and namespaces, NUL-terminated
-// In a module the offsets are not yet resolved: .rela__ksymtab(_gpl) holds R_X86_64_PC32
-// relocations whose target (symbol value + addend) lies in __ksymtab_strings; CRCs are literal
-// u32s, or on older kernels R_X86_64_32 relocations against absolute __crc_<name> symbols.
-// A layout that does not fit this (other entry sizes, CRC tables of another length, the
+// arm64 kernels lay out the same tables; an arm64 Image has no sections, see arm64_image.h.
+// In a module the offsets are not yet resolved: .rela__ksymtab(_gpl) holds R_X86_64_PC32 (arm64:
+// R_AARCH64_PREL32) relocations whose target (symbol value + addend) lies in __ksymtab_strings;
+// CRCs are literal u32s, or on older kernels R_X86_64_32 relocations against absolute __crc_<name>
+// symbols. A layout that does not fit this (other entry sizes, CRC tables of another length, the
 // __kflagstab of later kernels) is refused rather than guessed at.
 #pragma once
 

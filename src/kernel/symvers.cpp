@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "kernel/arm64_image.h"
 #include "kernel/bzimage.h"
 #include "util/decompress.h"
 
@@ -49,9 +50,11 @@ util::Result<std::vector<SymversLine>> parse_one(const std::string& path, const 
 
 } // namespace
 
-util::Result<std::vector<SymversLine>> symvers_from_bzimage(std::span<const std::byte> bzimage,
-                                                            const std::string& origin) {
-    auto elf = WSLMOD_TRY(bzimage_vmlinux(bzimage, origin));
+util::Result<std::vector<SymversLine>> symvers_from_kernel_image(std::span<const std::byte> image,
+                                                                 const std::string& origin) {
+    if (is_arm64_image(image))
+        return lines_for(WSLMOD_TRY(arm64_image_exports(image, origin)), "vmlinux");
+    auto elf = WSLMOD_TRY(bzimage_vmlinux(image, origin));
     return lines_for(WSLMOD_TRY(vmlinux_exports(elf, origin + " (vmlinux)")), "vmlinux");
 }
 
@@ -125,7 +128,7 @@ std::string format_symvers(std::vector<SymversLine> lines) {
 util::Result<RecoveredSymvers> recover_symvers(std::span<const std::byte> bzimage,
                                                const std::string& origin,
                                                image::FileSource* stock_modules, unsigned jobs) {
-    auto lines = WSLMOD_TRY(symvers_from_bzimage(bzimage, origin));
+    auto lines = WSLMOD_TRY(symvers_from_kernel_image(bzimage, origin));
     RecoveredSymvers out;
     out.vmlinux_symbols = lines.size();
     if (stock_modules) {

@@ -24,9 +24,11 @@ struct SymversLine {
     bool gpl = false;
 };
 
-// The vmlinux lines from a bzImage: boot header -> compressed payload -> ELF -> ksymtab.
-util::Result<std::vector<SymversLine>> symvers_from_bzimage(std::span<const std::byte> bzimage,
-                                                            const std::string& origin);
+// The vmlinux lines from a kernel image: an x86 bzImage (boot header -> compressed payload ->
+// ELF -> ksymtab sections, ksymtab.h) or an arm64 Image (its export tables found by their
+// shape, arm64_image.h), told apart by their headers.
+util::Result<std::vector<SymversLine>> symvers_from_kernel_image(std::span<const std::byte> image,
+                                                                 const std::string& origin);
 
 // The module lines from a stock modules tree (folder or image) with depmod indexes.  Only the
 // modules that modules.symbols names as exporters are read (all of them without that index);
