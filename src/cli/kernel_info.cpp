@@ -30,6 +30,7 @@ util::Result<int> run(const Options& opt, const Context& ctx) {
         if (!release.empty()) {
             doc["release"] = release;
             doc["version_string"] = banner;
+            doc["image_format"] = info.image_format;
         }
         ctx.emit_json(doc);
         return 0;
@@ -50,6 +51,8 @@ util::Result<int> run(const Options& opt, const Context& ctx) {
     o << fmt::format("btf modules:   {}{}\n", yes_no(facts.btf_modules),
                      facts.btf_modules ? " (pahole from dwarves is needed to build)" : "");
     o << fmt::format("compiler:      {}\n", facts.compiler.empty() ? "unknown" : facts.compiler);
+    o << fmt::format("architecture:  {}{}\n", facts.arch.empty() ? "unknown" : facts.arch,
+                     info.image_format.empty() ? "" : " (" + info.image_format + ")");
     return 0;
 }
 
@@ -60,7 +63,7 @@ Action setup_kernel_info(CLI::App& app) {
     app.add_option("--config", opt->config,
                    "Published kernel config (plain or compressed; default /proc/config.gz)");
     app.add_option("--stock-kernel", opt->stock_kernel,
-                   "Stock kernel image (bzImage) to read the release from");
+                   "Stock kernel image (x86 bzImage or arm64 Image) to read the release from");
     return [opt](const Context& ctx) { return run(*opt, ctx); };
 }
 

@@ -3,9 +3,10 @@
 #include <filesystem>
 #include <regex>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "kernel/bzimage.h"
+#include "kernel/kernel_image.h"
 #include "util/file.h"
 
 namespace wslmod::kernel {
@@ -25,6 +26,7 @@ ModuleFacts module_facts(const KernelConfig& cfg) {
                                                           : "none";
     f.btf_modules = cfg.builtin("DEBUG_INFO_BTF_MODULES");
     f.compiler = cfg.string_value("CC_VERSION_TEXT");
+    f.arch = cfg.builtin("ARM64") ? "arm64" : cfg.builtin("X86_64") ? "x86_64" : "";
     return f;
 }
 
@@ -38,7 +40,8 @@ nlohmann::json to_json(const ModuleFacts& f) {
             {"module_sig_force", f.module_sig_force},
             {"compression", f.compression},
             {"btf_modules", f.btf_modules},
-            {"compiler", f.compiler}};
+            {"compiler", f.compiler},
+            {"arch", f.arch}};
 }
 
 util::Result<KernelInfo> kernel_info(const std::string& config, const std::string& stock_kernel) {
@@ -54,9 +57,16 @@ util::Result<KernelInfo> kernel_info(const std::string& config, const std::strin
     info.facts = module_facts(WSLMOD_TRY(parse_config(text, info.config)));
     if (!stock_kernel.empty()) {
         auto bytes = WSLMOD_TRY(util::read_bytes(stock_kernel));
-        auto header = WSLMOD_TRY(parse_bzimage(bytes, stock_kernel));
-        info.release = header.release;
-        info.banner = header.version_string;
+        auto image = WSLMOD_TRY(parse_kernel_image(bytes, stock_kernel));
+        info.release = image.release;
+        info.banner = image.version_string;
+        info.image_format = image.format;
+        if (!info.facts.arch.empty() && info.facts.arch != arch_name(image.arch))
+            return util::bad_input(fmt::format("the config is for {} but the kernel image is an {} "
+                                               "{}",
+                                               info.facts.arch, arch_name(image.arch),
+                                               image.format),
+                                   stock_kernel, "pass the config and the image of one kernel");
     }
     return info;
 }

@@ -22,6 +22,7 @@ struct ModuleFacts {
     std::string compression;        // "none", "gzip", "xz" or "zstd" (CONFIG_MODULE_COMPRESS_*)
     bool btf_modules = false;       // CONFIG_DEBUG_INFO_BTF_MODULES: pahole needed at build time
     std::string compiler;           // CONFIG_CC_VERSION_TEXT
+    std::string arch;               // "x86_64" (CONFIG_X86_64), "arm64" (CONFIG_ARM64), or ""
 };
 
 // Extracts the facts from `cfg`.
@@ -31,11 +32,13 @@ ModuleFacts module_facts(const KernelConfig& cfg);
 nlohmann::json to_json(const ModuleFacts& facts);
 
 // `wslmod kernel info`: the facts of a published config (`config`, or the running kernel's
-// /proc/config.gz when empty), and the release and banner of a stock kernel image when named.
+// /proc/config.gz when empty), and the release and banner of a stock kernel image when named;
+// an image of another architecture than the config's is an input error.
 struct KernelInfo {
     std::string config; // the file read
     ModuleFacts facts;
     std::string release, banner; // empty without a stock kernel
+    std::string image_format;    // "bzImage" or "Image"; empty without a stock kernel
 };
 util::Result<KernelInfo> kernel_info(const std::string& config, const std::string& stock_kernel);
 

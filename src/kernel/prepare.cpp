@@ -11,6 +11,7 @@
 
 #include "image/file_source.h"
 #include "image/tree.h"
+#include "kernel/arm64_image.h"
 #include "kernel/bzimage.h"
 #include "kernel/config.h"
 #include "kernel/kconfig_symbols.h"
@@ -120,6 +121,11 @@ util::Result<StockInputs> open_stock_inputs(const PrepareSpec& spec) {
     auto& release = stock.release;
     if (!spec.stock_kernel.empty()) {
         stock.kernel_bytes = WSLMOD_TRY(util::read_bytes(spec.stock_kernel));
+        if (is_arm64_image(stock.kernel_bytes))
+            return util::bad_input(
+                "an arm64 kernel: `wslmod kernel symvers` and `kernel info` read it, but "
+                "preparing a tree (a cross build with ARCH=arm64) is not done yet",
+                spec.stock_kernel.string(), "prepare for an x86_64 stock kernel");
         auto header = WSLMOD_TRY(parse_bzimage(stock.kernel_bytes, spec.stock_kernel.string()));
         if (!release.empty() && release != header.release)
             return util::bad_input(fmt::format("--release {} is not the stock kernel's release {}",

@@ -8,9 +8,9 @@
 
 #include "image/ext4_writer.h"
 #include "image/file_source.h"
-#include "kernel/bzimage.h"
 #include "kernel/config.h"
 #include "kernel/facts.h"
+#include "kernel/kernel_image.h"
 #include "kernel/symvers.h"
 #include "modules/stock.h"
 #include "project/headers.h"
@@ -51,7 +51,7 @@ util::Result<void> add_folder(const fs::path& dir, const std::string& prefix,
 util::Result<std::string> release_here(const BuildInputs& in) {
     if (!in.spec.stock_kernel.empty()) {
         auto bytes = WSLMOD_TRY(util::read_bytes(in.spec.stock_kernel));
-        return WSLMOD_TRY(kernel::parse_bzimage(bytes, in.spec.stock_kernel.string())).release;
+        return WSLMOD_TRY(kernel::parse_kernel_image(bytes, in.spec.stock_kernel.string())).release;
     }
     if (!in.spec.release.empty()) return in.spec.release;
     return util::bad_input("the manifest names no stock kernel and no release",

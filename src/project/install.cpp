@@ -5,7 +5,7 @@
 #include "image/disk_image.h"
 #include "image/ext4_reader.h"
 #include "image/file_source.h"
-#include "kernel/bzimage.h"
+#include "kernel/kernel_image.h"
 #include "kernel/modinfo.h"
 #include "project/boot.h"
 #include "project/inputs.h"
@@ -42,7 +42,7 @@ util::Result<std::string> checked_image_release(const fs::path& image) {
 
 util::Result<std::string> kernel_release(const fs::path& kernel) {
     auto bytes = WSLMOD_TRY(util::read_bytes(kernel));
-    return WSLMOD_TRY(kernel::parse_bzimage(bytes, kernel.string())).release;
+    return WSLMOD_TRY(kernel::parse_kernel_image(bytes, kernel.string())).release;
 }
 
 util::Result<fs::path> image_to_install(const fs::path& given) {

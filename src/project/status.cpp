@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "image/file_source.h"
-#include "kernel/bzimage.h"
+#include "kernel/kernel_image.h"
 #include "kernel/prepare.h"
 #include "project/inputs.h"
 #include "recipe/catalog.h"
@@ -124,7 +124,7 @@ util::Result<StatusReport> recorded_status(const recipe::Manifest& m,
         if (name == "stock-kernel" && d != "missing" && d != "-") {
             auto bytes = util::read_bytes(in.spec.stock_kernel);
             if (bytes) {
-                auto header = kernel::parse_bzimage(*bytes, in.spec.stock_kernel.string());
+                auto header = kernel::parse_kernel_image(*bytes, in.spec.stock_kernel.string());
                 if (header && header->release != lock->release)
                     what = fmt::format("the stock kernel is now {}, the image is for {}",
                                        header->release, lock->release);

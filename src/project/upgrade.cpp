@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "kernel/bzimage.h"
+#include "kernel/kernel_image.h"
 #include "project/bundle.h"
 #include "project/inputs.h"
 #include "project/status.h"
@@ -143,7 +143,7 @@ util::Result<UpgradeReport> upgrade(const UpgradeOptions& o, const wsl::WindowsO
         return util::bad_input("WSL's stock kernel is not there", kernel.string(),
                                "set WSLMOD_WSL_TOOLS to WSL's tools folder");
     auto bytes = WSLMOD_TRY(util::read_bytes(kernel));
-    report.to_release = WSLMOD_TRY(kernel::parse_bzimage(bytes, kernel.string())).release;
+    report.to_release = WSLMOD_TRY(kernel::parse_kernel_image(bytes, kernel.string())).release;
     if (!state.current)
         return util::bad_input(
             "nothing wslmod installed is current, so there is nothing to upgrade",

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "kernel/bzimage.h"
+#include "kernel/kernel_image.h"
 #include "util/file.h"
 
 namespace wslmod::wsl {
@@ -32,7 +32,7 @@ util::Result<WslProfile> wsl_profile(const Windows& windows, const std::string& 
         auto kernel = *tools / "kernel";
         if (fs::exists(kernel)) {
             auto bytes = WSLMOD_TRY(util::read_bytes(kernel));
-            installed = WSLMOD_TRY(kernel::parse_bzimage(bytes, kernel.string())).release;
+            installed = WSLMOD_TRY(kernel::parse_kernel_image(bytes, kernel.string())).release;
             p.stock_kernel = kernel;
             p.stock_modules = *tools / "modules.vhd";
         }

@@ -1,0 +1,31 @@
+// A stock kernel image of either architecture wslmod builds for, told apart by its header: an
+// x86 bzImage ("HdrS" at 0x202, bzimage.h) or an arm64 Image ("ARM\x64" at 0x38,
+// arm64_image.h).  Callers that need only the release and the architecture use this.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+
+#include "util/error.h"
+
+namespace wslmod::kernel {
+
+enum class Arch { x86_64, arm64 };
+
+// "x86_64" / "arm64": what `wslmod kernel info` prints.
+const char* arch_name(Arch arch);
+// Kbuild's ARCH= for it: "x86" / "arm64".
+const char* kbuild_arch(Arch arch);
+
+struct KernelImage {
+    Arch arch = Arch::x86_64;
+    std::string format;         // "bzImage" or "Image"
+    std::string release;        // what `uname -r` prints
+    std::string version_string; // the whole banner after "Linux version "
+};
+
+util::Result<KernelImage> parse_kernel_image(std::span<const std::byte> image,
+                                             std::string_view origin);
+
+} // namespace wslmod::kernel
