@@ -6,6 +6,7 @@
 #include "kernel/pvh.h"
 #include "support/catch.h"
 #include "support/prereq.h"
+#include "support/run.h"
 #include "util/file.h"
 #include "verify/boot_kernel.h"
 
@@ -83,4 +84,27 @@ TEST_CASE(
     auto again = verify::boot_kernel(k.kernel, store);
     CHECK(again.path == first.path);
     CHECK(std::filesystem::last_write_time(first.path) == when); // kept, not written again
+}
+
+TEST_CASE("kernel info names the architecture from the config and checks it against the image") {
+    const auto& arm = test::debian_arm64_kernel();
+    const auto& x86 = test::debian_kernel();
+    auto r = test::run_wslmod({"--json", "kernel", "info", "--config", arm.config.string(),
+                               "--stock-kernel", arm.kernel.string()});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("\"arch\": \"arm64\"") != std::string::npos);
+    CHECK(r.output.find("\"image_format\": \"Image\"") != std::string::npos);
+    CHECK(r.output.find("\"release\": \"" + arm.release + "\"") != std::string::npos);
+    r = test::run_wslmod(
+        {"kernel", "info", "--config", x86.config.string(), "--stock-kernel", x86.kernel.string()});
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("architecture:  x86_64 (bzImage)") != std::string::npos);
+    // The arm64 Image with the amd64 config: refused, naming the image.
+    r = test::run_wslmod(
+        {"kernel", "info", "--config", x86.config.string(), "--stock-kernel", arm.kernel.string()});
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("the config is for x86_64 but the kernel image is an arm64 Image") !=
+          std::string::npos);
+    CHECK(r.output.find(arm.kernel.string()) != std::string::npos);
 }

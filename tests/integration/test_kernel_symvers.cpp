@@ -46,6 +46,24 @@ TEST_CASE("the Module.symvers recovered from the stock vmlinuz and modules equal
     CHECK(recovered == debian);
 }
 
+TEST_CASE("the Module.symvers recovered from Debian's arm64 Image and modules equals Debian's") {
+    // The Image has no sections: the export tables are found by their shape (arm64_image.h).
+    const auto& k = test::debian_arm64_kernel();
+    auto dir = test::scratch_dir("symvers-arm64");
+    auto out = dir / "Module.symvers";
+    auto r = test::run_wslmod({"kernel", "symvers", "--stock-kernel", k.kernel.string(),
+                               "--stock-modules", k.modules.string(), "-o", out.string()});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    auto recovered_vmlinux = lines_of(out, "vmlinux");
+    CHECK(recovered_vmlinux.size() > 10000);
+    CHECK(recovered_vmlinux == lines_of(k.symvers, "vmlinux"));
+    auto recovered = lines_of(out);
+    auto debian = lines_of(k.symvers);
+    CHECK(recovered.size() == debian.size());
+    CHECK(recovered == debian);
+}
+
 TEST_CASE(
     "symvers reads the stock modules straight from a modules VHDX, and refuses a non-kernel") {
     const auto& k = test::debian_kernel();

@@ -52,6 +52,15 @@ const DebianKernel& debian_kernel() {
     return k;
 }
 
+const DebianKernel& debian_arm64_kernel() {
+    static const auto found = kernel::debian_profile("6.12-arm64");
+    require(found.has_value(), found ? "" : found.error().message());
+    static const DebianKernel k{found->root,         found->version, found->release,
+                                found->stock_kernel, found->config,  found->stock_modules,
+                                found->symvers,      found->source};
+    return k;
+}
+
 std::filesystem::path shared_dir() {
     auto dir = std::filesystem::path(WSLMOD_SOURCE_DIR).parent_path() / "shared";
     require(std::filesystem::is_directory(dir / "kernel-configs"),

@@ -27,6 +27,10 @@ struct DebianKernel {
 // The fixture, or a skip/failure saying to run scripts/setup --deps.
 const DebianKernel& debian_kernel();
 
+// The arm64 stand-in: Debian's arm64 image and headers of the same version (no source of its
+// own: `source` is the amd64 fixture's file).
+const DebianKernel& debian_arm64_kernel();
+
 // The source folder (/usr/src/<name>-<version>, holding dkms.conf) of a Debian DKMS package that
 // scripts/setup fetched, e.g. "v4l2loopback-dkms"; or a skip/failure saying to run setup.
 std::filesystem::path dkms_source(const std::string& package);
