@@ -104,13 +104,17 @@ util::Result<void> WriteCache::write_back() {
     const uint64_t page = options_.page;
     std::vector<std::byte> run;
     uint64_t run_start = 0;
+    std::vector<Page*> in_run;
     auto emit = [&]() -> util::Result<void> {
         if (run.empty()) return {};
         uint64_t length = std::min<uint64_t>(run.size(), size() - run_start);
         ++device_writes_;
-        auto r = device_.pwrite(run_start, std::span(run).first(length));
+        WSLMOD_CHECK(device_.pwrite(run_start, std::span(run).first(length)));
+        for (auto* p : in_run) // clean only once the write that carries them succeeded
+            p->dirty = false;
         run.clear();
-        return r;
+        in_run.clear();
+        return {};
     };
     for (auto& [index, p] : pages_) {
         if (!p.dirty) {
@@ -122,7 +126,7 @@ util::Result<void> WriteCache::write_back() {
             WSLMOD_CHECK(emit());
         if (run.empty()) run_start = index * page;
         run.insert(run.end(), p.bytes.get(), p.bytes.get() + page);
-        p.dirty = false;
+        in_run.push_back(&p);
     }
     return emit();
 }

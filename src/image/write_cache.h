@@ -12,8 +12,10 @@
 //   - reads are served from cached pages; a short read that misses brings its pages in clean;
 //   - longer writes and reads go straight through, updating any cached page they overlap;
 //   - flush() writes the dirty pages in offset order, each contiguous run in one call of at
-//     most `max_run` bytes, then flushes the device; so does going over `capacity`, which then
-//     also drops every clean page (memory stays below capacity plus one write).
+//     most `max_run` bytes, then flushes the device; going over `capacity` writes them back the
+//     same way (without flushing the device) and drops every page, so memory stays below
+//     capacity plus one write, plus one run (`max_run`) while writing back.
+// A page is marked clean only once the write that carries it succeeded.
 // The device's bytes equal what was written through the cache once flush() returns.  Nothing
 // is written back on destruction: a caller that wants the data calls flush().
 #pragma once

@@ -54,7 +54,7 @@ setup() {
   mount -t overlay -o noatime,nosuid,nodev,lowerdir=/modules,upperdir=$T/rw/upper,workdir=$T/rw/work overlay $T
 }
 (setup) >/tmp/setup.out 2>&1; echo $? >/tmp/setup.rc
-[ ! -f /cmds/batch ] || sh /cmds/batch >/tmp/batch.out 2>&1
+[ ! -f /cmds/batch ] || { sh /cmds/batch >/tmp/batch.out 2>&1; echo $? >/tmp/batch.rc; }
 i=0
 while [ -f /cmds/$i ]; do
   if [ -f /cmds/skip.$i ] && . /cmds/skip.$i; then : >/tmp/out.$i; echo 0 >/tmp/rc.$i

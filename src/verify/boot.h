@@ -59,10 +59,11 @@ struct BootSpec {
     std::vector<std::string> boot_modules = {"virtio_pci",     "virtio_scsi", "sd_mod",
                                              "crc32c_generic", "ext4",        "overlay"};
     std::vector<std::string> commands; // each run by `sh` in the guest, in order
-    // Run once in the guest after the mount, before the commands; command i is then skipped
+    // Run once in the guest after the mount, before the commands (its output in /tmp/batch.out,
+    // its exit code in /tmp/batch.rc, for the commands to read); command i is then skipped
     // (reported with exit code 0 and no output) when skip_if[i], a shell test, holds there.
-    // The boot check loads every module in one `modprobe -a`, then runs `modprobe m` again,
-    // one at a time, for each module that is not loaded, for its own exit code and message.
+    // The boot check loads every module in one `modprobe -a` and runs its own command only for
+    // those that are not live after it (boot_check.cpp says how each is judged).
     std::string batch;
     std::vector<std::string> skip_if;
     std::chrono::seconds timeout{180}; // the whole boot, killed after it

@@ -74,14 +74,33 @@ util::Result<CheckReport> check_boot(const CheckSpec& spec, util::CommandRunner&
     boot.boot_module_files = WSLMOD_TRY(read_boot_modules(*src, plan));
     for (const auto& f : boot.boot_module_files)
         report.boot_modules.push_back(f.file);
-    // One modprobe for them all (under TCG each kmod process costs about 80 ms), then each
-    // module not in /sys/module gets its own modprobe, so its exit code and message are its own.
+    // One `modprobe -a` for them all, in the listed order (under TCG each kmod process costs
+    // about 80 ms), so that each module is tried with exactly the modules before it loaded, as
+    // one `modprobe` each would.  A module that is live after it is loaded.  Any other gets its
+    // own command, for its own exit code and message:
+    //   - left "coming" (its init crashed and killed the batch): failed, without a modprobe
+    //     that would wait on it until the boot timed out;
+    //   - a modprobe that fails: failed, in the kernel's words, as before;
+    //   - a modprobe that succeeds although the batch, which ran to its end, could not load it:
+    //     failed too, since it loads only after modules listed after it (a dependency that
+    //     modules.dep lacks), with the batch's lines about it.
     boot.batch = "modprobe -a";
     for (const auto& m : spec.modules) {
-        boot.commands.push_back("modprobe " + m);
         auto name = m;
         std::replace(name.begin(), name.end(), '-', '_');
-        boot.skip_if.push_back("[ -d /sys/module/" + name + " ]");
+        const auto state = "/sys/module/" + name + "/initstate";
+        boot.skip_if.push_back(fmt::format("[ \"$(cat {} 2>/dev/null)\" = live ]", state));
+        boot.commands.push_back(fmt::format(
+            "if [ -e {0} ]; then echo \"wslmod: the init of {1} did not finish when modprobe -a "
+            "loaded it: it crashed or hangs; the kernel's lines are in dmesg\"; exit 1; fi\n"
+            "modprobe {2}; rc=$?\n"
+            "if [ $rc -eq 0 ] && [ \"$(cat /tmp/batch.rc)\" -lt 128 ]; then\n"
+            "  echo \"wslmod: {2} did not load after the modules listed before it, only after "
+            "those listed after it: a dependency that modules.dep lacks. modprobe -a said:\"\n"
+            "  grep -e '{2}' -e '{1}' /tmp/batch.out; exit 1\n"
+            "fi\n"
+            "exit $rc",
+            state, name, m));
         boot.batch += " " + m;
     }
     boot.timeout = spec.timeout;

@@ -31,7 +31,7 @@ struct CheckReport {
     std::vector<ModuleOutcome> modules;
     std::vector<std::string> boot_modules; // loaded from the image before the mount
     double seconds = 0;                    // the boot's wall time
-    util::Timings timings;                 // image, initramfs, kvm probe, boot
+    util::Timings timings;                 // image, initramfs, kernel, kvm probe, boot
     std::string accel;
     std::string entry; // how QEMU entered the kernel: "pvh" or "bzImage" (boot_kernel.h)
     bool initramfs_cached = false;

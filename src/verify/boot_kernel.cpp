@@ -20,7 +20,8 @@ BootKernel boot_kernel(const std::filesystem::path& bzimage, const std::filesyst
     if (std::filesystem::exists(none_path, ec)) return as_is;
     std::filesystem::create_directories(store, ec);
     auto elf = kernel::bzimage_vmlinux(*bytes, bzimage.string());
-    if (!elf || !kernel::has_pvh_entry(*elf)) {
+    if (!elf) return as_is; // not remembered: another wslmod may read this payload
+    if (!kernel::has_pvh_entry(*elf)) {
         (void)util::write_file_atomically(none_path, "");
         return as_is;
     }

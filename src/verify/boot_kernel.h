@@ -7,7 +7,8 @@
 // as before: choosing is an optimisation and never fails a boot.
 //
 // Kept as <store>/vmlinux-<first 32 hex of the bzImage's SHA-256>.elf, or an empty
-// <store>/vmlinux-<same>.none when it has no PVH entry, so neither is worked out twice.
+// <store>/vmlinux-<same>.none when its vmlinux has no PVH entry, so neither is worked out twice
+// (a payload that does not decompress is not remembered).
 #pragma once
 
 #include <filesystem>
