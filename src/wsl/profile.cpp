@@ -32,7 +32,11 @@ util::Result<WslProfile> wsl_profile(const Windows& windows, const std::string& 
         auto kernel = *tools / "kernel";
         if (fs::exists(kernel)) {
             auto bytes = WSLMOD_TRY(util::read_bytes(kernel));
-            installed = WSLMOD_TRY(kernel::parse_kernel_image(bytes, kernel.string())).release;
+            auto image = WSLMOD_TRY(kernel::parse_kernel_image(bytes, kernel.string()));
+            installed = image.release;
+            // Windows on Arm: an arm64 Image, whose config is the tag's config-wsl-arm64.
+            if (image.arch == kernel::Arch::arm64)
+                p.config = "source:arch/arm64/configs/config-wsl-arm64";
             p.stock_kernel = kernel;
             p.stock_modules = *tools / "modules.vhd";
         }

@@ -6,7 +6,8 @@
 //                  <version> being the release without -microsoft-standard-WSL2; it is pinned by
 //                  its SHA-256 in wslmod.lock after the first fetch
 //   config         arch/x86/configs/config-wsl of that source (Microsoft/config-wsl is a symlink
-//                  to it since 6.6.75.3)
+//                  to it since 6.6.75.3); arch/arm64/configs/config-wsl-arm64 when tools\kernel
+//                  is an arm64 Image (Windows on Arm)
 // Each can be overridden by a local file in wslmod.toml, for offline and air-gapped machines.
 // `release` targets another published WSL kernel than the one installed: its source and config
 // still come from its tag, but its stock kernel and modules must then be given (they are not
