@@ -94,9 +94,20 @@ util::Result<Arm64ImageHeader> parse_arm64_image(std::span<const std::byte> d,
         if (space == 0 || space == std::string_view::npos || rest.substr(space, 2) != " (")
             continue; // a format string ("Linux version %s ..."), not the banner
         if (rest.substr(0, space).find('%') != std::string_view::npos) continue;
-        h.version_string = std::string(rest);
-        while (!h.version_string.empty() && h.version_string.back() == '\n')
-            h.version_string.pop_back();
+        // In the form a bzImage's header has (UTS_RELEASE (BY@HOST) UTS_VERSION), which is what
+        // the release and source checks read: the banner's "(compiler, linker)" group goes.
+        std::string v(rest);
+        while (!v.empty() && v.back() == '\n')
+            v.pop_back();
+        if (auto by = v.find(") (", space); by != std::string::npos) {
+            size_t depth = 0, end = by + 2;
+            for (; end < v.size(); ++end) {
+                if (v[end] == '(') ++depth;
+                if (v[end] == ')' && --depth == 0) break;
+            }
+            if (end < v.size()) v.erase(by + 1, end - by);
+        }
+        h.version_string = v;
         h.release = std::string(rest.substr(0, space));
         return h;
     }

@@ -13,7 +13,9 @@
 // The rest of the file is the kernel's memory image from _text on: a field at file offset p
 // has address _text + p, so a PREL32 offset read at p points at file offset p + offset.
 //
-// The release comes from linux_banner, "Linux version <release> (<builder>) #<n> ...".
+// The release comes from linux_banner, "Linux version <release> (<by>@<host>) (<compiler>,
+// <linker>) #<n> ...", whose version string is kept without its compiler group: the form of a
+// bzImage header's ("<release> (<by>@<host>) #<n> ..."), which the source checks read.
 //
 // Exports.  An Image has no sections, so the tables that a vmlinux keeps in __ksymtab,
 // __ksymtab_gpl, __kcrctab, __kcrctab_gpl and __ksymtab_strings (ksymtab.h) are found by their
