@@ -138,10 +138,15 @@ util::Result<VerifyReport> verify_tree(const VerifySpec& spec) {
         std::ifstream in(spec.root / "modules.alias");
         for (std::string line; std::getline(in, line);) {
             if (line.empty() || line[0] == '#') continue;
-            std::istringstream words(line);
-            std::string kw, pattern, module;
-            words >> kw >> pattern >> module;
-            if (kw != "alias" || module.empty())
+            // "alias <pattern> <module>": the module is the last word, and the pattern may have
+            // spaces (Debian's arm64 6.12: "alias mt8188 mt6359 soc card mt8188_mt6359").
+            auto last = line.find_last_of(' ');
+            std::string pattern, module;
+            if (line.starts_with("alias ") && last != std::string::npos && last > 6) {
+                pattern = line.substr(6, last - 6);
+                module = line.substr(last + 1);
+            }
+            if (pattern.empty() || module.empty())
                 return util::fail("malformed line: " + line,
                                   (spec.root / "modules.alias").string());
             aliases.emplace_back(pattern, module);
