@@ -11,10 +11,10 @@
 
 #include "image/file_source.h"
 #include "image/tree.h"
-#include "kernel/arm64_image.h"
 #include "kernel/bzimage.h"
 #include "kernel/config.h"
 #include "kernel/kconfig_symbols.h"
+#include "kernel/kernel_image.h"
 #include "kernel/modinfo.h"
 #include "kernel/release_pin.h"
 #include "kernel/source_archive.h"
@@ -113,6 +113,7 @@ struct StockInputs {
     std::string banner;                         // the image's whole version string, or ""
     std::vector<std::byte> kernel_bytes;        // empty without --stock-kernel
     std::unique_ptr<image::FileSource> modules; // null without --stock-modules
+    Arch arch = Arch::x86_64;                   // the image's; x86_64 without one
 };
 
 util::Result<StockInputs> open_stock_inputs(const PrepareSpec& spec) {
@@ -121,12 +122,9 @@ util::Result<StockInputs> open_stock_inputs(const PrepareSpec& spec) {
     auto& release = stock.release;
     if (!spec.stock_kernel.empty()) {
         stock.kernel_bytes = WSLMOD_TRY(util::read_bytes(spec.stock_kernel));
-        if (is_arm64_image(stock.kernel_bytes))
-            return util::bad_input(
-                "an arm64 kernel: `wslmod kernel symvers` and `kernel info` read it, but "
-                "preparing a tree (a cross build with ARCH=arm64) is not done yet",
-                spec.stock_kernel.string(), "prepare for an x86_64 stock kernel");
-        auto header = WSLMOD_TRY(parse_bzimage(stock.kernel_bytes, spec.stock_kernel.string()));
+        auto header =
+            WSLMOD_TRY(parse_kernel_image(stock.kernel_bytes, spec.stock_kernel.string()));
+        stock.arch = header.arch;
         if (!release.empty() && release != header.release)
             return util::bad_input(fmt::format("--release {} is not the stock kernel's release {}",
                                                release, header.release),
@@ -449,8 +447,22 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
 
     // The cache key covers everything that can change the prepared tree.
     auto early = early_config(in);
-    auto cc = WSLMOD_TRY(
-        choose_compiler(early ? early->string_value("CC_VERSION_TEXT") : "", spec.cc, runner));
+    // The architecture: the stock kernel image's, which the config must agree with; without
+    // an image, the config's.  Another one than this machine's is a cross build (compiler.h).
+    auto arch = stock.arch;
+    if (early) {
+        auto config_arch = early->builtin("ARM64")    ? std::optional(Arch::arm64)
+                           : early->builtin("X86_64") ? std::optional(Arch::x86_64)
+                                                      : std::nullopt;
+        if (config_arch && !stock.kernel_bytes.empty() && *config_arch != arch)
+            return util::bad_input(fmt::format("the config is for {} but the stock kernel is {}",
+                                               arch_name(*config_arch), arch_name(arch)),
+                                   spec.stock_kernel.string(),
+                                   "pass the config and the image of one kernel");
+        if (config_arch) arch = *config_arch;
+    }
+    auto cc = WSLMOD_TRY(choose_compiler(early ? early->string_value("CC_VERSION_TEXT") : "",
+                                         spec.cc, runner, cross_prefix(kbuild_arch(arch))));
     auto toolchain = cc.version + "|" + first_line(runner, {"make", "--version"}) + "|" +
                      first_line(runner, {"pahole", "--version"});
     auto digests = WSLMOD_TRY(digest_inputs(spec, stock.release, toolchain, in));

@@ -32,6 +32,10 @@ bool in_source_subset(std::string_view rel, const SourceSubset& s) {
          {"include", "scripts", "kernel", "certs", "usr", "security/selinux/include"})
         if (under(rel, folder)) return true;
     if (under(rel, "arch/" + s.srcarch)) return true;
+    // arm64's modules_prepare builds the vDSOs (vdso_prepare): their C comes from lib/vdso,
+    // and the 32-bit compat one's post-processing tool from arch/arm/vdso.
+    if (s.srcarch == "arm64" && (under(rel, "lib/vdso") || under(rel, "arch/arm/vdso")))
+        return true;
     if (under(rel, "tools")) return in_tools(rel, s);
     return false;
 }

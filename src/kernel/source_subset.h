@@ -5,7 +5,8 @@
 //     tree, Kbuild the Makefiles of the folders it enters
 //   the files at the top (Makefile, Kconfig, Kbuild, localversion*, ...)
 //   include/, scripts/, kernel/ (bounds.c, time/timeconst.bc), certs/, usr/ and arch/<A>/, whole
-//   security/selinux/include/ (scripts/selinux's host programs read it)
+//   security/selinux/include/ (scripts/selinux's host programs read it); for arm64, lib/vdso/
+//     and arch/arm/vdso/ (modules_prepare builds the vDSOs, the compat one with vdsomunge)
 //   tools/: objtool/, bpf/resolve_btfids/ and what they build from: build/, include/, lib/,
 //     scripts/, arch/<A>/, and tools/Makefile
 //   the published config, when it is a file of the source ("source:arch/x86/configs/config-wsl")

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "kernel/compiler.h"
@@ -93,4 +94,51 @@ TEST_CASE("a named compiler wins, and one that is not installed is bad input nam
     REQUIRE_FALSE(missing);
     CHECK(missing.error().code == util::ExitCode::usage);
     CHECK(missing.error().where == "gcc-9");
+}
+
+TEST_CASE("a compiler named for another architecture is a cross build: ARCH and CROSS_COMPILE") {
+    struct utsname u {};
+    ::uname(&u);
+    if (std::string(u.machine) != "x86_64") return; // the names below are cross from x86_64
+    CHECK(kernel::cross_prefix("arm64") == "aarch64-linux-gnu-");
+    CHECK(kernel::cross_prefix("x86").empty());
+    auto vars = kernel::cc_vars("aarch64-linux-gnu-gcc-12");
+    REQUIRE(vars.size() >= 3);
+    CHECK(vars[0] == "ARCH=arm64");
+    CHECK(vars[1] == "CROSS_COMPILE=aarch64-linux-gnu-");
+    CHECK(vars.back() == "CC=aarch64-linux-gnu-gcc-12");
+    // This machine's own triplet is no cross build.
+    CHECK(kernel::cc_vars("x86_64-linux-gnu-gcc-12") ==
+          std::vector<std::string>{"CC=x86_64-linux-gnu-gcc-12"});
+    CHECK(kernel::cc_vars("gcc").empty());
+}
+
+TEST_CASE("a cross build takes the triplet's gcc-N, else its gcc, else says which package") {
+    const char* published = "aarch64-linux-gnu-gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0";
+    {
+        FakePath path({"gcc", "aarch64-linux-gnu-gcc", "aarch64-linux-gnu-gcc-12"});
+        test::FakeRunner runner;
+        runner.on("aarch64-linux-gnu-gcc-12", 0,
+                  "aarch64-linux-gnu-gcc-12 (Debian 12.2.0-14) 12.2.0\n");
+        auto c = kernel::choose_compiler(published, "", runner, "aarch64-linux-gnu-");
+        REQUIRE(c);
+        CHECK(c->program == "aarch64-linux-gnu-gcc-12");
+        CHECK(c->note.empty());
+    }
+    {
+        FakePath path({"gcc", "aarch64-linux-gnu-gcc"});
+        test::FakeRunner runner;
+        runner.on("aarch64-linux-gnu-gcc", 0, "aarch64-linux-gnu-gcc (Debian 13.2.0-4) 13.2.0\n");
+        auto c = kernel::choose_compiler(published, "", runner, "aarch64-linux-gnu-");
+        REQUIRE(c);
+        CHECK(c->program == "aarch64-linux-gnu-gcc");
+        CHECK(c->note.find("gcc 12") != std::string::npos);
+    }
+    {
+        FakePath path({"gcc"});
+        test::FakeRunner runner;
+        auto c = kernel::choose_compiler(published, "", runner, "aarch64-linux-gnu-");
+        REQUIRE_FALSE(c);
+        CHECK(c.error().hint.find("apt install gcc-aarch64-linux-gnu") != std::string::npos);
+    }
 }
