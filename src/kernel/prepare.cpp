@@ -449,20 +449,20 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     auto early = early_config(in);
     // The architecture: the stock kernel image's, which the config must agree with; without
     // an image, the config's.  Another one than this machine's is a cross build (compiler.h).
-    auto arch = stock.arch;
+    auto target = stock.arch;
     if (early) {
         auto config_arch = early->builtin("ARM64")    ? std::optional(Arch::arm64)
                            : early->builtin("X86_64") ? std::optional(Arch::x86_64)
                                                       : std::nullopt;
-        if (config_arch && !stock.kernel_bytes.empty() && *config_arch != arch)
+        if (config_arch && !stock.kernel_bytes.empty() && *config_arch != target)
             return util::bad_input(fmt::format("the config is for {} but the stock kernel is {}",
-                                               arch_name(*config_arch), arch_name(arch)),
+                                               arch_name(*config_arch), arch_name(target)),
                                    spec.stock_kernel.string(),
                                    "pass the config and the image of one kernel");
-        if (config_arch) arch = *config_arch;
+        if (config_arch) target = *config_arch;
     }
     auto cc = WSLMOD_TRY(choose_compiler(early ? early->string_value("CC_VERSION_TEXT") : "",
-                                         spec.cc, runner, cross_prefix(kbuild_arch(arch))));
+                                         spec.cc, runner, cross_prefix(kbuild_arch(target))));
     auto toolchain = cc.version + "|" + first_line(runner, {"make", "--version"}) + "|" +
                      first_line(runner, {"pahole", "--version"});
     auto digests = WSLMOD_TRY(digest_inputs(spec, stock.release, toolchain, in));
