@@ -3,7 +3,6 @@
 #include <filesystem>
 #include <regex>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "kernel/kernel_image.h"
@@ -26,7 +25,8 @@ ModuleFacts module_facts(const KernelConfig& cfg) {
                                                           : "none";
     f.btf_modules = cfg.builtin("DEBUG_INFO_BTF_MODULES");
     f.compiler = cfg.string_value("CC_VERSION_TEXT");
-    f.arch = cfg.builtin("ARM64") ? "arm64" : cfg.builtin("X86_64") ? "x86_64" : "";
+    auto arch = config_arch(cfg);
+    f.arch = arch ? arch_name(*arch) : "";
     return f;
 }
 
@@ -54,19 +54,15 @@ util::Result<KernelInfo> kernel_info(const std::string& config, const std::strin
         info.config = "/proc/config.gz";
     }
     auto text = WSLMOD_TRY(util::read_text_decompressed(info.config));
-    info.facts = module_facts(WSLMOD_TRY(parse_config(text, info.config)));
+    auto cfg = WSLMOD_TRY(parse_config(text, info.config));
+    info.facts = module_facts(cfg);
     if (!stock_kernel.empty()) {
         auto bytes = WSLMOD_TRY(util::read_bytes(stock_kernel));
         auto image = WSLMOD_TRY(parse_kernel_image(bytes, stock_kernel));
         info.release = image.release;
         info.banner = image.version_string;
         info.image_format = image.format;
-        if (!info.facts.arch.empty() && info.facts.arch != arch_name(image.arch))
-            return util::bad_input(fmt::format("the config is for {} but the kernel image is an {} "
-                                               "{}",
-                                               info.facts.arch, arch_name(image.arch),
-                                               image.format),
-                                   stock_kernel, "pass the config and the image of one kernel");
+        WSLMOD_CHECK(check_arch(cfg, image, stock_kernel));
     }
     return info;
 }

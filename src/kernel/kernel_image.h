@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 
+#include "kernel/config.h"
 #include "util/error.h"
 
 namespace wslmod::kernel {
@@ -27,5 +28,13 @@ struct KernelImage {
 
 util::Result<KernelImage> parse_kernel_image(std::span<const std::byte> image,
                                              std::string_view origin);
+
+// The architecture a config is for (CONFIG_ARM64, CONFIG_X86_64), or none.
+std::optional<Arch> config_arch(const KernelConfig& config);
+
+// An input error, naming `where` (the image), when `config` is for another architecture than
+// `image`; a config that names neither passes.
+util::Result<void> check_arch(const KernelConfig& config, const KernelImage& image,
+                              const std::string& where);
 
 } // namespace wslmod::kernel

@@ -113,7 +113,7 @@ struct StockInputs {
     std::string banner;                         // the image's whole version string, or ""
     std::vector<std::byte> kernel_bytes;        // empty without --stock-kernel
     std::unique_ptr<image::FileSource> modules; // null without --stock-modules
-    Arch arch = Arch::x86_64;                   // the image's; x86_64 without one
+    std::optional<KernelImage> image;           // its header, without --stock-kernel none
 };
 
 util::Result<StockInputs> open_stock_inputs(const PrepareSpec& spec) {
@@ -124,7 +124,7 @@ util::Result<StockInputs> open_stock_inputs(const PrepareSpec& spec) {
         stock.kernel_bytes = WSLMOD_TRY(util::read_bytes(spec.stock_kernel));
         auto header =
             WSLMOD_TRY(parse_kernel_image(stock.kernel_bytes, spec.stock_kernel.string()));
-        stock.arch = header.arch;
+        stock.image = header;
         if (!release.empty() && release != header.release)
             return util::bad_input(fmt::format("--release {} is not the stock kernel's release {}",
                                                release, header.release),
@@ -449,18 +449,10 @@ util::Result<PreparedTree> prepare_tree(const PrepareSpec& spec, util::CommandRu
     auto early = early_config(in);
     // The architecture: the stock kernel image's, which the config must agree with; without
     // an image, the config's.  Another one than this machine's is a cross build (compiler.h).
-    auto target = stock.arch;
-    if (early) {
-        auto config_arch = early->builtin("ARM64")    ? std::optional(Arch::arm64)
-                           : early->builtin("X86_64") ? std::optional(Arch::x86_64)
-                                                      : std::nullopt;
-        if (config_arch && !stock.kernel_bytes.empty() && *config_arch != target)
-            return util::bad_input(fmt::format("the config is for {} but the stock kernel is {}",
-                                               arch_name(*config_arch), arch_name(target)),
-                                   spec.stock_kernel.string(),
-                                   "pass the config and the image of one kernel");
-        if (config_arch) target = *config_arch;
-    }
+    auto target = stock.image ? stock.image->arch : Arch::x86_64;
+    if (early && stock.image)
+        WSLMOD_CHECK(check_arch(*early, *stock.image, spec.stock_kernel.string()));
+    if (early && !stock.image) target = config_arch(*early).value_or(target);
     auto cc = WSLMOD_TRY(choose_compiler(early ? early->string_value("CC_VERSION_TEXT") : "",
                                          spec.cc, runner, cross_prefix(kbuild_arch(target))));
     auto toolchain = cc.version + "|" + first_line(runner, {"make", "--version"}) + "|" +
